@@ -1,0 +1,136 @@
+package backend
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// The backend kinds a function may name.
+const (
+	KindBuiltin = "builtin"
+	KindHTTP    = "http"
+	KindProcess = "process"
+	KindLambda  = "lambda"
+)
+
+// FunctionConfig is one entry of the config's `functions:` map. Which fields
+// apply depends on Backend; Validate reports a field set for a backend that
+// does not use it.
+type FunctionConfig struct {
+	// Backend is builtin, http, process or lambda.
+	Backend string `yaml:"backend"`
+	// Handler: builtin, the builtin's name (echo, mock); process, the
+	// executable, a folder holding `bootstrap`, or a .zip package.
+	Handler string `yaml:"handler"`
+	// URL (http) is the Lambda Invoke API endpoint the event is POSTed to.
+	URL string `yaml:"url"`
+	// Timeout is the function's own limit (process) or the wait for the
+	// endpoint (http). Zero: 3s for process (Lambda's default), the route's
+	// integration timeout otherwise.
+	Timeout time.Duration `yaml:"timeout"`
+	// Memory (process) in MB: AWS_LAMBDA_FUNCTION_MEMORY_SIZE and a hard
+	// limit where the OS allows. Zero: 128.
+	Memory int `yaml:"memory"`
+	// Concurrency is the most invocations in flight at once. Zero: 10 for
+	// process, unlimited otherwise.
+	Concurrency int `yaml:"concurrency"`
+	// Env (process) is added to the function's environment.
+	Env map[string]string `yaml:"env"`
+	// Response (builtin mock) is the result the mock returns, as if a
+	// function had returned it.
+	Response any `yaml:"response"`
+	// Runtime (process): "go" builds Source with the local Go toolchain.
+	Runtime string `yaml:"runtime"`
+	// Source (process, runtime go) is the package folder to build.
+	Source string `yaml:"source"`
+	// IdleTimeout (process) stops an instance unused this long. Zero: 5m.
+	IdleTimeout time.Duration `yaml:"idleTimeout"`
+	// MinInstances (process) are started at load and kept warm.
+	MinInstances int `yaml:"minInstances"`
+}
+
+// FieldError is a problem with one field of a config; Path is relative to
+// the struct that reported it ("timeout", "env.GREETING").
+type FieldError struct {
+	Path string
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+// fieldsFor lists the fields each backend uses, besides backend itself.
+var fieldsFor = map[string][]string{
+	KindBuiltin: {"handler", "response"},
+	KindHTTP:    {"url", "timeout", "concurrency"},
+	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances"},
+}
+
+// Validate reports every problem of the config as *FieldError values.
+func (c *FunctionConfig) Validate() []error {
+	var errs []error
+	add := func(path, format string, args ...any) {
+		errs = append(errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	used, ok := fieldsFor[c.Backend]
+	switch {
+	case c.Backend == "":
+		add("backend", "required (builtin, http or process)")
+		return errs
+	case c.Backend == KindLambda:
+		add("backend", "lambda is not available in this build yet (use http with a Lambda Invoke API endpoint)")
+		return errs
+	case !ok:
+		add("backend", "unknown backend %q (want builtin, http or process)", c.Backend)
+		return errs
+	}
+	set := map[string]bool{
+		"handler": c.Handler != "", "url": c.URL != "", "timeout": c.Timeout != 0,
+		"memory": c.Memory != 0, "concurrency": c.Concurrency != 0, "env": c.Env != nil,
+		"response": c.Response != nil, "runtime": c.Runtime != "", "source": c.Source != "",
+		"idleTimeout": c.IdleTimeout != 0, "minInstances": c.MinInstances != 0,
+	}
+	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source", "idleTimeout", "minInstances"} {
+		if set[f] && !slices.Contains(used, f) {
+			add(f, "not used by backend %s", c.Backend)
+		}
+	}
+	if c.Timeout < 0 {
+		add("timeout", "must not be negative")
+	}
+	if c.Concurrency < 0 {
+		add("concurrency", "must not be negative")
+	}
+	return append(errs, c.validateKind()...)
+}
+
+func (c *FunctionConfig) validateKind() []error {
+	var errs []error
+	add := func(path, format string, args ...any) {
+		errs = append(errs, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	switch c.Backend {
+	case KindBuiltin:
+		switch c.Handler {
+		case "echo":
+		case "mock":
+			if c.Response == nil {
+				add("response", "required for the mock builtin")
+			}
+		case "":
+			add("handler", "required (echo or mock)")
+		default:
+			add("handler", "unknown builtin %q (want echo or mock)", c.Handler)
+		}
+	case KindHTTP:
+		if c.URL == "" {
+			add("url", "required for backend http")
+		} else if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("url", "want an absolute http:// or https:// URL, got %q", c.URL)
+		}
+	case KindProcess:
+		add("backend", "process is not available in this build yet")
+	}
+	return errs
+}

@@ -1,0 +1,95 @@
+package backend
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/goccy/go-json"
+)
+
+// ErrFunctionNotFound is returned for an invocation of a function the invoker
+// does not know.
+var ErrFunctionNotFound = errors.New("backend: function not found")
+
+// FunctionError means the function ran and failed: it returned an error,
+// panicked, crashed, ran out of time inside its own timeout, or produced a
+// result over the payload limit. Payload is the error document Lambda would
+// return with X-Amz-Function-Error, e.g.
+// {"errorMessage":"boom","errorType":"errorString"}.
+type FunctionError struct {
+	// Type is the errorType of the payload, e.g. "Runtime.ExitError".
+	Type string
+	// Payload is the JSON error document.
+	Payload []byte
+}
+
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("backend: function error %s: %s", e.Type, e.Payload)
+}
+
+// NewFunctionError builds a FunctionError whose payload is Lambda's
+// {"errorMessage":...,"errorType":...} document.
+func NewFunctionError(errorType, message string) *FunctionError {
+	payload, _ := json.Marshal(errorDocument{Message: message, Type: errorType})
+	return &FunctionError{Type: errorType, Payload: payload}
+}
+
+// errorDocument is the error body Lambda returns for a failed invocation.
+type errorDocument struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+// Kind classifies an InvokeError.
+type Kind uint8
+
+// The kinds of invocation failure. API Gateway answers KindTimeout with its
+// integration-timeout response and every other kind with its
+// internal-error response.
+const (
+	// KindUnavailable: the function could not be reached or started.
+	KindUnavailable Kind = iota + 1
+	// KindTimeout: the integration deadline passed before the result arrived.
+	KindTimeout
+	// KindThrottled: the function is at its concurrency limit
+	// (Lambda's TooManyRequestsException).
+	KindThrottled
+	// KindTooLarge: the request payload is over the invoke limit
+	// (Lambda's RequestTooLargeException).
+	KindTooLarge
+	// KindRejected: the invoke API refused the call for another reason
+	// (permissions, bad request, function missing).
+	KindRejected
+)
+
+var kindNames = [...]string{"", "unavailable", "timeout", "throttled", "too large", "rejected"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// InvokeError means the function did not run to completion for a reason
+// outside the function: see Kind.
+type InvokeError struct {
+	Kind Kind
+	// Err is the underlying cause, for logs.
+	Err error
+}
+
+func (e *InvokeError) Error() string {
+	if e.Err == nil {
+		return "backend: invocation " + e.Kind.String()
+	}
+	return "backend: invocation " + e.Kind.String() + ": " + e.Err.Error()
+}
+
+func (e *InvokeError) Unwrap() error { return e.Err }
+
+// IsKind reports whether err is an *InvokeError of kind k.
+func IsKind(err error, k Kind) bool {
+	var ie *InvokeError
+	return errors.As(err, &ie) && ie.Kind == k
+}

@@ -1,0 +1,34 @@
+package backend
+
+import "context"
+
+// Invocation is one call of a function. The gateway owns it and reuses it
+// across requests, so an Invoker must not keep it, or any slice in it, after
+// Invoke returns.
+type Invocation struct {
+	// Function is the name of the function as written in the config.
+	Function string
+	// Event is the JSON payload handed to the function.
+	Event []byte
+	// RequestID identifies the invocation (Lambda's aws_request_id).
+	RequestID string
+	// ClientContext is the optional client context JSON (not base64); nil for none.
+	ClientContext []byte
+}
+
+// Invoker runs a function. The deadline of the invocation travels on ctx.
+// Invoke appends the function's result to dst and returns the extended
+// buffer. When the function ran and failed it returns a *FunctionError; when
+// the function could not be run to completion (timeout, throttled,
+// unavailable, payload too large) it returns an *InvokeError.
+//
+// Implementations are safe for concurrent use.
+type Invoker interface {
+	Invoke(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error)
+}
+
+// Closer is implemented by invokers that hold resources (processes,
+// connections) which must be released when the gateway stops or reloads.
+type Closer interface {
+	Close() error
+}

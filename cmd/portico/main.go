@@ -1,0 +1,235 @@
+// Command portico is the gateway's binary: serve a config, validate it, list
+// its routes, or invoke one of its functions directly.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/goccy/go-json"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/gateway"
+)
+
+const usage = `usage:
+  portico serve    [--config FILE]    serve a config (default configs/quickstart.yaml, else ./portico.yaml)
+  portico validate --config FILE      check a config; print every problem as FILE:LINE:COL: message
+  portico routes   --config FILE      print the compiled route table
+  portico invoke   --config FILE FUNCTION [--payload JSON|@file]
+                                      call a function directly and print its result
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stderr)
+	case "validate":
+		err = validate(args, stdout)
+	case "routes":
+		err = routes(args, stdout)
+	case "invoke":
+		err = invoke(args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "portico: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "portico %s: %v\n%s", cmd, err, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// flagSet parses flags that may come before or after positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func loadConfig(file string) (*gateway.Config, error) {
+	if file == "" {
+		return nil, usageError{"--config is required"}
+	}
+	return gateway.LoadConfig(file)
+}
+
+func defaultConfigFile() string {
+	for _, f := range []string{"configs/quickstart.yaml", "portico.yaml"} {
+		if _, err := os.Stat(f); err == nil {
+			return f
+		}
+	}
+	return "portico.yaml"
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	file := fs.String("config", "", "config file")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		*file = defaultConfigFile()
+	}
+	cfg, err := gateway.LoadConfig(*file)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.Log.Level, stderr)
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck
+	g, err := gateway.New(cfg, gateway.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
+	return g.ListenAndServe(ctx)
+}
+
+func newLogger(level string, w io.Writer) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), lvl)
+	return zap.New(core), nil
+}
+
+func validate(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	file := fs.String("config", "", "config file")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, err := loadConfig(*file); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *file)
+	return nil
+}
+
+func routes(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("routes", flag.ContinueOnError)
+	file := fs.String("config", "", "config file")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*file)
+	if err != nil {
+		return err
+	}
+	g, err := gateway.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROUTE\tFUNCTION\tBACKEND\tPAYLOAD\tTIMEOUT\tAUTH\tLIMITS")
+	for _, r := range g.Routes() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, r.Function, r.Backend, r.Payload, r.Timeout, "-", "-")
+	}
+	return tw.Flush()
+}
+
+func invoke(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	file := fs.String("config", "", "config file")
+	payload := fs.String("payload", "{}", "event JSON, or @file to read it from a file")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the result")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return usageError{"want exactly one FUNCTION"}
+	}
+	event := []byte(*payload)
+	if strings.HasPrefix(*payload, "@") {
+		if event, err = os.ReadFile((*payload)[1:]); err != nil {
+			return err
+		}
+	}
+	if !json.Valid(event) {
+		return fmt.Errorf("payload is not valid JSON (Lambda answers InvalidRequestContentException)")
+	}
+	cfg, err := loadConfig(*file)
+	if err != nil {
+		return err
+	}
+	g, err := gateway.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	inv, err := g.Invoker(positional[0])
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: "portico-invoke"}, nil)
+	var fe *backend.FunctionError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(stdout, "%s\n", fe.Payload)
+		return fmt.Errorf("function error (%s)", fe.Type)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", result)
+	return nil
+}

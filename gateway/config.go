@@ -1,0 +1,344 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/mapping"
+)
+
+// Config is the root of a Portico config file. The leaf packages own the
+// parts they use (backend.FunctionConfig); Config composes them.
+type Config struct {
+	// Listen is the public listener address. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// Admin is the address of /healthz, /readyz and /metrics; empty disables it.
+	Admin string `yaml:"admin"`
+	// API is "http" (HTTP API semantics, default) or "rest" (REST API).
+	API string `yaml:"api"`
+	// Stage is requestContext.stage. Default "$default". A named stage is
+	// served under /{stage}, as on the execute-api host.
+	Stage string `yaml:"stage"`
+	// BinaryMediaTypes (api: rest) are the content types whose request and
+	// response bodies travel base64-encoded.
+	BinaryMediaTypes []string `yaml:"binaryMediaTypes"`
+	// TextMediaTypes (api: http) are the request content types passed to
+	// functions as text; every other body is base64-encoded. Default:
+	// text/*, application/json, application/xml, application/javascript.
+	TextMediaTypes []string `yaml:"textMediaTypes"`
+	// TrustedProxies are addresses or CIDR prefixes of peers whose
+	// X-Forwarded-For is believed when working out the source IP.
+	TrustedProxies []string `yaml:"trustedProxies"`
+	// StageVariables become the event's stageVariables.
+	StageVariables map[string]string `yaml:"stageVariables"`
+	// APIID is requestContext.apiId. Default "local".
+	APIID string `yaml:"apiId"`
+	// AccountID is requestContext.accountId. Default "123456789012".
+	AccountID string `yaml:"accountId"`
+	// Limits bounds requests and waits.
+	Limits Limits `yaml:"limits"`
+	// Log configures the process log and the access log.
+	Log LogConfig `yaml:"log"`
+	// Functions are the functions routes may invoke, by name.
+	Functions map[string]*backend.FunctionConfig `yaml:"functions"`
+	// Routes map requests to functions.
+	Routes []RouteConfig `yaml:"routes"`
+
+	// file is the path the config was loaded from; dir resolves relative paths.
+	file string
+	dir  string
+	pos  Positions
+}
+
+// Limits bounds what a client may send and how long the gateway waits.
+type Limits struct {
+	// MaxBodyBytes is the largest request body; larger gets 413. Default
+	// 10485760 (API Gateway's 10 MB).
+	MaxBodyBytes int `yaml:"maxBodyBytes"`
+	// MaxHeaderBytes bounds the request line plus headers. Default 10240.
+	MaxHeaderBytes int `yaml:"maxHeaderBytes"`
+	// Timeout is the integration timeout of every route. Default 30s.
+	Timeout time.Duration `yaml:"timeout"`
+	// ReadTimeout bounds reading one request. Default 30s.
+	ReadTimeout time.Duration `yaml:"readTimeout"`
+	// WriteTimeout bounds writing one response. Default 30s.
+	WriteTimeout time.Duration `yaml:"writeTimeout"`
+	// IdleTimeout closes keep-alive connections idle this long. Default 60s.
+	IdleTimeout time.Duration `yaml:"idleTimeout"`
+	// DrainTimeout is how long shutdown waits for in-flight requests.
+	// Default 15s.
+	DrainTimeout time.Duration `yaml:"drainTimeout"`
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Access turns the per-request access log on or off. Default on.
+	Access *bool `yaml:"access"`
+}
+
+// RouteConfig is one entry of `routes:`.
+type RouteConfig struct {
+	// Route is the route key: "METHOD /path", "ANY /path", or "$default".
+	Route string `yaml:"route"`
+	// Function names the function in `functions:`.
+	Function string `yaml:"function"`
+	// Payload is the payload format: "2.0" (default on api http) or "1.0".
+	Payload string `yaml:"payload"`
+	// Timeout lowers the integration timeout for this route.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Defaults.
+const (
+	defaultListen         = "127.0.0.1:8080"
+	defaultMaxBodyBytes   = 10 << 20
+	defaultMaxHeaderBytes = 10240
+	defaultTimeout        = 30 * time.Second
+	defaultReadTimeout    = 30 * time.Second
+	defaultWriteTimeout   = 30 * time.Second
+	defaultIdleTimeout    = 60 * time.Second
+	defaultDrainTimeout   = 15 * time.Second
+	defaultAPIID          = "local"
+	defaultAccountID      = "123456789012"
+)
+
+// LoadConfig reads, decodes, defaults and validates a config file. The error
+// joins every problem, each as FILE:LINE:COL: path: message.
+func LoadConfig(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(file, data, os.LookupEnv)
+}
+
+// ParseConfig is LoadConfig on bytes already read; lookup expands ${VAR}.
+func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	cfg := &Config{file: file, dir: filepath.Dir(file)}
+	pos, errs := decodeConfig(file, data, cfg, lookup)
+	cfg.pos = pos
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	cfg.setDefaults()
+	if errs := cfg.validate(); len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Listen == "" {
+		c.Listen = defaultListen
+	}
+	if c.API == "" {
+		c.API = "http"
+	}
+	if c.Stage == "" {
+		c.Stage = "$default"
+	}
+	if c.APIID == "" {
+		c.APIID = defaultAPIID
+	}
+	if c.AccountID == "" {
+		c.AccountID = defaultAccountID
+	}
+	if c.TextMediaTypes == nil {
+		c.TextMediaTypes = mapping.DefaultTextMediaTypes
+	}
+	l := &c.Limits
+	setDefault(&l.MaxBodyBytes, defaultMaxBodyBytes)
+	setDefault(&l.MaxHeaderBytes, defaultMaxHeaderBytes)
+	setDefault(&l.Timeout, defaultTimeout)
+	setDefault(&l.ReadTimeout, defaultReadTimeout)
+	setDefault(&l.WriteTimeout, defaultWriteTimeout)
+	setDefault(&l.IdleTimeout, defaultIdleTimeout)
+	setDefault(&l.DrainTimeout, defaultDrainTimeout)
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	for i := range c.Routes {
+		if c.Routes[i].Payload == "" {
+			c.Routes[i].Payload = "2.0"
+			if c.API == "rest" {
+				c.Routes[i].Payload = "1.0"
+			}
+		}
+	}
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// errorf makes a ConfigError at the position of path.
+func (c *Config) errorf(path, format string, args ...any) error {
+	return &ConfigError{File: c.file, Pos: c.pos.At(path), Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// validate reports every problem, in file order where positions allow.
+func (c *Config) validate() []error {
+	var errs []error
+	add := func(path, format string, args ...any) { errs = append(errs, c.errorf(path, format, args...)) }
+
+	if c.API != "http" && c.API != "rest" {
+		add("api", "want http or rest, got %q", c.API)
+	}
+	if c.Stage != "$default" && !stageName.MatchString(c.Stage) {
+		add("stage", "want $default or a name of letters, digits, - and _, got %q", c.Stage)
+	}
+	if c.Stage == "$default" && c.API == "rest" {
+		add("stage", "a REST API has no $default stage: name one, e.g. dev")
+	}
+	if len(c.BinaryMediaTypes) > 0 && c.API != "rest" {
+		add("binaryMediaTypes", "only for api: rest (HTTP APIs decide by content type; see textMediaTypes)")
+	}
+	if _, err := mapping.NewMediaTypes(c.BinaryMediaTypes); err != nil {
+		add("binaryMediaTypes", "%v", err)
+	}
+	if _, err := mapping.NewMediaTypes(c.TextMediaTypes); err != nil {
+		add("textMediaTypes", "%v", err)
+	}
+	for i, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			add(fmt.Sprintf("trustedProxies[%d]", i), "want an IP address or CIDR prefix, got %q", p)
+		}
+	}
+	l := &c.Limits
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"maxBodyBytes", int64(l.MaxBodyBytes)}, {"maxHeaderBytes", int64(l.MaxHeaderBytes)},
+		{"timeout", int64(l.Timeout)}, {"readTimeout", int64(l.ReadTimeout)}, {"writeTimeout", int64(l.WriteTimeout)},
+		{"idleTimeout", int64(l.IdleTimeout)}, {"drainTimeout", int64(l.DrainTimeout)},
+	} {
+		if f.v < 0 {
+			add("limits."+f.name, "must not be negative")
+		}
+	}
+	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
+		add("limits.maxHeaderBytes", "must be at least 1024")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+
+	for name, fn := range c.Functions {
+		path := "functions." + name
+		if fn == nil {
+			add(path, "empty function")
+			continue
+		}
+		for _, err := range fn.Validate() {
+			var fe *backend.FieldError
+			if errors.As(err, &fe) {
+				add(path+"."+fe.Path, "%s", fe.Msg)
+			} else {
+				add(path, "%v", err)
+			}
+		}
+	}
+	if len(c.Routes) == 0 {
+		add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
+	}
+	seen := map[string]int{}
+	for i, r := range c.Routes {
+		path := fmt.Sprintf("routes[%d]", i)
+		key, err := parseRouteKey(r.Route)
+		if err != nil {
+			add(path+".route", "%v", err)
+		} else if j, dup := seen[key.String()]; dup {
+			add(path+".route", "duplicate route %q (also routes[%d])", r.Route, j)
+		} else {
+			seen[key.String()] = i
+		}
+		if r.Function == "" {
+			add(path+".function", "required")
+		} else if _, ok := c.Functions[r.Function]; !ok {
+			add(path+".function", "unknown function %q%s", r.Function, suggest(r.Function, c.functionNames()))
+		}
+		switch r.Payload {
+		case "2.0":
+			if c.API == "rest" {
+				add(path+".payload", `a REST API sends payload "1.0" only`)
+			}
+		case "1.0":
+		default:
+			add(path+".payload", `want "2.0" or "1.0", got %q`, r.Payload)
+		}
+		if r.Timeout < 0 {
+			add(path+".timeout", "must not be negative")
+		}
+	}
+	if err := checkRouteConflicts(c.Routes); err != nil {
+		for _, ce := range err {
+			add(fmt.Sprintf("routes[%d].route", ce.index), "%s", ce.msg)
+		}
+	}
+	sortByPosition(errs)
+	return errs
+}
+
+func (c *Config) functionNames() []string {
+	names := make([]string, 0, len(c.Functions))
+	for n := range c.Functions {
+		names = append(names, n)
+	}
+	return names
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest name, if any is close.
+func suggest(name string, names []string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// parsePrefix accepts "10.0.0.1" or "10.0.0.0/8".
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// Resolve makes a relative path in the config absolute, against the folder
+// of the config file.
+func (c *Config) Resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(c.dir, path)
+}
+
+// File is the path the config was loaded from.
+func (c *Config) File() string { return c.file }

@@ -1,0 +1,100 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/mapping"
+)
+
+// exchange is the per-request scratch state of the handler, pooled.
+type exchange struct {
+	params []mapping.Param
+	req    mapping.Request
+	inv    backend.Invocation
+	event  []byte
+	result []byte
+
+	requestID [16]byte
+	uuid      [36]byte
+	trace     [44]byte
+	sourceIP  []byte
+	xff       []byte
+	accept    []byte // the request's Accept header, valid during the request
+}
+
+var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+
+// maxPooledBuffer keeps one huge request from pinning its buffers.
+const maxPooledBuffer = 256 << 10
+
+func acquireExchange() *exchange { return exchangePool.Get().(*exchange) }
+
+// releaseExchange returns x to the pool. The invokers are synchronous: when
+// Invoke has returned nothing reads x's buffers any more.
+func releaseExchange(x *exchange) {
+	if cap(x.event) > maxPooledBuffer || cap(x.result) > maxPooledBuffer {
+		return
+	}
+	x.params = x.params[:0]
+	x.req = mapping.Request{}
+	x.inv = backend.Invocation{}
+	x.sourceIP = x.sourceIP[:0]
+	x.xff = x.xff[:0]
+	x.accept = nil
+	exchangePool.Put(x)
+}
+
+// newRequestID fills x.requestID with API Gateway's 16-character id: 11
+// random bytes in base64, e.g. "JKJaXmPLvHcESHA=".
+func (x *exchange) newRequestID() []byte {
+	var raw [16]byte
+	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
+	base64.StdEncoding.Encode(x.requestID[:], raw[:11])
+	return x.requestID[:]
+}
+
+// newUUID fills x.uuid with a random (version 4) UUID, REST's requestId.
+func (x *exchange) newUUID() []byte {
+	var raw [16]byte
+	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
+	raw[6] = raw[6]&0x0f | 0x40
+	raw[8] = raw[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	j := 0
+	for i, b := range raw {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			x.uuid[j] = '-'
+			j++
+		}
+		x.uuid[j], x.uuid[j+1] = hex[b>>4], hex[b&0xf]
+		j += 2
+	}
+	return x.uuid[:]
+}
+
+// newTraceID fills x.trace with an X-Ray trace header value,
+// "Root=1-{8 hex seconds}-{24 hex random}".
+func (x *exchange) newTraceID(now time.Time) []byte {
+	b := append(x.trace[:0], "Root=1-"...)
+	b = appendHex(b, uint64(now.Unix()), 8)
+	b = append(b, '-')
+	b = appendHex(b, rand.Uint64(), 16)
+	b = appendHex(b, rand.Uint64(), 8)
+	return b
+}
+
+// appendHex appends the low digits hex digits of v.
+func appendHex(dst []byte, v uint64, digits int) []byte {
+	const hex = "0123456789abcdef"
+	for i := digits - 1; i >= 0; i-- {
+		dst = append(dst, hex[(v>>(4*uint(i)))&0xf])
+	}
+	return dst
+}

@@ -1,0 +1,211 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/builtin"
+	"github.com/portico/portico/backend/httpbackend"
+	"github.com/portico/portico/mapping"
+)
+
+// Gateway serves one loaded config. Build it with New; it is safe for
+// concurrent use.
+type Gateway struct {
+	cfg       *Config
+	log       *zap.Logger
+	accessLog *zap.Logger // nil when the access log is off
+	routes    []*route
+	table     *routeTable
+	errors    *errorSet
+	invokers  map[string]backend.Invoker
+	trusted   trustedProxies
+	stage     []byte // "/dev", or nil for $default
+	rest      bool
+
+	forwardedPort []byte
+	ready         atomic.Bool
+	draining      atomic.Bool
+}
+
+// Option configures a Gateway.
+type Option func(*Gateway)
+
+// WithLogger sets the logger; the default discards everything.
+func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
+
+// New builds the gateway for a validated config: invokers, routes and the
+// route table.
+func New(cfg *Config, opts ...Option) (*Gateway, error) {
+	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest"}
+	for _, o := range opts {
+		o(g)
+	}
+	if cfg.Log.Access == nil || *cfg.Log.Access {
+		g.accessLog = g.log.Named("access")
+	}
+	if cfg.Stage != "$default" {
+		g.stage = []byte("/" + cfg.Stage)
+	}
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			return nil, err
+		}
+		g.trusted = append(g.trusted, prefix)
+	}
+	if err := g.buildInvokers(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if err := g.buildRoutes(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *Gateway) buildInvokers() error {
+	g.invokers = make(map[string]backend.Invoker, len(g.cfg.Functions))
+	names := g.cfg.functionNames()
+	sort.Strings(names)
+	for _, name := range names {
+		fn := g.cfg.Functions[name]
+		var inv backend.Invoker
+		var err error
+		switch fn.Backend {
+		case backend.KindBuiltin:
+			inv, err = builtin.New(fn)
+		case backend.KindHTTP:
+			inv, err = httpbackend.New(fn)
+		default:
+			err = fmt.Errorf("backend %s is not available", fn.Backend)
+		}
+		if err != nil {
+			return fmt.Errorf("function %s: %w", name, err)
+		}
+		g.invokers[name] = inv
+	}
+	return nil
+}
+
+// route is one compiled route: everything the handler needs, worked out
+// from the config.
+type route struct {
+	key      string
+	event    mapping.Route
+	function string
+	backend  string
+	invoker  backend.Invoker
+	timeout  time.Duration
+	format   mapping.Format
+	// binary (REST) decides which responses are base64-decoded.
+	binary mapping.MediaTypes
+}
+
+func (g *Gateway) buildRoutes() error {
+	cfg := g.cfg
+	binary, err := mapping.NewMediaTypes(cfg.BinaryMediaTypes)
+	if err != nil {
+		return err
+	}
+	text, err := mapping.NewMediaTypes(cfg.TextMediaTypes)
+	if err != nil {
+		return err
+	}
+	api := mapping.APIHTTP
+	if g.rest {
+		api = mapping.APIREST
+	}
+	g.table = newRouteTable()
+	for i, rc := range cfg.Routes {
+		key, err := parseRouteKey(rc.Route)
+		if err != nil {
+			return fmt.Errorf("routes[%d]: %w", i, err)
+		}
+		format := mapping.FormatV2
+		if rc.Payload == "1.0" {
+			format = mapping.FormatV1
+		}
+		resource := key.path
+		if key.isDefault {
+			resource = defaultRouteKey
+		}
+		timeout := cfg.Limits.Timeout
+		if rc.Timeout > 0 && rc.Timeout < timeout {
+			timeout = rc.Timeout
+		}
+		r := &route{
+			key:      key.String(),
+			function: rc.Function,
+			backend:  cfg.Functions[rc.Function].Backend,
+			invoker:  g.invokers[rc.Function],
+			timeout:  timeout,
+			format:   format,
+			binary:   binary,
+			event: mapping.Route{
+				API: api, Format: format, Key: key.String(), Resource: resource,
+				Stage: cfg.Stage, APIID: cfg.APIID, AccountID: cfg.AccountID,
+				StageVariables: cfg.StageVariables, BinaryMediaTypes: binary, TextMediaTypes: text,
+			},
+		}
+		if r.invoker == nil {
+			return fmt.Errorf("routes[%d]: function %q has no invoker", i, rc.Function)
+		}
+		r.event.Compile()
+		g.routes = append(g.routes, r)
+		g.table.add(key, r)
+	}
+	return nil
+}
+
+// Config returns the config the gateway was built from.
+func (g *Gateway) Config() *Config { return g.cfg }
+
+// Invoker returns the invoker of a function, for `portico invoke`.
+func (g *Gateway) Invoker(function string) (backend.Invoker, error) {
+	inv, ok := g.invokers[function]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", backend.ErrFunctionNotFound, function)
+	}
+	return inv, nil
+}
+
+// RouteInfo describes a compiled route, for `portico routes`.
+type RouteInfo struct {
+	Key      string
+	Function string
+	Backend  string
+	Payload  string
+	Timeout  time.Duration
+}
+
+// Routes lists the compiled routes in config order.
+func (g *Gateway) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(g.routes))
+	for _, r := range g.routes {
+		payload := "2.0"
+		if r.format == mapping.FormatV1 {
+			payload = "1.0"
+		}
+		out = append(out, RouteInfo{Key: r.key, Function: r.function, Backend: r.backend, Payload: payload, Timeout: r.timeout})
+	}
+	return out
+}
+
+// Close releases the invokers' resources.
+func (g *Gateway) Close() error {
+	var errs []error
+	for _, inv := range g.invokers {
+		if c, ok := inv.(backend.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/mapping"
+)
+
+// MaxEventBytes is Lambda's limit on a synchronous invoke payload (6 MB);
+// a larger event is refused as RequestTooLargeException would refuse it.
+const MaxEventBytes = 6 << 20
+
+var (
+	resultOptionsV2         = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8"}
+	resultOptionsV1         = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "application/json"}
+	resultOptionsRESTText   = mapping.ResultOptions{DecodeBase64: false, DefaultContentType: "application/json"}
+	resultOptionsRESTBinary = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "application/json"}
+)
+
+// Handler returns the request handler of the public listener.
+func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
+
+// outcome is what the access log records of a request.
+type outcome struct {
+	route      *route
+	invokeTime time.Duration
+	err        error
+}
+
+func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
+	x := acquireExchange()
+	var out outcome
+	g.serve(ctx, x, &out)
+	g.setRequestIDHeaders(ctx, x)
+	if g.accessLog != nil {
+		g.logAccess(ctx, x, &out)
+	}
+	releaseExchange(x)
+}
+
+func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
+	x.newRequestID()
+	if g.rest {
+		x.newUUID()
+	}
+	path := ctx.Request.URI().PathOriginal()
+	routePath, ok := g.stripStage(path)
+	if !ok {
+		g.errors.notFound.write(ctx)
+		return
+	}
+	r, params := g.table.lookup(ctx.Method(), routePath, x.params[:0])
+	x.params = params
+	if r == nil {
+		g.errors.notFound.write(ctx)
+		return
+	}
+	out.route = r
+	g.fillRequest(ctx, x, path)
+
+	x.event = mapping.AppendEvent(x.event[:0], &r.event, &x.req)
+	if len(x.event) > MaxEventBytes {
+		out.err = &backend.InvokeError{Kind: backend.KindTooLarge, Err: errors.New("event over 6 MB")}
+		g.errors.tooLarge.write(ctx)
+		return
+	}
+	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.requestID[:])}
+
+	start := time.Now()
+	ictx, cancel := context.WithDeadline(context.Background(), ctx.Time().Add(r.timeout))
+	result, err := r.invoker.Invoke(ictx, &x.inv, x.result[:0])
+	if err == nil && ictx.Err() != nil {
+		// The result came too late: API Gateway has already answered.
+		err = &backend.InvokeError{Kind: backend.KindTimeout, Err: ictx.Err()}
+	}
+	cancel()
+	out.invokeTime = time.Since(start)
+	x.result = result
+	if err != nil {
+		out.err = err
+		g.errors.forInvoke(err).write(ctx)
+		return
+	}
+	if err := g.writeResult(ctx, x, r, result); err != nil {
+		out.err = err
+		ctx.Response.Reset()
+		g.errors.forInvoke(err).write(ctx)
+	}
+}
+
+// stripStage removes the stage segment a named stage is served under.
+func (g *Gateway) stripStage(path []byte) ([]byte, bool) {
+	if g.stage == nil {
+		return path, true
+	}
+	if !bytes.HasPrefix(path, g.stage) {
+		return nil, false
+	}
+	rest := path[len(g.stage):]
+	switch {
+	case len(rest) == 0:
+		return []byte{'/'}, true
+	case rest[0] != '/':
+		return nil, false
+	}
+	return rest, true
+}
+
+// fillRequest works out the per-request fields of the event.
+func (g *Gateway) fillRequest(ctx *fasthttp.RequestCtx, x *exchange, path []byte) {
+	var clientXFF, traceID []byte
+	for k, v := range ctx.Request.Header.All() {
+		switch {
+		case len(k) == len("X-Forwarded-For") && bytes.EqualFold(k, []byte("X-Forwarded-For")):
+			clientXFF = v
+		case len(k) == len("X-Amzn-Trace-Id") && bytes.EqualFold(k, []byte("X-Amzn-Trace-Id")):
+			traceID = v
+		case len(k) == len("Accept") && bytes.EqualFold(k, []byte("Accept")):
+			x.accept = v
+		}
+	}
+	peer := peerAddr(ctx.RemoteAddr())
+	x.sourceIP = g.trusted.appendSourceIP(x.sourceIP[:0], peer, clientXFF)
+	x.xff = x.xff[:0]
+	if len(clientXFF) > 0 {
+		x.xff = append(append(x.xff, clientXFF...), ", "...)
+	}
+	x.xff = appendAddr(x.xff, peer)
+	if len(traceID) == 0 {
+		traceID = x.newTraceID(ctx.Time())
+	}
+	x.req = mapping.Request{
+		Ctx:            ctx,
+		Path:           path,
+		RequestID:      x.requestID[:],
+		UUID:           x.uuid[:],
+		Time:           ctx.Time(),
+		SourceIP:       x.sourceIP,
+		ForwardedFor:   x.xff,
+		ForwardedPort:  g.forwardedPort,
+		ForwardedProto: forwardedProto,
+		TraceID:        traceID,
+		Params:         x.params,
+	}
+}
+
+var forwardedProto = []byte("http")
+
+// writeResult maps the function's result to the response.
+func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, result []byte) error {
+	resp := &ctx.Response
+	if r.format == mapping.FormatV2 {
+		return mapping.WriteResultV2(result, resp, &resultOptionsV2)
+	}
+	opts := &resultOptionsV1
+	if g.rest {
+		// REST decodes a base64 body only for a client whose first Accept
+		// type is a binary media type.
+		opts = &resultOptionsRESTText
+		if r.binary.Match(mapping.FirstAccept(x.accept)) {
+			opts = &resultOptionsRESTBinary
+		}
+	}
+	return mapping.WriteResultV1(result, resp, opts)
+}
+
+// setRequestIDHeaders adds the ids API Gateway puts on every response.
+func (g *Gateway) setRequestIDHeaders(ctx *fasthttp.RequestCtx, x *exchange) {
+	h := &ctx.Response.Header
+	if g.rest {
+		h.SetBytesV("x-amzn-RequestId", x.uuid[:])
+		h.SetBytesV("x-amz-apigw-id", x.requestID[:])
+		return
+	}
+	h.SetBytesV("apigw-requestid", x.requestID[:])
+}
+
+func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
+	level := zap.InfoLevel
+	if out.err != nil {
+		level = zap.WarnLevel
+	}
+	ce := g.accessLog.Check(level, "request")
+	if ce == nil {
+		return
+	}
+	routeKey, function := "", ""
+	if out.route != nil {
+		routeKey, function = out.route.key, out.route.function
+	}
+	fields := []zap.Field{
+		zap.ByteString("request_id", x.requestID[:]),
+		zap.String("route_key", routeKey),
+		zap.ByteString("method", ctx.Method()),
+		zap.ByteString("path", ctx.Request.URI().PathOriginal()),
+		zap.Int("status", ctx.Response.StatusCode()),
+		zap.Duration("latency", time.Since(ctx.Time())),
+		zap.Int("bytes", len(ctx.Response.Body())),
+		zap.String("function", function),
+		zap.Duration("backend_latency", out.invokeTime),
+		zap.ByteString("source_ip", x.sourceIP),
+	}
+	if out.err != nil {
+		fields = append(fields, zap.Error(out.err))
+	}
+	ce.Write(fields...)
+}

@@ -1,0 +1,162 @@
+package gateway
+
+import (
+	"bytes"
+
+	"github.com/portico/portico/mapping"
+)
+
+// routeTable matches requests to routes with API Gateway's precedence: the
+// most specific path wins (a literal segment over a {variable} over a
+// greedy {variable+}), and on that path an explicit method wins over ANY;
+// when the most specific path has neither, matching backtracks to the next
+// most specific path; $default catches the rest.
+//
+// fasthttp/router is not used for this table: it picks a route by method
+// before path (GET /pets/{id} would beat ANY /pets/dog for GET /pets/dog)
+// and does not backtrack, so it cannot give API Gateway's answer. The table
+// is built once per config and is read-only while serving.
+type routeTable struct {
+	root     *node
+	fallback *route // the $default route, or nil
+}
+
+type node struct {
+	literals   map[string]*node
+	param      *node
+	paramName  string
+	greedy     *methodSet
+	greedyName string
+	here       *methodSet
+}
+
+// methodSet holds the routes of one path template.
+type methodSet struct {
+	byMethod [len(knownMethods)]*route
+	any      *route
+}
+
+var knownMethods = [...]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+func methodIndex(m []byte) int {
+	for i, k := range knownMethods {
+		if string(m) == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *methodSet) pick(idx int) *route {
+	if s == nil {
+		return nil
+	}
+	if idx >= 0 && s.byMethod[idx] != nil {
+		return s.byMethod[idx]
+	}
+	return s.any
+}
+
+func (s *methodSet) set(method string, r *route) {
+	if method == "ANY" {
+		s.any = r
+		return
+	}
+	s.byMethod[methodIndex([]byte(method))] = r
+}
+
+func newRouteTable() *routeTable { return &routeTable{root: &node{}} }
+
+// add inserts a route; keys were validated and conflicts ruled out.
+func (t *routeTable) add(key routeKey, r *route) {
+	if key.isDefault {
+		t.fallback = r
+		return
+	}
+	n := t.root
+	for _, seg := range key.segments {
+		switch seg.kind {
+		case segLiteral:
+			if n.literals == nil {
+				n.literals = map[string]*node{}
+			}
+			child := n.literals[seg.text]
+			if child == nil {
+				child = &node{}
+				n.literals[seg.text] = child
+			}
+			n = child
+		case segParam:
+			if n.param == nil {
+				n.param = &node{}
+				n.paramName = seg.text
+			}
+			n = n.param
+		case segGreedy:
+			if n.greedy == nil {
+				n.greedy = &methodSet{}
+				n.greedyName = seg.text
+			}
+			n.greedy.set(key.method, r)
+			return
+		}
+	}
+	if n.here == nil {
+		n.here = &methodSet{}
+	}
+	n.here.set(key.method, r)
+}
+
+// lookup returns the route for method and path (percent-encoded, starting
+// with /) and appends the route's path parameters, as raw slices of path,
+// to params. It returns nil when nothing matches and there is no $default.
+func (t *routeTable) lookup(method, path []byte, params []mapping.Param) (*route, []mapping.Param) {
+	idx := methodIndex(method)
+	if r, ps := t.root.match(idx, path, params, true); r != nil {
+		return r, ps
+	}
+	return t.fallback, params
+}
+
+// match matches rest (empty, or starting with '/') below n.
+func (n *node) match(idx int, rest []byte, params []mapping.Param, root bool) (*route, []mapping.Param) {
+	// A single trailing slash is ignored: /pets/ matches GET /pets.
+	if len(rest) == 0 || (len(rest) == 1 && (!root || n.here != nil)) {
+		if r := n.here.pick(idx); r != nil {
+			return r, params
+		}
+		if len(rest) == 0 {
+			return nil, params
+		}
+	}
+	seg := rest[1:]
+	next := []byte(nil)
+	if i := bytes.IndexByte(seg, '/'); i >= 0 {
+		seg, next = seg[:i], seg[i:]
+	}
+	if n.literals != nil {
+		child := n.literals[string(seg)]
+		if child == nil && bytes.IndexByte(seg, '%') >= 0 {
+			var buf [128]byte
+			child = n.literals[string(mapping.AppendUnescaped(buf[:0], seg, false))]
+		}
+		if child != nil {
+			if r, ps := child.match(idx, next, params, false); r != nil {
+				return r, ps
+			}
+		}
+	}
+	if n.param != nil && len(seg) > 0 {
+		mark := len(params)
+		if r, ps := n.param.match(idx, next, append(params, mapping.Param{Name: n.paramName, Value: seg}), false); r != nil {
+			return r, ps
+		}
+		params = params[:mark]
+	}
+	if n.greedy != nil && len(rest) > 1 {
+		if r := n.greedy.pick(idx); r != nil {
+			return r, append(params, mapping.Param{Name: n.greedyName, Value: rest[1:]})
+		}
+	}
+	return nil, params
+}

@@ -1,0 +1,84 @@
+package mapping
+
+import "strconv"
+
+// appendV2 appends a payload format 2.0 event, keys in the order AWS emits
+// them.
+func (e *encoder) appendV2(dst []byte, rt *Route, req *Request) []byte {
+	r := &req.Ctx.Request
+	e.collectHeaders(req, true, true, addedLower)
+
+	dst = append(dst, `{"version":"2.0","routeKey":`...)
+	dst = append(dst, rt.keyJSON...)
+	e.scratch = AppendUnescaped(e.scratch[:0], req.Path, false)
+	dst = append(dst, `,"rawPath":`...)
+	dst = appendJSONString(dst, e.scratch)
+	rawQuery := r.URI().QueryString()
+	dst = append(dst, `,"rawQueryString":`...)
+	dst = appendJSONString(dst, rawQuery)
+	if c := &e.cookies; len(c.list) > 0 {
+		dst = append(dst, `,"cookies":[`...)
+		for i := range c.list {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, c.bytes(c.list[i].value))
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"headers":`...)
+	dst = appendGroups(dst, &e.headers, false)
+	if e.collectQuery(rawQuery, false); len(e.query.list) > 0 {
+		dst = append(dst, `,"queryStringParameters":`...)
+		dst = appendGroups(dst, &e.query, false)
+	}
+
+	dst = append(dst, `,"requestContext":{"accountId":`...)
+	dst = append(dst, rt.accountJSON...)
+	dst = append(dst, `,"apiId":`...)
+	dst = append(dst, rt.apiIDJSON...)
+	if req.Authorizer != nil {
+		dst = append(dst, `,"authorizer":`...)
+		dst = append(dst, req.Authorizer...)
+	}
+	dst = append(dst, ',')
+	dst = appendDomain(dst, req)
+	dst = append(dst, `,"http":{"method":`...)
+	dst = appendJSONString(dst, r.Header.Method())
+	dst = append(dst, `,"path":`...)
+	dst = appendJSONString(dst, e.scratch)
+	dst = append(dst, `,"protocol":`...)
+	dst = appendJSONString(dst, protocol(req))
+	dst = append(dst, `,"sourceIp":`...)
+	dst = appendJSONString(dst, req.SourceIP)
+	dst = append(dst, `,"userAgent":`...)
+	dst = appendJSONString(dst, r.Header.UserAgent())
+	dst = append(dst, `},"requestId":`...)
+	dst = appendJSONString(dst, req.RequestID)
+	dst = append(dst, `,"routeKey":`...)
+	dst = append(dst, rt.keyJSON...)
+	dst = append(dst, `,"stage":`...)
+	dst = append(dst, rt.stageJSON...)
+	dst = append(dst, `,"time":"`...)
+	dst = appendCLF(dst, req.Time)
+	dst = append(dst, `","timeEpoch":`...)
+	dst = strconv.AppendInt(dst, req.Time.UnixMilli(), 10)
+	dst = append(dst, '}')
+
+	base64Body := false
+	if len(r.Body()) > 0 {
+		dst = append(dst, `,"body":`...)
+		dst, base64Body = appendBody(dst, rt, req)
+	}
+	if len(req.Params) > 0 {
+		dst = append(dst, `,"pathParameters":`...)
+		dst = e.appendParams(dst, req.Params)
+	}
+	dst = append(dst, `,"isBase64Encoded":`...)
+	dst = strconv.AppendBool(dst, base64Body)
+	if rt.stageVars != nil {
+		dst = append(dst, `,"stageVariables":`...)
+		dst = append(dst, rt.stageVars...)
+	}
+	return append(dst, '}')
+}

@@ -1,0 +1,347 @@
+package mapping
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+)
+
+// ErrMalformedResult reports a function result that is not a valid proxy
+// response: not JSON, not the expected shape, or a field of the wrong type.
+// API Gateway answers it with 500 (HTTP API) or 502 (REST API).
+var ErrMalformedResult = errors.New("mapping: malformed proxy result")
+
+// ErrBadBase64 reports a result marked isBase64Encoded whose body did not
+// decode while ResultOptions.DecodeBase64 was set. A REST API answers it with
+// 500 (API configuration error).
+var ErrBadBase64 = errors.New("mapping: result body is not valid base64")
+
+// ResultOptions controls how WriteResultV1 and WriteResultV2 map a result.
+// The zero value decodes no base64 and sets no default Content-Type. A
+// ResultOptions may be shared by concurrent calls as long as it is not
+// modified.
+type ResultOptions struct {
+	// DecodeBase64 makes a body marked isBase64Encoded be base64-decoded
+	// (standard alphabet, padded or not). Without it the body text is sent
+	// as it is. HTTP APIs always decode; REST APIs decode only when the
+	// client's first Accept type matches binaryMediaTypes, which the caller
+	// decides. Default false.
+	DecodeBase64 bool
+	// DefaultContentType is the Content-Type set when the function gives
+	// none: "application/json" for payload format 1.0 and
+	// "text/plain; charset=utf-8" for the 2.0 explicit form. Empty leaves
+	// the response's Content-Type alone. It does not apply to a 2.0 result
+	// without statusCode, which is always application/json.
+	DefaultContentType string
+}
+
+var zeroResultOptions ResultOptions
+
+var (
+	strSetCookieHeader   = []byte("Set-Cookie")
+	strApplicationJSON   = []byte("application/json")
+	strResultContentType = "content-type"
+)
+
+// maxPooledResultBuffer is the largest scratch buffer kept for reuse.
+const maxPooledResultBuffer = 64 << 10
+
+// maxPooledMultiEntries is the largest multiValueHeaders index kept for reuse.
+const maxPooledMultiEntries = 1024
+
+// resultState is the per-call scratch space of the result decoders. It is
+// pooled; every slice it holds is only valid during one call.
+type resultState struct {
+	scan jsonScanner
+	// Unescape targets, one per string that must be alive at the same time.
+	key, name, value, cmpName, cmpValue, body, decoded []byte
+	// multi indexes the multiValueHeaders members for the 1.0 merge.
+	multi []multiHeader
+	// sawContentType is set once the function supplied a Content-Type.
+	sawContentType bool
+}
+
+// multiHeader is one multiValueHeaders member: its raw key and its array.
+type multiHeader struct {
+	name   jsonValue
+	values jsonValue
+}
+
+var resultStatePool = sync.Pool{New: func() any { return new(resultState) }}
+
+func acquireResultState(result []byte) *resultState {
+	st := resultStatePool.Get().(*resultState)
+	st.scan.reset(result)
+	return st
+}
+
+func releaseResultState(st *resultState) {
+	st.scan.data = nil
+	clear(st.multi) // drop references to the result
+	st.multi = st.multi[:0]
+	if cap(st.multi) > maxPooledMultiEntries {
+		st.multi = nil
+	}
+	st.key = resultBuffer(st.key)
+	st.name = resultBuffer(st.name)
+	st.value = resultBuffer(st.value)
+	st.cmpName = resultBuffer(st.cmpName)
+	st.cmpValue = resultBuffer(st.cmpValue)
+	st.body = resultBuffer(st.body)
+	st.decoded = resultBuffer(st.decoded)
+	st.sawContentType = false
+	resultStatePool.Put(st)
+}
+
+// resultBuffer empties b, or drops it when it is too large to keep.
+func resultBuffer(b []byte) []byte {
+	if cap(b) > maxPooledResultBuffer {
+		return nil
+	}
+	return b[:0]
+}
+
+// jsonStringText returns the unescaped text of the string v, in place when it has no
+// escapes and in *buf otherwise.
+func jsonStringText(v jsonValue, buf *[]byte) []byte {
+	if !v.esc {
+		return v.raw
+	}
+	*buf = appendJSONUnescaped((*buf)[:0], v.raw)
+	return *buf
+}
+
+// keyIs reports whether the raw object key equals want.
+func (st *resultState) keyIs(key []byte, esc bool, want string) bool {
+	if !esc {
+		return string(key) == want
+	}
+	st.key = appendJSONUnescaped(st.key[:0], key)
+	return string(st.key) == want
+}
+
+func malformedResult(reason string) error {
+	return fmt.Errorf("%w: %s", ErrMalformedResult, reason)
+}
+
+func malformedJSON(err error) error {
+	return fmt.Errorf("%w: %w", ErrMalformedResult, err)
+}
+
+// parseStatusCode reads statusCode: a JSON integer or a string holding one,
+// in 100..599.
+func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
+	var digits []byte
+	switch v.kind {
+	case jsonNumber:
+		digits = v.raw
+	case jsonString:
+		digits = jsonStringText(v, &st.value)
+	default:
+		return 0, malformedResult("statusCode is not an integer")
+	}
+	neg := len(digits) > 0 && digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, malformedResult("statusCode is not an integer")
+	}
+	n := 0
+	for _, c := range digits {
+		if !jsonIsDigit(c) {
+			return 0, malformedResult("statusCode is not an integer")
+		}
+		if n < 1000 {
+			n = n*10 + int(c-'0')
+		}
+	}
+	if neg || n < 100 || n > 599 {
+		return 0, fmt.Errorf("%w: statusCode %s is out of range 100..599", ErrMalformedResult, v.raw)
+	}
+	return n, nil
+}
+
+// checkResultBase64 reads isBase64Encoded: absent, null or a boolean.
+func checkResultBase64(v jsonValue) (bool, error) {
+	switch v.kind {
+	case jsonAbsent, jsonNull:
+		return false, nil
+	case jsonBool:
+		return v.raw[0] == 't', nil
+	default:
+		return false, malformedResult("isBase64Encoded is not a boolean")
+	}
+}
+
+// checkResultBody checks that body is absent, null or a string.
+func checkResultBody(v jsonValue) error {
+	switch v.kind {
+	case jsonAbsent, jsonNull, jsonString:
+		return nil
+	default:
+		return malformedResult("body is not a string")
+	}
+}
+
+// checkResultKind checks that a field is absent, null or of kind want.
+func checkResultKind(v jsonValue, want jsonKind, field, what string) error {
+	if v.kind == jsonAbsent || v.kind == jsonNull || v.kind == want {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is not %s", ErrMalformedResult, field, what)
+}
+
+// resultHeaderValue returns the text of a header value: strings unescaped, numbers
+// and booleans as their JSON text. skip is true for null.
+func resultHeaderValue(v jsonValue, buf *[]byte, name []byte) (value []byte, skip bool, err error) {
+	switch v.kind {
+	case jsonString:
+		return jsonStringText(v, buf), false, nil
+	case jsonNumber, jsonBool:
+		return v.raw, false, nil
+	case jsonNull:
+		return nil, true, nil
+	default:
+		return nil, false, fmt.Errorf("%w: value of header %q is not a string", ErrMalformedResult, name)
+	}
+}
+
+// addHeader adds one function header to h. Names that must be HTTP tokens
+// are checked; headers owned by HTTP framing are dropped. fasthttp routes
+// Content-Type, Content-Encoding, Server and Set-Cookie to their dedicated
+// fields and replaces CR and LF in values with spaces.
+func (st *resultState) addHeader(h *fasthttp.ResponseHeader, name, value []byte) error {
+	if !isResultHeaderName(name) {
+		return fmt.Errorf("%w: header name %q is not a valid HTTP token", ErrMalformedResult, name)
+	}
+	if isResultFramingHeader(name) {
+		return nil
+	}
+	if len(value) > 0 && asciiFoldEqual(name, strResultContentType) {
+		st.sawContentType = true
+	}
+	h.AddBytesKV(name, value)
+	return nil
+}
+
+// finishHeaders sets the default Content-Type when the function gave none.
+func (st *resultState) finishHeaders(h *fasthttp.ResponseHeader, defaultContentType string) {
+	if !st.sawContentType && defaultContentType != "" {
+		h.SetContentType(defaultContentType)
+	}
+}
+
+// writeBody sets the response body from body (absent, null or a string),
+// base64-decoding it when marked and asked to.
+func (st *resultState) writeBody(resp *fasthttp.Response, body jsonValue, isBase64, decode bool) error {
+	var b []byte
+	if body.kind == jsonString {
+		b = jsonStringText(body, &st.body)
+	}
+	if isBase64 && decode && len(b) > 0 {
+		var err error
+		st.decoded, err = appendBase64Decoded(st.decoded[:0], b)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadBase64, err)
+		}
+		b = st.decoded
+	}
+	resp.SetBody(b)
+	return nil
+}
+
+// appendBase64Decoded appends the decoded form of src, which may be padded
+// (StdEncoding) or not (RawStdEncoding), to dst. Line breaks are ignored.
+func appendBase64Decoded(dst, src []byte) ([]byte, error) {
+	out, err := base64.StdEncoding.AppendDecode(dst, src)
+	if err == nil {
+		return out, nil
+	}
+	if raw, rawErr := base64.RawStdEncoding.AppendDecode(out[:len(dst)], src); rawErr == nil {
+		return raw, nil
+	}
+	return out[:len(dst)], err
+}
+
+// isResultFramingHeader reports whether name is a header that HTTP framing and
+// fasthttp own, which a function cannot set: Content-Length,
+// Transfer-Encoding, Connection, Keep-Alive, Upgrade and Trailer.
+func isResultFramingHeader(name []byte) bool {
+	switch len(name) {
+	case 7:
+		return asciiFoldEqual(name, "upgrade") || asciiFoldEqual(name, "trailer")
+	case 10:
+		return asciiFoldEqual(name, "connection") || asciiFoldEqual(name, "keep-alive")
+	case 14:
+		return asciiFoldEqual(name, "content-length")
+	case 17:
+		return asciiFoldEqual(name, "transfer-encoding")
+	}
+	return false
+}
+
+// asciiFoldEqual compares b with the lower-case ASCII string s, ignoring
+// ASCII case.
+func asciiFoldEqual(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if asciiLower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiFoldEqualBytes compares a and b ignoring ASCII case.
+func asciiFoldEqualBytes(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if asciiLower(a[i]) != asciiLower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// resultHeaderNameChars marks the bytes allowed in an HTTP field name (RFC 9110
+// section 5.6.2 tchar).
+var resultHeaderNameChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range []byte("!#$%&'*+-.^_`|~") {
+		t[c] = true
+	}
+	return t
+}()
+
+func isResultHeaderName(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if !resultHeaderNameChars[c] {
+			return false
+		}
+	}
+	return true
+}

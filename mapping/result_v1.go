@@ -1,0 +1,244 @@
+package mapping
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/valyala/fasthttp"
+)
+
+// WriteResultV1 maps a payload format 1.0 function result (REST APIs, and
+// HTTP APIs with payloadFormatVersion 1.0) onto resp:
+//
+//	{"isBase64Encoded": bool, "statusCode": int, "headers": {name: value},
+//	 "multiValueHeaders": {name: [values]}, "body": "string"}
+//
+// statusCode is required (an integer, or a string holding one, in
+// 100..599); the other fields may be absent or null, and unknown fields are
+// ignored. A name present in both headers and multiValueHeaders (compared
+// ignoring case) gets the multiValueHeaders values first, then the headers
+// value unless it is already among them. Header names keep their case;
+// Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade and
+// Trailer are dropped.
+//
+// WriteResultV1 sets the status, headers and body without resetting resp
+// first. It returns an error wrapping ErrMalformedResult or ErrBadBase64, in
+// which case resp may be partly written and the caller should reset it.
+// opts may be nil. It keeps no reference to result or resp after it returns
+// and is safe for concurrent use on different responses. It does not
+// allocate once its pools are warm.
+func WriteResultV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
+	if opts == nil {
+		opts = &zeroResultOptions
+	}
+	st := acquireResultState(result)
+	err := st.writeV1(resp, opts)
+	releaseResultState(st)
+	return err
+}
+
+func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) error {
+	s := &st.scan
+	switch s.peek() {
+	case '{':
+	case 0:
+		return malformedResult("result is empty")
+	default:
+		return malformedResult("result is not a JSON object")
+	}
+	if err := s.beginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	var status, headers, multi, body, b64 jsonValue
+	for first := true; ; first = false {
+		key, esc, more, err := s.nextMember(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			break
+		}
+		v, err := s.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		switch {
+		case st.keyIs(key, esc, "statusCode"):
+			status = v
+		case st.keyIs(key, esc, "headers"):
+			headers = v
+		case st.keyIs(key, esc, "multiValueHeaders"):
+			multi = v
+		case st.keyIs(key, esc, "body"):
+			body = v
+		case st.keyIs(key, esc, "isBase64Encoded"):
+			b64 = v
+		}
+	}
+	if !s.atEnd() {
+		return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+	}
+
+	if status.kind == jsonAbsent {
+		return malformedResult("statusCode is missing")
+	}
+	code, err := st.parseStatusCode(status)
+	if err != nil {
+		return err
+	}
+	isBase64, err := checkResultBase64(b64)
+	if err != nil {
+		return err
+	}
+	if err := checkResultBody(body); err != nil {
+		return err
+	}
+	if err := checkResultKind(headers, jsonObject, "headers", "an object"); err != nil {
+		return err
+	}
+	if err := checkResultKind(multi, jsonObject, "multiValueHeaders", "an object"); err != nil {
+		return err
+	}
+
+	resp.SetStatusCode(code)
+	if err := st.writeHeadersV1(&resp.Header, headers, multi); err != nil {
+		return err
+	}
+	st.finishHeaders(&resp.Header, opts.DefaultContentType)
+	return st.writeBody(resp, body, isBase64, opts.DecodeBase64)
+}
+
+// writeHeadersV1 adds multiValueHeaders, then each headers pair that
+// multiValueHeaders does not already hold.
+func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi jsonValue) error {
+	st.multi = st.multi[:0]
+	if multi.kind == jsonObject {
+		ms := jsonScanner{data: multi.raw}
+		if err := ms.beginObject(); err != nil {
+			return malformedJSON(err)
+		}
+		for first := true; ; first = false {
+			key, esc, more, err := ms.nextMember(first)
+			if err != nil {
+				return malformedJSON(err)
+			}
+			if !more {
+				break
+			}
+			values, err := ms.readValue()
+			if err != nil {
+				return malformedJSON(err)
+			}
+			name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
+			switch values.kind {
+			case jsonNull:
+				continue
+			case jsonArray:
+			default:
+				return fmt.Errorf("%w: multiValueHeaders value of %q is not an array", ErrMalformedResult, name)
+			}
+			st.multi = append(st.multi, multiHeader{
+				name:   jsonValue{raw: key, kind: jsonString, esc: esc},
+				values: values,
+			})
+			as := jsonScanner{data: values.raw}
+			if err := as.beginArray(); err != nil {
+				return malformedJSON(err)
+			}
+			for first := true; ; first = false {
+				more, err := as.nextElement(first)
+				if err != nil {
+					return malformedJSON(err)
+				}
+				if !more {
+					break
+				}
+				v, err := as.readValue()
+				if err != nil {
+					return malformedJSON(err)
+				}
+				value, skip, err := resultHeaderValue(v, &st.value, name)
+				if err != nil {
+					return err
+				}
+				if skip {
+					continue
+				}
+				if err := st.addHeader(h, name, value); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	if headers.kind != jsonObject {
+		return nil
+	}
+	hs := jsonScanner{data: headers.raw}
+	if err := hs.beginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		key, esc, more, err := hs.nextMember(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			break
+		}
+		v, err := hs.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
+		value, skip, err := resultHeaderValue(v, &st.value, name)
+		if err != nil {
+			return err
+		}
+		if skip || st.inMultiValueHeaders(name, value) {
+			continue
+		}
+		if err := st.addHeader(h, name, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inMultiValueHeaders reports whether multiValueHeaders holds value under
+// name, comparing names ignoring ASCII case and values exactly.
+func (st *resultState) inMultiValueHeaders(name, value []byte) bool {
+	for i := range st.multi {
+		m := &st.multi[i]
+		if !asciiFoldEqualBytes(jsonStringText(m.name, &st.cmpName), name) {
+			continue
+		}
+		as := jsonScanner{data: m.values.raw}
+		if as.beginArray() != nil {
+			continue
+		}
+		for first := true; ; first = false {
+			more, err := as.nextElement(first)
+			if err != nil || !more {
+				break
+			}
+			v, err := as.readValue()
+			if err != nil {
+				break
+			}
+			var got []byte
+			switch v.kind {
+			case jsonString:
+				got = jsonStringText(v, &st.cmpValue)
+			case jsonNumber, jsonBool:
+				got = v.raw
+			default:
+				continue
+			}
+			if bytes.Equal(got, value) {
+				return true
+			}
+		}
+	}
+	return false
+}

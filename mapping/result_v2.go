@@ -1,0 +1,210 @@
+package mapping
+
+import (
+	"fmt"
+
+	"github.com/valyala/fasthttp"
+)
+
+// WriteResultV2 maps a payload format 2.0 function result (HTTP APIs) onto
+// resp. A JSON object with a statusCode member is the explicit form:
+//
+//	{"cookies": ["a=1; Path=/"], "isBase64Encoded": bool, "statusCode": int,
+//	 "headers": {name: value}, "body": "string"}
+//
+// statusCode is an integer, or a string holding one, in 100..599; the other
+// fields may be absent or null, multiValueHeaders and unknown fields are
+// ignored. Each cookie becomes its own Set-Cookie header, byte for byte.
+// Header names keep their case; Content-Length, Transfer-Encoding,
+// Connection, Keep-Alive, Upgrade and Trailer are dropped.
+//
+// Any other valid JSON is inferred as status 200, Content-Type
+// application/json, and the result's JSON text (without surrounding
+// whitespace) as body, except that a JSON string gives its unescaped
+// content.
+//
+// WriteResultV2 sets the status, headers and body without resetting resp
+// first. It returns an error wrapping ErrMalformedResult or ErrBadBase64, in
+// which case resp may be partly written and the caller should reset it.
+// opts may be nil. It keeps no reference to result or resp after it returns
+// and is safe for concurrent use on different responses. It does not
+// allocate once its pools are warm.
+func WriteResultV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
+	if opts == nil {
+		opts = &zeroResultOptions
+	}
+	st := acquireResultState(result)
+	err := st.writeV2(resp, opts)
+	releaseResultState(st)
+	return err
+}
+
+func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) error {
+	s := &st.scan
+	switch s.peek() {
+	case '{':
+	case 0:
+		return malformedResult("result is empty")
+	default:
+		v, err := s.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !s.atEnd() {
+			return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+		}
+		return st.writeInferredV2(resp, v)
+	}
+
+	start := s.pos
+	if err := s.beginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	var status, headers, cookies, body, b64 jsonValue
+	for first := true; ; first = false {
+		key, esc, more, err := s.nextMember(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			break
+		}
+		v, err := s.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		switch {
+		case st.keyIs(key, esc, "statusCode"):
+			status = v
+		case st.keyIs(key, esc, "headers"):
+			headers = v
+		case st.keyIs(key, esc, "cookies"):
+			cookies = v
+		case st.keyIs(key, esc, "body"):
+			body = v
+		case st.keyIs(key, esc, "isBase64Encoded"):
+			b64 = v
+		}
+	}
+	whole := jsonValue{raw: s.data[start:s.pos], kind: jsonObject}
+	if !s.atEnd() {
+		return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+	}
+	if status.kind == jsonAbsent {
+		return st.writeInferredV2(resp, whole)
+	}
+
+	code, err := st.parseStatusCode(status)
+	if err != nil {
+		return err
+	}
+	isBase64, err := checkResultBase64(b64)
+	if err != nil {
+		return err
+	}
+	if err := checkResultBody(body); err != nil {
+		return err
+	}
+	if err := checkResultKind(headers, jsonObject, "headers", "an object"); err != nil {
+		return err
+	}
+	if err := checkResultKind(cookies, jsonArray, "cookies", "an array"); err != nil {
+		return err
+	}
+
+	resp.SetStatusCode(code)
+	if err := st.writeHeadersV2(&resp.Header, headers); err != nil {
+		return err
+	}
+	if err := st.writeCookiesV2(&resp.Header, cookies); err != nil {
+		return err
+	}
+	st.finishHeaders(&resp.Header, opts.DefaultContentType)
+	return st.writeBody(resp, body, isBase64, opts.DecodeBase64)
+}
+
+// writeInferredV2 answers a result without statusCode: 200, JSON, the
+// value's text as body (a string's unescaped content).
+func (st *resultState) writeInferredV2(resp *fasthttp.Response, v jsonValue) error {
+	resp.SetStatusCode(fasthttp.StatusOK)
+	resp.Header.SetContentTypeBytes(strApplicationJSON)
+	if v.kind == jsonString {
+		resp.SetBody(jsonStringText(v, &st.body))
+	} else {
+		resp.SetBody(v.raw)
+	}
+	return nil
+}
+
+func (st *resultState) writeHeadersV2(h *fasthttp.ResponseHeader, headers jsonValue) error {
+	if headers.kind != jsonObject {
+		return nil
+	}
+	hs := jsonScanner{data: headers.raw}
+	if err := hs.beginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		key, esc, more, err := hs.nextMember(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			return nil
+		}
+		v, err := hs.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
+		value, skip, err := resultHeaderValue(v, &st.value, name)
+		if err != nil {
+			return err
+		}
+		if skip {
+			continue
+		}
+		if err := st.addHeader(h, name, value); err != nil {
+			return err
+		}
+	}
+}
+
+// writeCookiesV2 adds one Set-Cookie header per cookies item, as given.
+// fasthttp keeps a Set-Cookie value added with AddBytesKV verbatim (apart
+// from CR/LF, which become spaces) and writes it after the other headers;
+// ResponseHeader.SetCookie would re-serialise it instead. Empty strings and
+// nulls are skipped.
+func (st *resultState) writeCookiesV2(h *fasthttp.ResponseHeader, cookies jsonValue) error {
+	if cookies.kind != jsonArray {
+		return nil
+	}
+	cs := jsonScanner{data: cookies.raw}
+	if err := cs.beginArray(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		more, err := cs.nextElement(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			return nil
+		}
+		v, err := cs.readValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		switch v.kind {
+		case jsonNull:
+			continue
+		case jsonString:
+		default:
+			return fmt.Errorf("%w: cookies item %s is not a string", ErrMalformedResult, v.raw)
+		}
+		cookie := jsonStringText(v, &st.value)
+		if len(cookie) > 0 {
+			h.AddBytesKV(strSetCookieHeader, cookie)
+		}
+	}
+}

@@ -1,0 +1,114 @@
+package mapping
+
+import (
+	"hash/fnv"
+	"sort"
+)
+
+// API is the API Gateway product whose semantics a route follows.
+type API uint8
+
+const (
+	// APIHTTP is API Gateway v2 (HTTP API).
+	APIHTTP API = iota + 1
+	// APIREST is API Gateway v1 (REST API).
+	APIREST
+)
+
+// Format is a payload format version.
+type Format uint8
+
+const (
+	// FormatV2 is payload format 2.0 (HTTP API only).
+	FormatV2 Format = iota + 1
+	// FormatV1 is payload format 1.0 (REST API, or HTTP API with "1.0").
+	FormatV1
+)
+
+// Route is everything about a matched route that the event depends on. Fill
+// in the exported fields, then call Compile once; a compiled Route is
+// read-only and safe for concurrent use.
+type Route struct {
+	API    API
+	Format Format
+	// Key is the route key, e.g. "GET /pets/{id}" or "$default".
+	Key string
+	// Resource is the path template, e.g. "/pets/{id}"; "$default" for the
+	// $default route.
+	Resource string
+	// Stage is the stage name; "$default" for the default stage.
+	Stage string
+	// APIID and AccountID fill requestContext.apiId and accountId.
+	APIID     string
+	AccountID string
+	// StageVariables become the event's stageVariables.
+	StageVariables map[string]string
+	// BinaryMediaTypes (REST) lists request content types whose bodies travel
+	// base64-encoded.
+	BinaryMediaTypes MediaTypes
+	// TextMediaTypes (HTTP API) lists request content types whose bodies
+	// travel as text; every other body, including one without a
+	// Content-Type, travels base64-encoded.
+	TextMediaTypes MediaTypes
+
+	// Fragments worked out by Compile.
+	keyJSON      []byte // "GET /pets/{id}"
+	resourceJSON []byte
+	stageJSON    []byte
+	apiIDJSON    []byte
+	accountJSON  []byte
+	stageVars    []byte // {"a":"b"} or nil
+	resourceID   []byte // "2gxmpl" (REST) or null
+	stagePrefix  string // "/dev" or "" for $default
+}
+
+// Compile works out the JSON fragments of the route. Call it once after the
+// exported fields are set and before the first AppendEvent.
+func (r *Route) Compile() {
+	r.keyJSON = appendJSONString(nil, r.Key)
+	r.resourceJSON = appendJSONString(nil, r.Resource)
+	r.stageJSON = appendJSONString(nil, r.Stage)
+	r.apiIDJSON = appendJSONString(nil, r.APIID)
+	r.accountJSON = appendJSONString(nil, r.AccountID)
+	r.stageVars = nil
+	if len(r.StageVariables) > 0 {
+		names := make([]string, 0, len(r.StageVariables))
+		for k := range r.StageVariables {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		b := []byte{'{'}
+		for i, k := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONString(b, r.StageVariables[k])
+		}
+		r.stageVars = append(b, '}')
+	}
+	r.resourceID = []byte("null")
+	if r.API == APIREST {
+		r.resourceID = appendJSONString(nil, resourceID(r.Resource))
+	}
+	r.stagePrefix = ""
+	if r.Stage != "" && r.Stage != "$default" {
+		r.stagePrefix = "/" + r.Stage
+	}
+}
+
+// resourceID derives a stable six-character REST resource id from the path
+// template, in the alphabet API Gateway uses (lower-case letters and digits).
+func resourceID(resource string) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	h := fnv.New64a()
+	h.Write([]byte(resource))
+	v := h.Sum64()
+	var id [6]byte
+	for i := range id {
+		id[i] = alphabet[v%uint64(len(alphabet))]
+		v /= uint64(len(alphabet))
+	}
+	return string(id[:])
+}
