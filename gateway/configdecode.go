@@ -158,6 +158,11 @@ type configDecoder interface {
 // laughs") ends in an error instead of exhausting memory.
 const maxDecodeNodes = 1_000_000
 
+// maxPositions bounds the size of the Positions a decodeConfig call returns,
+// which alias expansion could otherwise blow up; Positions.At answers for
+// paths left out with the position of an ancestor.
+const maxPositions = 250_000
+
 // decodeConfig parses data, a YAML (or JSON) config file named file, and
 // decodes it strictly into out, which must be a non-nil pointer to a struct.
 //
@@ -166,7 +171,7 @@ const maxDecodeNodes = 1_000_000
 // options are ignored. An unknown key, a value of the wrong type, a duplicate
 // key, or an unset ${VAR} is an error; decoding goes on past each to find the
 // next. Every scalar value (never a key) is env-expanded with lookup (see
-// expandEnv) before it is converted. A null value leaves a struct, map,
+// expandEnv; nil means os.LookupEnv) before it is converted. A null value leaves a struct, map,
 // slice, pointer or interface as it was, and is an error for anything else.
 // Durations are strings such as "250ms" (or 0).
 //
@@ -377,9 +382,7 @@ func (d *decodeState) enter(n *yaml.Node, path string) *yaml.Node {
 	if !d.visit(n, path) {
 		return nil
 	}
-	if path != "" {
-		d.pos[path] = nodePos(n)
-	}
+	d.record(path, n)
 	return d.follow(n, path)
 }
 
@@ -403,6 +406,14 @@ func (d *decodeState) follow(n *yaml.Node, path string) *yaml.Node {
 		d.active[t] = true
 	}
 	return t
+}
+
+// record records that the value (or, with a "#key" path, the key) at path
+// starts at n.
+func (d *decodeState) record(path string, n *yaml.Node) {
+	if path != "" && len(d.pos) < maxPositions {
+		d.pos[path] = nodePos(n)
+	}
 }
 
 func (d *decodeState) leave(t *yaml.Node) { delete(d.active, t) }
@@ -629,7 +640,7 @@ func (d *decodeState) structValue(n, at *yaml.Node, path string, v reflect.Value
 			continue
 		}
 		child := childPath(path, name)
-		d.pos[child+"#key"] = nodePos(p.key)
+		d.record(child+"#key", p.key)
 		d.decode(p.value, child, v.FieldByIndex(f))
 	}
 }
@@ -653,7 +664,7 @@ func (d *decodeState) mapValue(n, at *yaml.Node, path string, v reflect.Value) {
 			continue
 		}
 		child := childPath(path, name)
-		d.pos[child+"#key"] = nodePos(p.key)
+		d.record(child+"#key", p.key)
 		k := reflect.ValueOf(name).Convert(typ.Key())
 		elem := reflect.New(typ.Elem()).Elem()
 		if old := v.MapIndex(k); old.IsValid() {
@@ -692,7 +703,7 @@ func (d *decodeState) anyValue(n, at *yaml.Node, path string) (any, bool) {
 				continue
 			}
 			child := childPath(path, name)
-			d.pos[child+"#key"] = nodePos(p.key)
+			d.record(child+"#key", p.key)
 			t := d.enter(p.value, child)
 			if t == nil {
 				ok = false
@@ -837,7 +848,7 @@ func (d *decodeState) expandedCopy(n, at *yaml.Node, path string) *yaml.Node {
 			child := path
 			if k.Kind == yaml.ScalarNode {
 				child = childPath(path, k.Value)
-				d.pos[child+"#key"] = nodePos(p.key)
+				d.record(child+"#key", p.key)
 			}
 			vc := d.copyChild(v, child)
 			if vc == nil {

@@ -3,6 +3,8 @@ package mapping
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -53,10 +55,12 @@ func (e *jsonSyntaxError) Error() string {
 type jsonScanner struct {
 	data []byte
 	pos  int
-	// stack holds one bit per open container in skipContainer, set for an
-	// object and clear for an array. It grows on first use and is kept for
+	// shallow and deep hold one bit per open container in skipContainer,
+	// set for an object and clear for an array: shallow for the first 64
+	// levels, deep for the rest. deep grows on first use and is kept for
 	// reuse when the scanner is pooled.
-	stack []uint64
+	shallow uint64
+	deep    []uint64
 }
 
 func (s *jsonScanner) reset(data []byte) {
@@ -107,15 +111,15 @@ const (
 	swarHigh = 0x8080808080808080
 )
 
-// hasStringSpecial reports whether any of the 8 bytes in w is a quote, a
-// backslash or a control character (< 0x20). The tests are exact: a byte
-// that is none of these never sets its high bit, so there are no false
-// positives.
-func hasStringSpecial(w uint64) bool {
+// stringSpecialMask flags, in the high bit of each byte of w, the bytes that
+// are a quote, a backslash or a control character (< 0x20). The lowest flag
+// is exact: a byte below the first special one never borrows, so
+// bits.TrailingZeros64(mask)/8 is the index of the first special byte.
+// Higher flags may be false positives.
+func stringSpecialMask(w uint64) uint64 {
 	q := w ^ (swarOnes * '"')
 	b := w ^ (swarOnes * '\\')
-	t := ((w - swarOnes*0x20) &^ w) | ((q - swarOnes) &^ q) | ((b - swarOnes) &^ b)
-	return t&swarHigh != 0
+	return (((w - swarOnes*0x20) &^ w) | ((q - swarOnes) &^ q) | ((b - swarOnes) &^ b)) & swarHigh
 }
 
 // readString reads the string starting at s.pos (which must hold '"') and
@@ -127,7 +131,11 @@ func (s *jsonScanner) readString() (raw []byte, esc bool, err error) {
 	start := s.pos + 1
 	i := start
 	for {
-		for i+8 <= len(d) && !hasStringSpecial(binary.LittleEndian.Uint64(d[i:])) {
+		for i+8 <= len(d) {
+			if m := stringSpecialMask(binary.LittleEndian.Uint64(d[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
 		}
 		if i >= len(d) {
@@ -190,55 +198,74 @@ func jsonHex4(b []byte) rune {
 
 // appendJSONUnescaped appends the unescaped form of raw, the text of a string
 // validated by readString, to dst. Like encoding/json, an unpaired UTF-16
-// surrogate becomes U+FFFD; other bytes are copied unchanged.
+// surrogate becomes U+FFFD; other bytes are copied unchanged. The result is
+// never longer than raw, so dst grows at most once.
 func appendJSONUnescaped(dst, raw []byte) []byte {
-	for len(raw) > 0 {
-		i := 0
-		for i < len(raw) && raw[i] != '\\' {
-			i++
+	n := len(dst)
+	dst = slices.Grow(dst, len(raw))[:n+len(raw)]
+	out := dst[n:]
+	w, i := 0, 0
+	for i < len(raw) {
+		// Copy the run up to the next backslash, 8 bytes at a time.
+		j := i
+		for j+8 <= len(raw) {
+			x := binary.LittleEndian.Uint64(raw[j:]) ^ (swarOnes * '\\')
+			if m := (x - swarOnes) &^ x & swarHigh; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			j += 8
 		}
-		dst = append(dst, raw[:i]...)
-		raw = raw[i:]
-		if len(raw) < 2 {
-			return append(dst, raw...)
+		for j < len(raw) && raw[j] != '\\' {
+			j++
 		}
-		c := raw[1]
-		raw = raw[2:]
+		w += copy(out[w:], raw[i:j])
+		i = j
+		if i+1 >= len(raw) {
+			w += copy(out[w:], raw[i:]) // a lone trailing backslash: not from readString
+			break
+		}
+		c := raw[i+1]
+		i += 2
 		switch c {
 		case 'b':
-			dst = append(dst, '\b')
+			c = '\b'
 		case 'f':
-			dst = append(dst, '\f')
+			c = '\f'
 		case 'n':
-			dst = append(dst, '\n')
+			c = '\n'
 		case 'r':
-			dst = append(dst, '\r')
+			c = '\r'
 		case 't':
-			dst = append(dst, '\t')
+			c = '\t'
 		case 'u':
-			r := jsonHex4(raw)
+			r := jsonHex4(raw[i:])
 			if r < 0 {
 				// Not produced by readString; keep the text.
-				dst = append(dst, '\\', 'u')
+				w += copy(out[w:], `\u`)
 				continue
 			}
-			raw = raw[4:]
+			i += 4
 			if utf16.IsSurrogate(r) {
-				if len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
-					if dec := utf16.DecodeRune(r, jsonHex4(raw[2:6])); dec != utf8.RuneError {
-						dst = utf8.AppendRune(dst, dec)
-						raw = raw[6:]
-						continue
-					}
+				r2 := rune(-1)
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					r2 = jsonHex4(raw[i+2:])
 				}
-				r = utf8.RuneError
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
 			}
-			dst = utf8.AppendRune(dst, r)
-		default: // '"', '\\', '/'
-			dst = append(dst, c)
+			w += utf8.EncodeRune(out[w:], r)
+			continue
 		}
+		// '"', '\\', '/' stand for themselves.
+		out[w] = c
+		w++
 	}
-	return dst
+	return dst[:n+w]
 }
 
 // readNumber reads a number at s.pos per the JSON grammar.
@@ -359,20 +386,28 @@ func (s *jsonScanner) skipValue() error {
 
 // setContainer records at depth whether the open container is an object.
 func (s *jsonScanner) setContainer(depth int, object bool) {
-	w := depth >> 6
-	for len(s.stack) <= w {
-		s.stack = append(s.stack, 0)
+	word := &s.shallow
+	if depth >= 64 {
+		w := depth>>6 - 1
+		for len(s.deep) <= w {
+			s.deep = append(s.deep, 0)
+		}
+		word = &s.deep[w]
 	}
 	bit := uint64(1) << (depth & 63)
 	if object {
-		s.stack[w] |= bit
+		*word |= bit
 	} else {
-		s.stack[w] &^= bit
+		*word &^= bit
 	}
 }
 
 func (s *jsonScanner) isObjectAt(depth int) bool {
-	return s.stack[depth>>6]&(uint64(1)<<(depth&63)) != 0
+	word := s.shallow
+	if depth >= 64 {
+		word = s.deep[depth>>6-1]
+	}
+	return word&(uint64(1)<<(depth&63)) != 0
 }
 
 // readMemberKey reads `"key" :` after whitespace.

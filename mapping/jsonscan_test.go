@@ -3,6 +3,7 @@ package mapping
 import (
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -94,16 +95,46 @@ func TestScanString(t *testing.T) {
 	}
 }
 
-// TestScanHasStringSpecial checks the 8-byte test against the plain
-// definition for every byte value at every position.
-func TestScanHasStringSpecial(t *testing.T) {
+// TestScanStringSpecialMask checks the 8-byte test against the plain
+// definition: every byte value at every position, then words mixing special
+// and plain bytes, where the first flagged byte must be the first special.
+func TestScanStringSpecialMask(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+	firstSpecial := func(w uint64) int {
+		for i := range 8 {
+			if special(byte(w >> (8 * i))) {
+				return i
+			}
+		}
+		return 8
+	}
+	check := func(w uint64) {
+		t.Helper()
+		m := stringSpecialMask(w)
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if want := firstSpecial(w); got != want {
+			t.Errorf("word %#016x: got first special %d, want %d", w, got, want)
+		}
+	}
 	for pos := range 8 {
 		for c := range 256 {
-			for _, fill := range []uint64{0x6161616161616161, 0xc3c3c3c3c3c3c3c3, 0x2020202020202020, 0x7e7e7e7e7e7e7e7e} {
-				w := fill&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
-				want := c < 0x20 || c == '"' || c == '\\'
-				if got := hasStringSpecial(w); got != want {
-					t.Errorf("byte %#x at %d in %#x: got %v, want %v", c, pos, fill, got, want)
+			for _, fill := range []uint64{0x6161616161616161, 0xc3c3c3c3c3c3c3c3, 0x2020202020202020, 0x7e7e7e7e7e7e7e7e, 0x2121212121212121, 0x5d5d5d5d5d5d5d5d} {
+				check(fill&^(0xff<<(8*pos)) | uint64(c)<<(8*pos))
+			}
+		}
+	}
+	// Bytes around the thresholds, in every combination of 4 positions.
+	edge := []byte{0x00, 0x1f, 0x20, 0x21, '"' - 1, '"', '"' + 1, '\\' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0xa0, 0xff}
+	for _, a := range edge {
+		for _, b := range edge {
+			for _, c := range edge {
+				for _, d := range edge {
+					w := uint64(a) | uint64(b)<<8 | uint64(c)<<16 | uint64(d)<<24
+					check(w | 0x6161616100000000)
+					check(w<<32 | 0x61616161)
 				}
 			}
 		}

@@ -14,14 +14,16 @@ import (
 var typicalBody = func() string {
 	var b strings.Builder
 	b.WriteString(`{"items":[`)
-	for i := 0; b.Len() < 1000; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"id":"pet-` + strings.Repeat("x", 8) + `","name":"Rex","tags":["a","b"]}`)
+	for b.Len() < 900 {
+		b.WriteString(`{"id":"pet-0001","name":"Rex","tags":["a","b"]},`)
 	}
-	b.WriteString(`]}`)
-	return b.String()[:1024]
+	b.WriteString(`{"id":"pet-last"}],"pad":"`)
+	b.WriteString(strings.Repeat("x", 1024-b.Len()-2))
+	b.WriteString(`"}`)
+	if b.Len() != 1024 || !json.Valid([]byte(b.String())) {
+		panic("typicalBody is not 1 KB of JSON")
+	}
+	return b.String()
 }()
 
 // typicalResults are what aws-lambda-go handlers return for a typical

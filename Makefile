@@ -1,0 +1,29 @@
+GO      ?= go
+FUZZTIME ?= 60s
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+
+.PHONY: build test bench fuzz vet
+
+build:
+	$(GO) build -o bin/portico ./cmd/portico
+
+vet:
+	$(GO) vet ./...
+
+# The whole suite, race detector on; fuzz targets run their seed corpus.
+test: vet
+	$(GO) test -race -shuffle=on -timeout 9m ./...
+
+# Go benchmarks, saved per commit under bench/results/.
+bench:
+	mkdir -p bench/results
+	$(GO) test -run '^$$' -bench . -benchmem ./mapping/ ./gateway/ ./backend/... | tee bench/results/$(COMMIT).txt
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	@for pkg in ./mapping ./gateway; do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; \
+	done

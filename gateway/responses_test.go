@@ -1,0 +1,103 @@
+package gateway
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each case: a mock function returns result, the client must see the rest.
+func TestResponseShapes(t *testing.T) {
+	cases := []struct {
+		name    string
+		api     string // http or rest
+		payload string
+		result  string // YAML of the mock's response
+		accept  string
+		status  int
+		body    string
+		headers map[string]string
+		cookies []string
+	}{
+		{name: "2.0 inferred object", payload: "2.0", result: `{message: hi}`,
+			status: 200, body: `{"message":"hi"}`, headers: map[string]string{"content-type": "application/json"}},
+		{name: "2.0 inferred string", payload: "2.0", result: `"Hello from Lambda!"`,
+			status: 200, body: `Hello from Lambda!`, headers: map[string]string{"content-type": "application/json"}},
+		{name: "2.0 explicit with cookies", payload: "2.0",
+			result: `{statusCode: 201, headers: {X-Thing: a}, cookies: ["a=1; Path=/; HttpOnly", "b=2"], body: made}`,
+			status: 201, body: "made", headers: map[string]string{"x-thing": "a", "content-type": "text/plain; charset=utf-8"},
+			cookies: []string{"a=1; Path=/; HttpOnly", "b=2"}},
+		{name: "2.0 base64 body", payload: "2.0", result: `{statusCode: 200, isBase64Encoded: true, body: aGVsbG8=, headers: {content-type: application/octet-stream}}`,
+			status: 200, body: "hello", headers: map[string]string{"content-type": "application/octet-stream"}},
+		{name: "2.0 ignores multiValueHeaders", payload: "2.0", result: `{statusCode: 200, multiValueHeaders: {X-A: [b]}, body: x}`,
+			status: 200, body: "x", headers: map[string]string{"x-a": ""}},
+		{name: "2.0 malformed statusCode", payload: "2.0", result: `{statusCode: {}}`,
+			status: 500, body: `{"message":"Internal Server Error"}`},
+		{name: "1.0 on http api", payload: "1.0", result: `{statusCode: 200, headers: {X-A: a}, multiValueHeaders: {X-B: [b1, b2]}, body: ok}`,
+			status: 200, body: "ok", headers: map[string]string{"x-a": "a", "content-type": "application/json"}},
+		{name: "1.0 without statusCode is malformed", payload: "1.0", result: `{body: ok}`,
+			status: 500, body: `{"message":"Internal Server Error"}`},
+		{name: "rest malformed is 502", api: "rest", payload: "1.0", result: `{body: {a: 1}, statusCode: 200}`,
+			status: 502, body: `{"message": "Internal server error"}`},
+		{name: "rest base64 kept as text without a binary Accept", api: "rest", payload: "1.0",
+			result: `{statusCode: 200, isBase64Encoded: true, body: aGVsbG8=}`, accept: "text/html",
+			status: 200, body: "aGVsbG8="},
+		{name: "rest base64 decoded for a binary Accept", api: "rest", payload: "1.0",
+			result: `{statusCode: 200, isBase64Encoded: true, body: aGVsbG8=}`, accept: "image/png, text/html",
+			status: 200, body: "hello"},
+		{name: "rest bad base64 is a configuration error", api: "rest", payload: "1.0",
+			result: `{statusCode: 200, isBase64Encoded: true, body: "!!!"}`, accept: "image/png",
+			status: 500, body: `{"message": "Internal server error"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			config := "functions:\n  f: {backend: builtin, handler: mock, response: " + tc.result + "}\n" +
+				"routes: [{route: \"GET /x\", function: f, payload: \"" + tc.payload + "\"}]\n"
+			path := "/x"
+			if tc.api == "rest" {
+				config = "api: rest\nstage: dev\nbinaryMediaTypes: [image/*]\n" + config
+				path = "/dev/x"
+			}
+			g := startGateway(t, config)
+			var headers map[string]string
+			if tc.accept != "" {
+				headers = map[string]string{"Accept": tc.accept}
+			}
+			r := do(t, "GET", g.url+path, headers, "")
+			if r.status != tc.status || r.body != tc.body {
+				t.Fatalf("got %d %q, want %d %q", r.status, r.body, tc.status, tc.body)
+			}
+			for k, want := range tc.headers {
+				if got := r.header(k); got != want {
+					t.Errorf("header %s: got %q, want %q", k, got, want)
+				}
+			}
+			if tc.cookies != nil {
+				if got := r.headers["set-cookie"]; strings.Join(got, "|") != strings.Join(tc.cookies, "|") {
+					t.Errorf("set-cookie: got %q, want %q", got, tc.cookies)
+				}
+			}
+			if tc.api == "rest" {
+				if len(r.header("x-amzn-RequestId")) != 36 || len(r.header("x-amz-apigw-id")) != 16 {
+					t.Errorf("REST ids: x-amzn-RequestId %q, x-amz-apigw-id %q", r.header("x-amzn-RequestId"), r.header("x-amz-apigw-id"))
+				}
+			} else if len(r.header("apigw-requestid")) != 16 {
+				t.Errorf("apigw-requestid: got %q", r.header("apigw-requestid"))
+			}
+		})
+	}
+}
+
+func TestMultiValueHeadersReachClient(t *testing.T) {
+	g := startGateway(t, `
+functions:
+  f: {backend: builtin, handler: mock, response: {statusCode: 200, headers: {X-B: b1, Set-Cookie: "c=3"}, multiValueHeaders: {X-B: [b1, b2], Set-Cookie: ["a=1", "b=2"]}}}
+routes: [{route: "GET /x", function: f, payload: "1.0"}]
+`)
+	r := do(t, "GET", g.url+"/x", nil, "")
+	if got := strings.Join(r.headers["x-b"], ","); got != "b1,b2" {
+		t.Errorf("X-B: got %q, want b1,b2 (merged, each pair once)", got)
+	}
+	if got := strings.Join(r.headers["set-cookie"], "|"); got != "a=1|b=2|c=3" {
+		t.Errorf("Set-Cookie: got %q", got)
+	}
+}

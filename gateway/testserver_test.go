@@ -1,0 +1,122 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// testGateway is a gateway serving a config on a real 127.0.0.1 listener.
+type testGateway struct {
+	*Gateway
+	url    string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startGateway writes config to a temp file, loads it and serves it on a
+// free port until the test ends.
+func startGateway(t *testing.T, config string) *testGateway {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "portico.yaml")
+	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(file)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatalf("new gateway: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tg := &testGateway{Gateway: g, url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	go func() { tg.done <- g.Serve(ctx, ln, nil) }()
+	t.Cleanup(func() {
+		tg.stop(t)
+		g.Close()
+	})
+	return tg
+}
+
+func (tg *testGateway) stop(t *testing.T) {
+	t.Helper()
+	tg.cancel()
+	select {
+	case err := <-tg.done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		tg.done <- nil
+	case <-time.After(20 * time.Second):
+		t.Errorf("gateway did not stop")
+	}
+}
+
+// response is what a client saw.
+type response struct {
+	status  int
+	headers map[string][]string // canonical (lower-case) name → values
+	body    string
+}
+
+func (r *response) header(name string) string {
+	if v := r.headers[strings.ToLower(name)]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+var testClient = &fasthttp.Client{ReadTimeout: 30 * time.Second, DisablePathNormalizing: true}
+
+// do sends one request and returns the response.
+func do(t *testing.T, method, url string, headers map[string]string, body string) *response {
+	t.Helper()
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.Header.DisableNormalizing()
+	req.SetRequestURI(url)
+	req.Header.SetMethod(method)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if body != "" {
+		req.SetBodyString(body)
+	}
+	if err := testClient.DoTimeout(req, resp, 30*time.Second); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	out := &response{status: resp.StatusCode(), headers: map[string][]string{}, body: string(resp.Body())}
+	for k, v := range resp.Header.All() {
+		name := strings.ToLower(string(k))
+		out.headers[name] = append(out.headers[name], string(v))
+	}
+	return out
+}
+
+// echoed decodes the event the builtin echo function returned.
+func echoed(t *testing.T, r *response) map[string]any {
+	t.Helper()
+	if r.status != 200 {
+		t.Fatalf("status %d, want 200: %s", r.status, r.body)
+	}
+	var event map[string]any
+	if err := json.Unmarshal([]byte(r.body), &event); err != nil {
+		t.Fatalf("echo body is not an event: %v: %s", err, r.body)
+	}
+	return event
+}
