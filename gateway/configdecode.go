@@ -888,23 +888,26 @@ func (d *decodeState) key(k *yaml.Node, path string) (string, bool) {
 	return k.Value, true
 }
 
+// yamlPair is one entry of a mapping; pairs uses a nil key for a merge.
 type yamlPair struct{ key, value *yaml.Node }
 
-// pairs returns the entries of the mapping m with merge keys ("<<: *base")
-// applied: a key written in m wins over a merged one, and an earlier merged
-// mapping wins over a later one. It reports duplicate keys, keeping the first.
+// pairs returns the entries of the mapping m in file order, with merge keys
+// ("<<: *base") replaced by the entries they bring in: a key written in m
+// wins over a merged one, and an earlier merged mapping wins over a later
+// one. It reports duplicate keys, keeping the first.
 func (d *decodeState) pairs(m *yaml.Node, path string) []yamlPair {
-	var out []yamlPair
-	seen := map[string]*yaml.Node{}
-	var merges []*yaml.Node
+	out := make([]yamlPair, 0, len(m.Content)/2)
+	seen := make(map[string]*yaml.Node, len(m.Content)/2)
+	merges := false
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		if !d.visit(k, path) {
-			return out
+			return nil
 		}
 		rk := resolveKey(k)
 		if rk.Kind == yaml.ScalarNode && rk.ShortTag() == "!!merge" {
-			merges = append(merges, v)
+			merges = true
+			out = append(out, yamlPair{nil, v})
 			continue
 		}
 		if rk.Kind == yaml.ScalarNode {
@@ -916,10 +919,19 @@ func (d *decodeState) pairs(m *yaml.Node, path string) []yamlPair {
 		}
 		out = append(out, yamlPair{k, v})
 	}
-	for _, v := range merges {
-		out = d.merge(out, seen, v, path, false)
+	if !merges {
+		return out
 	}
-	return out
+	// Every key written in m is in seen now: bring in the merged ones.
+	merged := make([]yamlPair, 0, len(out))
+	for _, p := range out {
+		if p.key != nil {
+			merged = append(merged, p)
+		} else {
+			merged = d.merge(merged, seen, p.value, path, false)
+		}
+	}
+	return merged
 }
 
 // merge appends the pairs of v, the value of a merge key in the mapping at

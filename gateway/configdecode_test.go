@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -15,19 +16,19 @@ import (
 // decodeTestConfig looks like the root config, with one field of each kind
 // the decoder handles.
 type decodeTestConfig struct {
-	Listen         string                         `yaml:"listen"`
-	Admin          *string                        `yaml:"admin"`
-	Debug          bool                           `yaml:"debug"`
-	Stage          string                         `yaml:"stage"`
-	StageVariables map[string]string              `yaml:"stageVariables"`
-	TrustedProxies []string                       `yaml:"trustedProxies"`
-	Limits         decodeTestLimits               `yaml:"limits"`
-	Functions      map[string]*decodeTestFunction `yaml:"functions"`
-	Routes         []decodeTestRoute              `yaml:"routes"`
-	Ratio          float64                        `yaml:"ratio"`
-	Port           uint16                         `yaml:"port"`
-	Level          int8                           `yaml:"level"`
-	Extra          any                            `yaml:"extra,omitempty"`
+	Listen           string                         `yaml:"listen"`
+	Admin            *string                        `yaml:"admin"`
+	Debug            bool                           `yaml:"debug"`
+	Stage            string                         `yaml:"stage"`
+	StageVariables   map[string]string              `yaml:"stageVariables"`
+	TrustedProxies   []string                       `yaml:"trustedProxies"`
+	Limits           decodeTestLimits               `yaml:"limits"`
+	Functions        map[string]*decodeTestFunction `yaml:"functions"`
+	Routes           []decodeTestRoute              `yaml:"routes"`
+	Ratio            float64                        `yaml:"ratio"`
+	Port             uint16                         `yaml:"port"`
+	Level            int8                           `yaml:"level"`
+	Extra            any                            `yaml:"extra,omitempty"`
 	decodeTestInline `yaml:",inline"`
 
 	NoTag   string
@@ -304,7 +305,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 			"trustedProxies: [a, '${NOPE}']\n",
 			[]string{`test.yaml:1:21: trustedProxies[1]: ${NOPE} is not set`}},
 		{"unset env var in an any value",
-			"extra: {a: [${NOPE}]}\n",
+			"extra: {a: ['${NOPE}']}\n",
 			[]string{`test.yaml:1:13: extra.a[0]: ${NOPE} is not set`}},
 		{"malformed ${",
 			"listen: ${HOST:-localhost\n",
@@ -461,8 +462,8 @@ func TestDecodeConfigEnv(t *testing.T) {
 		{"int", "port: ${PORT}\n", decodeTestConfig{Port: 8080}},
 		{"bool", "debug: ${ON}\n", decodeTestConfig{Debug: true}},
 		{"duration", "limits: {timeout: '${DUR}'}\n", decodeTestConfig{Limits: decodeTestLimits{Timeout: 250 * time.Millisecond}}},
-		{"list item", "trustedProxies: [${HOST}]\n", decodeTestConfig{TrustedProxies: []string{"0.0.0.0"}}},
-		{"map key kept, value expanded", "stageVariables: {${HOST}: ${HOST}}\n",
+		{"list item", "trustedProxies: ['${HOST}', x]\n", decodeTestConfig{TrustedProxies: []string{"0.0.0.0", "x"}}},
+		{"map key kept, value expanded", "stageVariables:\n  ${HOST}: ${HOST}\n",
 			decodeTestConfig{StageVariables: map[string]string{"${HOST}": "0.0.0.0"}}},
 		{"any plain retyped", "extra: ${CODE}\n", decodeTestConfig{Extra: 418}},
 		{"any plain default retyped", "extra: ${NOPE:-true}\n", decodeTestConfig{Extra: true}},
@@ -493,25 +494,25 @@ func TestDecodeConfigJSON(t *testing.T) {
 		"}\n"
 	got, pos, errs := decodeTest(t, doc)
 	wantErrs := []string{
-		`test.yaml:3:26: limits.timeout: invalid duration "30x": want a number with a unit, such as "30s", "250ms" or "1m30s"`,
-		`test.yaml:4:66: functions.echo: unknown field "memroy" (did you mean "memory"?)`,
+		fmt.Sprintf(`test.yaml:%s: limits.timeout: invalid duration "30x": want a number with a unit, such as "30s", "250ms" or "1m30s"`, lineCol(posOf(t, doc, `"30x"`))),
+		fmt.Sprintf(`test.yaml:%s: functions.echo: unknown field "memroy" (did you mean "memory"?)`, lineCol(posOf(t, doc, `"memroy"`))),
 	}
 	if !reflect.DeepEqual(errs, wantErrs) {
 		t.Errorf("errors:\ngot  %q\nwant %q", errs, wantErrs)
 	}
-	wantPos := map[string]Pos{
-		"listen":                        {2, 13},
-		"listen#key":                    {2, 3},
-		"limits.maxBodyBytes":           {3, 49},
-		"functions.echo.backend":        {4, 38},
-		"functions.echo.response.body":  {5, 40},
-		"functions.echo.response.tags[3]": {5, 80},
-		"routes[0]":                     {6, 14},
-		"routes[0].payload":             {6, 67},
+	wantPos := map[string]string{
+		"listen":                          `"127.0.0.1:8080"`,
+		"listen#key":                      `"listen"`,
+		"limits.maxBodyBytes":             `1024`,
+		"functions.echo.backend":          `"builtin"`,
+		"functions.echo.response.body":    `"{\"ok`,
+		"functions.echo.response.tags[3]": `null`,
+		"routes[0]":                       `{"route"`,
+		"routes[0].payload":               `"2.0"`,
 	}
-	for path, want := range wantPos {
-		if got := pos[path]; got != want {
-			t.Errorf("Positions[%q]: got %v, want %v", path, got, want)
+	for path, at := range wantPos {
+		if got, want := pos[path], posOf(t, doc, at); got != want {
+			t.Errorf("Positions[%q]: got %v, want %v (where %s is)", path, got, want, at)
 		}
 	}
 	if got.Limits.MaxBodyBytes != 1024 || got.Routes[0].Payload != "2.0" {
@@ -521,6 +522,20 @@ func TestDecodeConfigJSON(t *testing.T) {
 	if r := got.Functions["echo"].Response; !reflect.DeepEqual(r, wantResp) {
 		t.Errorf("response: got %#v, want %#v", r, wantResp)
 	}
+}
+
+func lineCol(p Pos) string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// posOf returns where the only s in doc starts.
+func posOf(t *testing.T, doc, s string) Pos {
+	t.Helper()
+	i := strings.Index(doc, s)
+	if i < 0 || strings.Count(doc, s) != 1 {
+		t.Fatalf("%q is not in the document exactly once", s)
+	}
+	line := 1 + strings.Count(doc[:i], "\n")
+	col := 1 + utf8.RuneCountInString(doc[strings.LastIndexByte(doc[:i], '\n')+1:i])
+	return Pos{line, col}
 }
 
 func TestDecodeConfigAny(t *testing.T) {
@@ -611,8 +626,8 @@ phook: x
 	if tag := c.Hook.got.Content[1].ShortTag(); tag != "!!int" {
 		t.Errorf("tag of expanded ${CODE}: got %s, want !!int", tag)
 	}
-	if got := c.Hook.got.Content[3].Content[1]; got.Line != 1 || got.Column != 15 {
-		t.Errorf("position of aliased value: got %d:%d, want 1:15", got.Line, got.Column)
+	if got := c.Hook.got.Content[3].Content[1]; got.Line != 1 || got.Column != 14 {
+		t.Errorf("position of aliased value: got %d:%d, want 1:14", got.Line, got.Column)
 	}
 }
 
@@ -722,8 +737,8 @@ routes:
 		{"functions.hello.handler", Pos{6, 14}},
 		{`functions["a.b"]`, Pos{8, 5}},
 		{`functions["a.b"]#key`, Pos{7, 3}},
-		{`functions["a.b"].env.K`, Pos{8, 18}},
-		{"routes[1].route", Pos{11, 14}},
+		{`functions["a.b"].env.K`, Pos{8, 14}},
+		{"routes[1].route", Pos{11, 12}},
 		{"routes[1].methods", Pos{12, 14}},
 		{"routes[1].methods[0]", Pos{12, 15}},
 		// Not recorded: the nearest recorded ancestor.

@@ -13,7 +13,7 @@ func TestExpandEnv(t *testing.T) {
 		{"empty", "", "", ""},
 		{"set", "${HOST}", "0.0.0.0", ""},
 		{"in text", "http://${HOST}:${PORT}/x", "http://0.0.0.0:8080/x", ""},
-		{"adjacent", "${HOST}${PORT}", "0.0.08080", ""},
+		{"adjacent", "${HOST}${PORT}", "0.0.0.08080", ""},
 		{"set but empty", "[${EMPTY}]", "[]", ""},
 		{"default unused", "${PORT:-80}", "8080", ""},
 		{"default for unset", "${NOPE:-80}", "80", ""},
