@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -49,6 +50,9 @@ type FunctionConfig struct {
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
 	// MinInstances (process) are started at load and kept warm.
 	MinInstances int `yaml:"minInstances"`
+	// QueueTimeout (process) is how long a request waits for an instance
+	// when all `concurrency` are busy before it is throttled. Zero: 100ms.
+	QueueTimeout time.Duration `yaml:"queueTimeout"`
 }
 
 // FieldError is a problem with one field of a config; Path is relative to
@@ -64,7 +68,7 @@ func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 var fieldsFor = map[string][]string{
 	KindBuiltin: {"handler", "response"},
 	KindHTTP:    {"url", "timeout", "concurrency"},
-	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances"},
+	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"},
 }
 
 // Validate reports every problem of the config as *FieldError values.
@@ -89,9 +93,9 @@ func (c *FunctionConfig) Validate() []error {
 		"handler": c.Handler != "", "url": c.URL != "", "timeout": c.Timeout != 0,
 		"memory": c.Memory != 0, "concurrency": c.Concurrency != 0, "env": c.Env != nil,
 		"response": c.Response != nil, "runtime": c.Runtime != "", "source": c.Source != "",
-		"idleTimeout": c.IdleTimeout != 0, "minInstances": c.MinInstances != 0,
+		"idleTimeout": c.IdleTimeout != 0, "minInstances": c.MinInstances != 0, "queueTimeout": c.QueueTimeout != 0,
 	}
-	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source", "idleTimeout", "minInstances"} {
+	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"} {
 		if set[f] && !slices.Contains(used, f) {
 			add(f, "not used by backend %s", c.Backend)
 		}
@@ -130,7 +134,58 @@ func (c *FunctionConfig) validateKind() []error {
 			add("url", "want an absolute http:// or https:// URL, got %q", c.URL)
 		}
 	case KindProcess:
-		add("backend", "process is not available in this build yet")
+		switch {
+		case c.Handler == "" && c.Runtime == "":
+			add("handler", "required: an executable, a folder holding bootstrap, or a .zip (or runtime: go with source)")
+		case c.Handler != "" && (c.Runtime != "" || c.Source != ""):
+			add("handler", "give either handler or runtime+source, not both")
+		case c.Runtime != "" && c.Runtime != "go":
+			add("runtime", "unknown runtime %q (want go)", c.Runtime)
+		case c.Runtime == "go" && c.Source == "":
+			add("source", "required with runtime go: the folder of the function's main package")
+		case c.Source != "" && c.Runtime == "":
+			add("runtime", "required with source (runtime: go)")
+		}
+		if c.Timeout > 900*time.Second {
+			add("timeout", "at most 900s (Lambda's limit)")
+		}
+		if c.Memory != 0 && (c.Memory < 128 || c.Memory > 10240) {
+			add("memory", "want 128 to 10240 MB, got %d", c.Memory)
+		}
+		if c.MinInstances < 0 {
+			add("minInstances", "must not be negative")
+		} else if limit := c.Concurrency; limit > 0 && c.MinInstances > limit {
+			add("minInstances", "more than concurrency (%d)", limit)
+		} else if limit == 0 && c.MinInstances > defaultProcessConcurrency {
+			add("minInstances", "more than the default concurrency (%d)", defaultProcessConcurrency)
+		}
+		if c.IdleTimeout < 0 {
+			add("idleTimeout", "must not be negative")
+		}
+		if c.QueueTimeout < 0 {
+			add("queueTimeout", "must not be negative")
+		}
+		size := 0
+		for k, v := range c.Env {
+			size += len(k) + len(v)
+			if reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_") {
+				add("env."+k, "reserved by Lambda: it cannot be set")
+			}
+		}
+		if size > 4096 {
+			add("env", "%d bytes: Lambda allows at most 4 KB of environment variables", size)
+		}
 	}
 	return errs
+}
+
+// defaultProcessConcurrency mirrors process.DefaultConcurrency (backend
+// may not import its subpackages).
+const defaultProcessConcurrency = 10
+
+// reservedEnv are the variables Lambda sets and functions cannot override.
+var reservedEnv = map[string]bool{
+	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_REGION": true, "AWS_DEFAULT_REGION": true,
+	"AWS_EXECUTION_ENV": true, "AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
+	"AWS_SESSION_TOKEN": true, "AWS_ACCESS_KEY": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
 }

@@ -226,6 +226,12 @@ func parseYAML(file string, data []byte) (root *yaml.Node, err error) {
 			err = &ConfigError{File: file, Msg: fmt.Sprintf("cannot parse YAML: %v", r)}
 		}
 	}()
+	// yaml.v3 takes some files with a control character for empty ones.
+	if !bytes.HasPrefix(data, []byte{0xff, 0xfe}) && !bytes.HasPrefix(data, []byte{0xfe, 0xff}) { // not UTF-16
+		if pos, msg := badChar(data); msg != "" {
+			return nil, &ConfigError{File: file, Pos: pos, Msg: msg}
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -294,7 +300,7 @@ func yamlSyntaxError(file string, data []byte, err error) *ConfigError {
 	case yamlParserProblems[msg]:
 		e.Pos.Line = line + 1
 	case slices.Contains(yamlReaderProblems, msg):
-		e.Pos = badCharPos(data)
+		e.Pos, _ = badChar(data)
 	case strings.HasPrefix(msg, "unknown anchor '") && strings.HasSuffix(msg, "' referenced"):
 		e.Pos = aliasPos(data, msg[len("unknown anchor '"):len(msg)-len("' referenced")])
 	case strings.HasPrefix(msg, "attempted to go past"), strings.HasPrefix(msg, "input error"):
@@ -305,16 +311,20 @@ func yamlSyntaxError(file string, data []byte, err error) *ConfigError {
 	return e
 }
 
-// badCharPos returns the position of the first byte sequence in data that is
-// not UTF-8 or is a character YAML does not allow, or the zero Pos.
-func badCharPos(data []byte) Pos {
+// badChar finds the first byte sequence in data that is not UTF-8 or is a
+// character YAML does not allow, and returns its position and what is wrong,
+// or "" when there is none.
+func badChar(data []byte) (Pos, string) {
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
-		ok := r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || r == 0x85 ||
-			(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || (r >= 0x10000 && r <= 0x10ffff)
-		if !ok || (r == utf8.RuneError && size == 1) {
-			return Pos{line, col}
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return Pos{line, col}, fmt.Sprintf("invalid UTF-8 (byte %#x)", data[i])
+		case r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || r == 0x85 ||
+			(r >= 0xa0 && r <= 0xd7ff) || (r >= 0xe000 && r <= 0xfffd) || r >= 0x10000:
+		default:
+			return Pos{line, col}, fmt.Sprintf("control character %U is not allowed", r)
 		}
 		i += size
 		col++
@@ -322,7 +332,7 @@ func badCharPos(data []byte) Pos {
 			line, col = line+1, 1
 		}
 	}
-	return Pos{}
+	return Pos{}, ""
 }
 
 // aliasPos returns where "*name" first appears in data, or the zero Pos.
@@ -805,7 +815,7 @@ func (d *decodeState) expandScalar(n, at *yaml.Node, path string) (value, tag st
 func (d *decodeState) hook(n, at *yaml.Node, path string, h configDecoder) {
 	before := len(d.errs)
 	c := d.expandedCopy(n, at, path)
-	if c == nil || len(d.errs) > before {
+	if c == nil || len(d.errs) > before { // the copy is missing values
 		return
 	}
 	err := h.DecodeConfig(c)
@@ -827,8 +837,9 @@ func (d *decodeState) hook(n, at *yaml.Node, path string, h configDecoder) {
 }
 
 // expandedCopy returns a copy of n for a DecodeConfig method: aliases
-// resolved, merge keys applied, scalar values env-expanded. It returns nil
-// after reporting a problem that stops decoding.
+// resolved, merge keys applied, scalar values env-expanded. It reports every
+// problem on the way, leaving out the values that have one, and returns nil
+// when n itself has one.
 func (d *decodeState) expandedCopy(n, at *yaml.Node, path string) *yaml.Node {
 	c := *n
 	c.Anchor, c.Alias, c.Content = "", nil, nil
@@ -850,19 +861,15 @@ func (d *decodeState) expandedCopy(n, at *yaml.Node, path string) *yaml.Node {
 				child = childPath(path, k.Value)
 				d.record(child+"#key", p.key)
 			}
-			vc := d.copyChild(v, child)
-			if vc == nil {
-				return nil
+			if vc := d.copyChild(v, child); vc != nil {
+				c.Content = append(c.Content, &kc, vc)
 			}
-			c.Content = append(c.Content, &kc, vc)
 		}
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
-			ic := d.copyChild(item, indexPath(path, i))
-			if ic == nil {
-				return nil
+			if ic := d.copyChild(item, indexPath(path, i)); ic != nil {
+				c.Content = append(c.Content, ic)
 			}
-			c.Content = append(c.Content, ic)
 		}
 	}
 	return &c

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -345,10 +346,13 @@ func TestDecodeConfigErrors(t *testing.T) {
 			[]string{`test.yaml:2: found character that cannot start any token`}},
 		{"invalid UTF-8",
 			"listen: a\nstage: é\xff\n",
-			[]string{`test.yaml:2:9: invalid leading UTF-8 octet`}},
+			[]string{`test.yaml:2:9: invalid UTF-8 (byte 0xff)`}},
 		{"control character",
 			"listen: a\nstage: \"x\x01\"\n",
-			[]string{`test.yaml:2:10: control characters are not allowed`}},
+			[]string{`test.yaml:2:10: control character U+0001 is not allowed`}},
+		{"control character after a long value", // yaml.v3 alone takes this for an empty file
+			"listen: " + strings.Repeat("4", 2000) + "\x10\n",
+			[]string{`test.yaml:1:2009: control character U+0010 is not allowed`}},
 		{"unknown anchor",
 			"listen: a\nstage: *nope\n",
 			[]string{`test.yaml:2:8: unknown anchor 'nope' referenced`}},
@@ -382,9 +386,9 @@ func TestDecodeConfigErrors(t *testing.T) {
 		{"DecodeConfig error with its own position",
 			"routes:\n  - methods: [GET, [POST]]\n",
 			[]string{`test.yaml:2:20: routes[0].methods: want a string, got something else`}},
-		{"DecodeConfig not called after an env error",
-			"routes:\n  - methods: [GET, '${NOPE}']\n",
-			[]string{`test.yaml:2:20: routes[0].methods[1]: ${NOPE} is not set`}},
+		{"DecodeConfig not called after env errors",
+			"routes:\n  - methods: ['${NADA}', '${NOPE}', [x]]\n",
+			[]string{`test.yaml:2:15: routes[0].methods[0]: ${NADA} is not set`, `test.yaml:2:26: routes[0].methods[1]: ${NOPE} is not set`}},
 		{"bad tag in an any value",
 			"extra: !!int x\n",
 			[]string{`test.yaml:1:8: extra: cannot decode "x" as !!int`}},
@@ -481,6 +485,49 @@ func TestDecodeConfigEnv(t *testing.T) {
 				t.Errorf("decodeConfig(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
 			}
 		})
+	}
+}
+
+func TestDecodeConfigScalars(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want decodeTestConfig
+	}{
+		{"string from a float", "listen: 2.0\n", decodeTestConfig{Listen: "2.0"}},
+		{"string from a bool", "listen: true\n", decodeTestConfig{Listen: "true"}},
+		{"string from hex", "listen: 0x10\n", decodeTestConfig{Listen: "0x10"}},
+		{"string with a lone dollar", "listen: $x\n", decodeTestConfig{Listen: "$x"}},
+		{"quoted int", "level: \"-5\"\n", decodeTestConfig{Level: -5}},
+		{"hex int", "level: 0x10\n", decodeTestConfig{Level: 16}},
+		{"negative hex int", "level: -0x10\n", decodeTestConfig{Level: -16}},
+		{"leading zero is decimal", "level: 010\n", decodeTestConfig{Level: 10}},
+		{"octal uint", "port: 0o17\n", decodeTestConfig{Port: 15}},
+		{"binary uint", "port: 0b101\n", decodeTestConfig{Port: 5}},
+		{"largest uint16", "port: 65535\n", decodeTestConfig{Port: 65535}},
+		{"float from an int", "ratio: 3\n", decodeTestConfig{Ratio: 3}},
+		{"float with exponent", "ratio: 1e3\n", decodeTestConfig{Ratio: 1000}},
+		{"bool in capitals", "debug: TRUE\n", decodeTestConfig{Debug: true}},
+		{"zero duration", "limits: {timeout: 0}\n", decodeTestConfig{}},
+		{"negative duration", "limits: {timeout: -1.5h}\n", decodeTestConfig{Limits: decodeTestLimits{Timeout: -90 * time.Minute}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _, errs := decodeTest(t, tt.doc)
+			if len(errs) > 0 {
+				t.Fatalf("decodeConfig(%q): got errors %q, want none", tt.doc, errs)
+			}
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("decodeConfig(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
+			}
+		})
+	}
+	if got, _, _ := decodeTest(t, "ratio: .inf\n"); !math.IsInf(got.Ratio, 1) {
+		t.Errorf("ratio: .inf: got %v, want +Inf", got.Ratio)
+	}
+	_, _, errs := decodeTest(t, "level: "+strings.Repeat("a", 50)+"\n")
+	if want := `test.yaml:1:8: level: expected an integer, got "` + strings.Repeat("a", 37) + `..."`; len(errs) != 1 || errs[0] != want {
+		t.Errorf("long value: got %q, want [%s]", errs, want)
 	}
 }
 
@@ -640,6 +687,21 @@ func TestDecodeConfigEmpty(t *testing.T) {
 				t.Errorf("decodeConfig(%q): got %v, %v, listen %q; want no errors or positions, listen kept", doc, errs, pos, c.Listen)
 			}
 		})
+	}
+}
+
+func TestDecodeConfigUTF16(t *testing.T) {
+	// UTF-16 files need a byte order mark.
+	doc := utf16.Encode([]rune("\ufefflisten: x\nport: nope\n"))
+	data := make([]byte, 2*len(doc))
+	for i, u := range doc {
+		data[2*i], data[2*i+1] = byte(u), byte(u>>8)
+	}
+	var c decodeTestConfig
+	_, errs := decodeConfig("test.yaml", data, &c, testEnv)
+	want := `test.yaml:2:7: port: expected a non-negative integer, got "nope"`
+	if len(errs) != 1 || errs[0].Error() != want || c.Listen != "x" {
+		t.Errorf("got %v, listen %q; want [%s], listen %q", errs, c.Listen, want, "x")
 	}
 }
 

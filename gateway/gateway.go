@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/builtin"
 	"github.com/portico/portico/backend/httpbackend"
+	"github.com/portico/portico/backend/process"
 	"github.com/portico/portico/mapping"
 )
 
@@ -84,6 +86,11 @@ func (g *Gateway) buildInvokers() error {
 			inv, err = builtin.New(fn)
 		case backend.KindHTTP:
 			inv, err = httpbackend.New(fn)
+		case backend.KindProcess:
+			local := *fn
+			local.Handler, local.Source = g.cfg.Resolve(fn.Handler), g.cfg.Resolve(fn.Source)
+			inv, err = process.New(context.Background(), name, &local,
+				process.WithLogger(g.log.Named("backend.process")), process.WithAccountID(g.cfg.AccountID))
 		default:
 			err = fmt.Errorf("backend %s is not available", fn.Backend)
 		}

@@ -62,6 +62,8 @@ type resultState struct {
 	multi []multiHeader
 	// sawContentType is set once the function supplied a Content-Type.
 	sawContentType bool
+	// mergeComparisons counts the work of the 1.0 header merge.
+	mergeComparisons int
 }
 
 // multiHeader is one multiValueHeaders member: its raw key and its array.
@@ -93,6 +95,7 @@ func releaseResultState(st *resultState) {
 	st.body = resultBuffer(st.body)
 	st.decoded = resultBuffer(st.decoded)
 	st.sawContentType = false
+	st.mergeComparisons = 0
 	resultStatePool.Put(st)
 }
 
@@ -104,8 +107,8 @@ func resultBuffer(b []byte) []byte {
 	return b[:0]
 }
 
-// jsonStringText returns the unescaped text of the string v, in place when it has no
-// escapes and in *buf otherwise.
+// jsonStringText returns the unescaped text of the string v: v.raw itself
+// when it has no escapes, else *buf, which it overwrites.
 func jsonStringText(v jsonValue, buf *[]byte) []byte {
 	if !v.esc {
 		return v.raw

@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -245,6 +247,13 @@ var resultV1Cases = []resultCase{
 	{name: "base64 bad padding", result: `{"statusCode":200,"isBase64Encoded":true,"body":"AAEC/w="}`, opts: optsV1Binary, wantErr: ErrBadBase64},
 	{name: "malformed header wins over bad base64", result: `{"statusCode":200,"isBase64Encoded":true,"body":"*","headers":{"X":[]}}`, opts: optsV1Binary, wantErr: ErrMalformedResult},
 
+	{name: "merge work is bounded", opts: optsV1,
+		result:  `{"statusCode":200,"multiValueHeaders":{` + manyHeaders(1100, `["v"]`) + `},"headers":{` + manyHeaders(1100, `"w"`) + `}}`,
+		wantErr: ErrMalformedResult},
+	{name: "merge of 100 names each", opts: optsV1,
+		result:  `{"statusCode":200,"multiValueHeaders":{` + manyHeaders(100, `["v"]`) + `},"headers":{` + manyHeaders(100, `"v"`) + `}}`,
+		status:  200,
+		headers: append([]string{ctJSON}, manyHeaderLines(100, "v")...)},
 	{name: "nesting 10000 in unknown key", opts: optsV1,
 		result: `{"statusCode":200,"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`,
 		status: 200, headers: []string{ctJSON}},
@@ -254,6 +263,23 @@ var resultV1Cases = []resultCase{
 	{name: "nesting 1000000 unterminated", opts: optsV1,
 		result:  `{"statusCode":200,"x":` + strings.Repeat("[", 1000000),
 		wantErr: ErrMalformedResult},
+}
+
+// manyHeaders returns n members "X-0": value, "X-1": value, ...
+func manyHeaders(n int, value string) string {
+	members := make([]string, n)
+	for i := range members {
+		members[i] = `"X-` + strconv.Itoa(i) + `":` + value
+	}
+	return strings.Join(members, ",")
+}
+
+func manyHeaderLines(n int, value string) []string {
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = "X-" + strconv.Itoa(i) + ": " + value
+	}
+	return lines
 }
 
 func TestWriteResultV1(t *testing.T) {
@@ -647,4 +673,45 @@ func TestWriteResultReuse(t *testing.T) {
 			t.Errorf("second: got body %q", resp.Body())
 		}
 	}
+}
+
+func ExampleWriteResultV1() {
+	result := []byte(`{"statusCode":201,"headers":{"X-A":"2"},"multiValueHeaders":{"X-A":["1","2"]},"body":"created"}`)
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	if err := WriteResultV1(result, resp, &ResultOptions{DefaultContentType: "application/json"}); err != nil {
+		resp.Reset()
+		resp.SetStatusCode(fasthttp.StatusBadGateway) // REST; an HTTP API answers 500
+		return
+	}
+	fmt.Println(resp.StatusCode(), string(resp.Header.ContentType()), string(resp.Body()))
+	for _, v := range resp.Header.PeekAll("X-A") {
+		fmt.Println("X-A:", string(v))
+	}
+	// Output:
+	// 201 application/json created
+	// X-A: 1
+	// X-A: 2
+}
+
+func ExampleWriteResultV2() {
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	opts := &ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8"}
+	for _, result := range []string{
+		`{"statusCode":200,"cookies":["a=1; Path=/"],"body":"aGk=","isBase64Encoded":true}`,
+		`"Hello from Lambda!"`,
+		`{"message":"Hello from Lambda!"}`,
+	} {
+		resp.Reset()
+		if err := WriteResultV2([]byte(result), resp, opts); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(resp.StatusCode(), string(resp.Header.ContentType()), string(resp.Body()))
+	}
+	// Output:
+	// 200 text/plain; charset=utf-8 hi
+	// 200 application/json Hello from Lambda!
+	// 200 application/json {"message":"Hello from Lambda!"}
 }

@@ -195,7 +195,14 @@ func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi
 		if err != nil {
 			return err
 		}
-		if skip || st.inMultiValueHeaders(name, value) {
+		if skip {
+			continue
+		}
+		dup, err := st.inMultiValueHeaders(name, value)
+		if err != nil {
+			return err
+		}
+		if dup {
 			continue
 		}
 		if err := st.addHeader(h, name, value); err != nil {
@@ -205,11 +212,21 @@ func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi
 	return nil
 }
 
+// maxMergeComparisons bounds the work of merging headers into
+// multiValueHeaders, which compares every headers pair with every
+// multiValueHeaders name: a result that needs more comparisons (thousands of
+// headers in both) is malformed rather than a quadratic stall.
+const maxMergeComparisons = 1 << 20
+
 // inMultiValueHeaders reports whether multiValueHeaders holds value under
 // name, comparing names ignoring ASCII case and values exactly.
-func (st *resultState) inMultiValueHeaders(name, value []byte) bool {
+func (st *resultState) inMultiValueHeaders(name, value []byte) (bool, error) {
 	for i := range st.multi {
 		m := &st.multi[i]
+		st.mergeComparisons++
+		if st.mergeComparisons > maxMergeComparisons {
+			return false, malformedResult("too many headers to merge with multiValueHeaders")
+		}
 		if !asciiFoldEqualBytes(jsonStringText(m.name, &st.cmpName), name) {
 			continue
 		}
@@ -236,9 +253,10 @@ func (st *resultState) inMultiValueHeaders(name, value []byte) bool {
 				continue
 			}
 			if bytes.Equal(got, value) {
-				return true
+				return true, nil
 			}
+			st.mergeComparisons++
 		}
 	}
-	return false
+	return false, nil
 }

@@ -1,0 +1,40 @@
+package process
+
+import (
+	"time"
+
+	"github.com/portico/portico/backend"
+)
+
+// call is one invocation handed to an instance.
+type call struct {
+	requestID     string
+	event         []byte // a copy: the runtime may read it after Invoke gave up
+	clientContext []byte
+	traceID       string
+	deadline      time.Time
+	timeout       time.Duration
+	result        chan outcome // buffered 1: whoever finishes the call never blocks
+	timer         *time.Timer
+	picked        bool // the runtime has received the event (guarded by instance.mu)
+}
+
+// outcome is how a call ended.
+type outcome struct {
+	payload []byte
+	err     error
+	// retry: the instance died before its runtime received the event, so
+	// the function never saw it and another instance may take it.
+	retry bool
+}
+
+func newCall(inv *backend.Invocation, timeout time.Duration, now time.Time) *call {
+	return &call{
+		requestID:     inv.RequestID,
+		event:         append([]byte(nil), inv.Event...),
+		clientContext: inv.ClientContext,
+		deadline:      now.Add(timeout),
+		timeout:       timeout,
+		result:        make(chan outcome, 1),
+	}
+}

@@ -1,0 +1,304 @@
+package process
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+)
+
+// Defaults, as on Lambda where it has one.
+const (
+	DefaultTimeout      = 3 * time.Second
+	DefaultMemoryMB     = 128
+	DefaultConcurrency  = 10
+	DefaultIdleTimeout  = 5 * time.Minute
+	DefaultQueueTimeout = 100 * time.Millisecond
+	// InitTimeout bounds a runtime's initialisation (Lambda's on-demand limit).
+	InitTimeout = 10 * time.Second
+)
+
+// Function runs one function's instances. Safe for concurrent use.
+type Function struct {
+	name     string
+	arn      string
+	artifact Artifact
+	env      []string // without AWS_LAMBDA_RUNTIME_API
+
+	timeout      time.Duration
+	idleTimeout  time.Duration
+	queueTimeout time.Duration
+	initTimeout  time.Duration
+	memoryMB     int
+	limiter      *memoryLimiter
+
+	log  *zap.Logger
+	pool pool
+	seq  atomic.Uint64
+
+	stopReaper chan struct{}
+	background sync.WaitGroup
+}
+
+var _ backend.Invoker = (*Function)(nil)
+
+// Option configures a Function.
+type Option func(*options)
+
+type options struct {
+	log       *zap.Logger
+	region    string
+	accountID string
+	prepare   PrepareOptions
+}
+
+// WithLogger sets the logger for instance output and lifecycle events.
+func WithLogger(l *zap.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithRegion sets AWS_REGION and the region in ARNs. Default: $AWS_REGION, else us-east-1.
+func WithRegion(r string) Option { return func(o *options) { o.region = r } }
+
+// WithAccountID sets the account in ARNs. Default 123456789012.
+func WithAccountID(id string) Option { return func(o *options) { o.accountID = id } }
+
+// WithCacheDir sets where zip packages are unpacked and Go builds are kept.
+func WithCacheDir(dir string) Option { return func(o *options) { o.prepare.CacheDir = dir } }
+
+// New prepares the function's code (building or unpacking it if needed),
+// starts its minInstances and its idle reaper. Paths in cfg must be
+// absolute. Close stops everything New started.
+func New(ctx context.Context, name string, cfg *backend.FunctionConfig, opts ...Option) (*Function, error) {
+	o := options{log: zap.NewNop(), region: os.Getenv("AWS_REGION"), accountID: "123456789012"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.region == "" {
+		o.region = "us-east-1"
+	}
+	art, err := Prepare(ctx, cfg.Handler, cfg.Runtime, cfg.Source, o.prepare)
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	f := &Function{
+		name:         name,
+		arn:          fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", o.region, o.accountID, name),
+		artifact:     art,
+		timeout:      orDefault(cfg.Timeout, DefaultTimeout),
+		idleTimeout:  orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
+		queueTimeout: orDefault(cfg.QueueTimeout, DefaultQueueTimeout),
+		initTimeout:  InitTimeout,
+		memoryMB:     orDefault(cfg.Memory, DefaultMemoryMB),
+		limiter:      sharedLimiter(),
+		log:          o.log.With(zap.String("function", name)),
+		stopReaper:   make(chan struct{}),
+	}
+	f.env = f.environ0(cfg, o.region)
+	f.pool = pool{all: map[*instance]struct{}{}, max: orDefault(cfg.Concurrency, DefaultConcurrency), min: cfg.MinInstances}
+	if err := f.limiter.Available(); err != nil {
+		f.log.Warn("memory limit not enforced", zap.Error(err))
+	}
+	f.background.Add(1)
+	go f.reap()
+	return f, nil
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// environ0 builds the environment every instance gets, as Lambda sets it.
+func (f *Function) environ0(cfg *backend.FunctionConfig, region string) []string {
+	handler := "bootstrap"
+	if cfg.Handler != "" {
+		handler = filepath.Base(cfg.Handler)
+	}
+	var stream [16]byte
+	_, _ = rand.Read(stream[:])
+	env := map[string]string{
+		"TZ":                       "UTC",
+		"LANG":                     "en_US.UTF-8",
+		"PATH":                     "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+		"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+	}
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HOME"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	for k, v := range cfg.Env {
+		env[k] = v
+	}
+	reserved := map[string]string{
+		"_HANDLER":                        handler,
+		"AWS_REGION":                      region,
+		"AWS_DEFAULT_REGION":              region,
+		"AWS_LAMBDA_FUNCTION_NAME":        f.name,
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(f.memoryMB),
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + f.name,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(stream[:]),
+		"LAMBDA_TASK_ROOT":                f.artifact.TaskRoot,
+		"LAMBDA_RUNTIME_DIR":              f.artifact.TaskRoot,
+	}
+	for k, v := range reserved {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env)+1)
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// environ is the environment of one instance.
+func (f *Function) environ(runtimeAPI string) []string {
+	return append(append([]string(nil), f.env...), "AWS_LAMBDA_RUNTIME_API="+runtimeAPI)
+}
+
+// Invoke runs one invocation on an instance and appends its result to dst.
+func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		in, err := f.pool.acquire(ctx, f.queueTimeout)
+		if err != nil {
+			return dst, err
+		}
+		if in == nil {
+			if in, err = f.coldStart(ctx); err != nil {
+				return dst, err
+			}
+		}
+		c := newCall(inv, f.timeout, time.Now())
+		c.traceID = newTraceID(c.deadline)
+		in.dispatch(c)
+		select {
+		case out := <-c.result:
+			switch {
+			case out.retry && attempt < 2:
+				continue
+			case out.retry:
+				return dst, &backend.InvokeError{Kind: backend.KindUnavailable, Err: fmt.Errorf("instances exit before taking events")}
+			case out.err != nil:
+				return dst, out.err
+			}
+			return append(dst, out.payload...), nil
+		case <-ctx.Done():
+			// The instance finishes the call on its own; its result is dropped.
+			return dst, &backend.InvokeError{Kind: backend.KindTimeout, Err: ctx.Err()}
+		}
+	}
+}
+
+// coldStart starts an instance on a slot the caller holds and waits for
+// its runtime to initialise.
+func (f *Function) coldStart(ctx context.Context) (*instance, error) {
+	start := time.Now()
+	in, err := f.startInstance()
+	if err != nil {
+		f.pool.releaseSlot()
+		f.log.Error("instance did not start", zap.Error(err))
+		return nil, backend.NewFunctionError("Runtime.InvalidEntrypoint", err.Error())
+	}
+	if err := in.waitReady(ctx, f.initTimeout); err != nil {
+		if backend.IsKind(err, backend.KindTimeout) {
+			// The client gave up; the instance joins the pool once ready.
+			f.background.Add(1)
+			go func() {
+				defer f.background.Done()
+				if in.waitReady(context.Background(), f.initTimeout) == nil {
+					f.pool.release(in)
+				}
+			}()
+		} else {
+			f.log.Warn("init failed", zap.String("instance", in.id), zap.Error(err))
+		}
+		return nil, err
+	}
+	f.log.Debug("cold start", zap.String("instance", in.id), zap.Duration("init", time.Since(start)))
+	return in, nil
+}
+
+// reap stops instances idle past idleTimeout and keeps minInstances warm.
+func (f *Function) reap() {
+	defer f.background.Done()
+	every := min(max(f.idleTimeout/4, 10*time.Millisecond), time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		f.warm()
+		select {
+		case <-f.stopReaper:
+			return
+		case now := <-t.C:
+			for _, in := range f.pool.expired(now.Add(-f.idleTimeout)) {
+				f.log.Debug("stopping idle instance", zap.String("instance", in.id))
+				go in.stop()
+			}
+		}
+	}
+}
+
+// warm starts the instances missing below minInstances.
+func (f *Function) warm() {
+	for n := f.pool.deficit(); n > 0; n-- {
+		in, err := f.startInstance()
+		if err != nil {
+			f.pool.releaseSlot()
+			f.log.Error("warm instance did not start", zap.Error(err))
+			continue
+		}
+		f.background.Add(1)
+		go func() {
+			defer f.background.Done()
+			if err := in.waitReady(context.Background(), f.initTimeout); err != nil {
+				f.log.Warn("warm instance failed init", zap.Error(err))
+				return
+			}
+			f.pool.release(in)
+		}()
+	}
+}
+
+// Stats reports the instances running (or starting) and idle.
+func (f *Function) Stats() (running, idle int) { return f.pool.stats() }
+
+// Close stops the reaper and every instance: SIGTERM, then SIGKILL after
+// stopGrace. It returns when all have exited.
+func (f *Function) Close() error {
+	select {
+	case <-f.stopReaper:
+		return nil
+	default:
+		close(f.stopReaper)
+	}
+	var wg sync.WaitGroup
+	for _, in := range f.pool.close() {
+		wg.Add(1)
+		go func() { defer wg.Done(); in.stop() }()
+	}
+	wg.Wait()
+	f.background.Wait()
+	return nil
+}
+
+// newTraceID makes an X-Ray trace header for an invocation.
+func newTraceID(t time.Time) string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", t.Unix(), hex.EncodeToString(b[:12]), hex.EncodeToString(b[12:]))
+}

@@ -1,0 +1,393 @@
+package process
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/portico/portico/backend"
+)
+
+func newFunction(t *testing.T, cfg backend.FunctionConfig, opts ...Option) *Function {
+	t.Helper()
+	if cfg.Backend == "" {
+		cfg.Backend = backend.KindProcess
+	}
+	f, err := New(context.Background(), "fn", &cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func invoke(t *testing.T, f *Function, event string, timeout time.Duration) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	out, err := f.Invoke(ctx, &backend.Invocation{Function: "fn", Event: []byte(event), RequestID: "req-" + strings.ReplaceAll(t.Name(), "/", "-")}, nil)
+	return string(out), err
+}
+
+func mustInvoke(t *testing.T, f *Function, event string) string {
+	t.Helper()
+	out, err := invoke(t, f, event, 30*time.Second)
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	return out
+}
+
+func asFunctionError(t *testing.T, err error) *backend.FunctionError {
+	t.Helper()
+	var fe *backend.FunctionError
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want a function error", err)
+	}
+	return fe
+}
+
+// pids lists the processes of the function's instances.
+func pids(f *Function) []int {
+	f.pool.mu.Lock()
+	defer f.pool.mu.Unlock()
+	var out []int
+	for in := range f.pool.all {
+		out = append(out, in.cmd.Process.Pid)
+	}
+	return out
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// eventually polls cond for up to 10 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+const slowEvent = `{"queryStringParameters":{"ms":"%s"}}`
+
+func slow(ms string) string { return strings.Replace(slowEvent, "%s", ms, 1) }
+
+func TestWarmStartReusesTheInstance(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], Env: map[string]string{"GREETING": "Hi"}})
+	for i := 0; i < 3; i++ {
+		out := mustInvoke(t, f, `{"queryStringParameters":{"name":"Ann"}}`)
+		if !strings.Contains(out, `Hi, Ann!`) {
+			t.Fatalf("result %s", out)
+		}
+	}
+	if n := f.seq.Load(); n != 1 {
+		t.Errorf("started %d instances for 3 sequential calls, want 1 (warm reuse)", n)
+	}
+}
+
+func TestParallelRequestsScaleOut(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 10})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := invoke(t, f, slow("400"), 30*time.Second); err != nil {
+				t.Errorf("invoke: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.seq.Load(); n != 4 {
+		t.Errorf("started %d instances for 4 parallel calls, want 4", n)
+	}
+}
+
+func TestConcurrencyCapsInstances(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 2, QueueTimeout: 20 * time.Second})
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := invoke(t, f, slow("200"), 30*time.Second); err != nil {
+				t.Errorf("invoke: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.seq.Load(); n != 2 {
+		t.Errorf("started %d instances with concurrency 2, want 2", n)
+	}
+}
+
+func TestThrottledPastConcurrency(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 1, QueueTimeout: 50 * time.Millisecond})
+	busy := make(chan error, 1)
+	go func() { _, err := invoke(t, f, slow("1500"), 30*time.Second); busy <- err }()
+	eventually(t, "the first call to take the only instance", func() bool { r, idle := f.Stats(); return r == 1 && idle == 0 })
+	time.Sleep(100 * time.Millisecond)
+	_, err := invoke(t, f, slow("1"), 30*time.Second)
+	if !backend.IsKind(err, backend.KindThrottled) {
+		t.Errorf("second call: got %v, want throttled", err)
+	}
+	if err := <-busy; err != nil {
+		t.Errorf("first call: %v", err)
+	}
+}
+
+func TestIdleInstancesAreReaped(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], IdleTimeout: 200 * time.Millisecond})
+	mustInvoke(t, f, `{}`)
+	ps := pids(f)
+	if len(ps) != 1 {
+		t.Fatalf("pids %v", ps)
+	}
+	eventually(t, "the idle instance to be stopped", func() bool { r, _ := f.Stats(); return r == 0 && !alive(ps[0]) })
+	mustInvoke(t, f, `{}`) // a cold start again
+	if n := f.seq.Load(); n != 2 {
+		t.Errorf("instances started: %d, want 2", n)
+	}
+}
+
+func TestMinInstancesStayWarm(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], MinInstances: 2, IdleTimeout: 100 * time.Millisecond})
+	eventually(t, "two warm instances", func() bool { r, idle := f.Stats(); return r == 2 && idle == 2 })
+	time.Sleep(400 * time.Millisecond) // several idle timeouts
+	if r, _ := f.Stats(); r != 2 {
+		t.Errorf("running %d after idling, want minInstances 2", r)
+	}
+	mustInvoke(t, f, `{}`)
+	if n := f.seq.Load(); n != 2 {
+		t.Errorf("instances started: %d, want 2 (the call used a warm one)", n)
+	}
+}
+
+func TestTimeoutKillsAndRecovers(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Timeout: 300 * time.Millisecond})
+	mustInvoke(t, f, slow("1")) // warm up
+	ps := pids(f)
+	_, err := invoke(t, f, slow("5000"), 30*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Sandbox.Timedout" || !strings.Contains(string(fe.Payload), "Task timed out after 0.30 seconds") {
+		t.Errorf("timeout error: %s %s", fe.Type, fe.Payload)
+	}
+	eventually(t, "the timed-out instance to be killed", func() bool { return !alive(ps[0]) })
+	if out := mustInvoke(t, f, slow("1")); !strings.Contains(out, "slept 1ms") {
+		t.Errorf("after the timeout: %s", out)
+	}
+	if n := f.seq.Load(); n != 2 {
+		t.Errorf("instances started: %d, want 2 (a fresh one after the kill)", n)
+	}
+}
+
+func TestCrashMidInvocation(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["crash"]})
+	for i := 1; i <= 2; i++ {
+		_, err := invoke(t, f, `{}`, 30*time.Second)
+		fe := asFunctionError(t, err)
+		if fe.Type != "Runtime.ExitError" || !strings.Contains(string(fe.Payload), "Runtime exited with error: exit status 2") {
+			t.Errorf("crash %d: %s %s", i, fe.Type, fe.Payload)
+		}
+	}
+	eventually(t, "crashed instances to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
+	if n := f.seq.Load(); n != 2 {
+		t.Errorf("instances started: %d, want a fresh one per call", n)
+	}
+}
+
+func TestInitFailure(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["initfail"]})
+	_, err := invoke(t, f, `{}`, 30*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Runtime.ExitError" || !strings.Contains(string(fe.Payload), "exit status 1") {
+		t.Errorf("init failure: %s %s", fe.Type, fe.Payload)
+	}
+	eventually(t, "the failed instance to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
+
+	ok := newFunction(t, backend.FunctionConfig{Handler: examples["initfail"], Env: map[string]string{"REQUIRED_SETTING": "1"}})
+	if out := mustInvoke(t, ok, `{}`); out != `"ok"` {
+		t.Errorf("with the setting: %s", out)
+	}
+}
+
+func fake(mode string) backend.FunctionConfig {
+	exe, _ := os.Executable()
+	return backend.FunctionConfig{Handler: exe, Env: map[string]string{"PORTICO_TEST_RUNTIME": mode}}
+}
+
+func TestInitErrorReported(t *testing.T) {
+	f := newFunction(t, fake("initerror"))
+	_, err := invoke(t, f, `{}`, 30*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Runtime.ConfigInvalid" || !strings.Contains(string(fe.Payload), "config missing") {
+		t.Errorf("init error: %s %s", fe.Type, fe.Payload)
+	}
+}
+
+func TestResponseTooLarge(t *testing.T) {
+	f := newFunction(t, fake("bigresponse"))
+	_, err := invoke(t, f, `{}`, 30*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Function.ResponseSizeTooLarge" {
+		t.Errorf("got %s %s", fe.Type, fe.Payload)
+	}
+}
+
+func TestErrorWithTypeHeader(t *testing.T) {
+	f := newFunction(t, fake("errorheader"))
+	_, err := invoke(t, f, `{}`, 30*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Custom.Failure" || string(fe.Payload) != `{"errorMessage":"not json","errorType":"Custom.Failure"}` {
+		t.Errorf("got %s %s", fe.Type, fe.Payload)
+	}
+}
+
+func TestForeignRequestIDRefused(t *testing.T) {
+	f := newFunction(t, fake("wrongid"))
+	if out := mustInvoke(t, f, `{}`); out != `"real"` {
+		t.Errorf("got %s, want the answer for the real request id", out)
+	}
+}
+
+func TestEnvironmentAndHeaders(t *testing.T) {
+	f := newFunction(t, fake("env"), WithRegion("eu-west-1"))
+	env := mustInvoke(t, f, `{}`)
+	for _, want := range []string{
+		`AWS_LAMBDA_FUNCTION_NAME=fn`, `AWS_LAMBDA_FUNCTION_VERSION=$LATEST`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128`,
+		`AWS_REGION=eu-west-1`, `AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/fn`, `AWS_LAMBDA_RUNTIME_API=127.0.0.1:`,
+		`LAMBDA_TASK_ROOT=/`, `TZ=UTC`, `_HANDLER=`, `PORTICO_TEST_RUNTIME=env`, `AWS_LAMBDA_INITIALIZATION_TYPE=on-demand`,
+	} {
+		if !strings.Contains(env, want) {
+			t.Errorf("environment lacks %s", want)
+		}
+	}
+	h := newFunction(t, fake("headers"))
+	headers := mustInvoke(t, h, `{}`)
+	for _, want := range []string{"Lambda-Runtime-Aws-Request-Id:[req-", "Lambda-Runtime-Deadline-Ms:[", "Lambda-Runtime-Invoked-Function-Arn:[arn:aws:lambda:", "Lambda-Runtime-Trace-Id:[Root=1-"} {
+		if !strings.Contains(headers, want) {
+			t.Errorf("next headers lack %s: %s", want, headers)
+		}
+	}
+}
+
+func TestOutputIsLoggedAndBounded(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	f := newFunction(t, fake("chatty"), WithLogger(zap.New(core)))
+	mustInvoke(t, f, `{}`)
+	f.Close()
+	var sawLine, sawCut bool
+	for _, e := range logs.FilterMessage("output").All() {
+		fields := e.ContextMap()
+		if fields["request_id"] == nil || fields["function"] != "fn" {
+			t.Errorf("output entry without function or request id: %v", fields)
+		}
+		line, _ := fields["line"].(string)
+		sawLine = sawLine || line == "line one"
+		if len(line) > maxLineBytes {
+			t.Errorf("a %d-byte line was logged, limit %d", len(line), maxLineBytes)
+		}
+		sawCut = sawCut || fields["truncated"] == true
+	}
+	if !sawLine || !sawCut {
+		t.Errorf("saw line %v, saw a truncated line %v", sawLine, sawCut)
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	if err := sharedLimiter().Available(); err != nil {
+		t.Skipf("memory limits not enforceable here: %v", err)
+	}
+	cfg := fake("memhog")
+	cfg.Memory = 128
+	f := newFunction(t, cfg)
+	_, err := invoke(t, f, `{}`, 60*time.Second)
+	fe := asFunctionError(t, err)
+	if fe.Type != "Runtime.ExitError" || !strings.Contains(string(fe.Payload), "signal: killed") {
+		t.Errorf("got %s %s, want the instance killed", fe.Type, fe.Payload)
+	}
+}
+
+func TestCloseLeavesNoProcess(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], MinInstances: 3})
+	eventually(t, "three instances", func() bool { r, idle := f.Stats(); return r == 3 && idle == 3 })
+	go invoke(t, f, slow("10000"), 30*time.Second) //nolint:errcheck
+	time.Sleep(100 * time.Millisecond)
+	ps := pids(f)
+	if len(ps) != 3 {
+		t.Fatalf("pids %v", ps)
+	}
+	f.Close()
+	for _, pid := range ps {
+		if alive(pid) {
+			t.Errorf("pid %d alive after Close", pid)
+		}
+	}
+}
+
+func TestKilledHostTakesInstancesAlong(t *testing.T) {
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PORTICO_TEST_HOST="+examples["hello"])
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() //nolint:errcheck
+	var ps []int
+	sc := bufio.NewScanner(out)
+	for len(ps) < 2 && sc.Scan() {
+		pid, err := strconv.Atoi(sc.Text())
+		if err != nil {
+			t.Fatalf("host said %q", sc.Text())
+		}
+		ps = append(ps, pid)
+	}
+	if len(ps) != 2 {
+		t.Fatalf("host printed pids %v", ps)
+	}
+	for _, pid := range ps {
+		if !alive(pid) {
+			t.Fatalf("instance %d not running before the kill", pid)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+	cmd.Wait()                          //nolint:errcheck
+	eventually(t, "instances to die with their host", func() bool {
+		for _, pid := range ps {
+			if alive(pid) && !zombie(pid) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// zombie reports a process that has exited but not been reaped (its parent
+// was killed and init has not reaped it yet).
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
+}

@@ -1,0 +1,274 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+)
+
+// stopGrace is how long a stopping instance has between SIGTERM and SIGKILL
+// (Lambda's shutdown phase is capped at 2 s).
+const stopGrace = 2 * time.Second
+
+// instance is one running process of a function and its Runtime API.
+type instance struct {
+	fn     *Function
+	id     string
+	log    *zap.Logger
+	output *outputLogger
+	cmd    *exec.Cmd
+	srv    *fasthttp.Server
+	cgroup *memCgroup
+
+	next     chan *call    // calls waiting for the runtime's GET /next
+	ready    chan struct{} // closed at the runtime's first GET /next
+	exited   chan struct{} // closed when the process has exited
+	stopping chan struct{} // closed when the instance is being stopped
+	gone     chan struct{} // closed when the instance is torn down
+
+	readyOnce, stopOnce sync.Once
+
+	mu       sync.Mutex
+	current  *call                  // the invocation in progress, or nil
+	initErr  *backend.FunctionError // from /init/error
+	exitErr  error                  // how the process ended
+	lastUsed time.Time
+	inPool   bool // counted in the pool's total (guarded by the pool's mutex)
+}
+
+// startInstance starts a process and its Runtime API. It does not wait for
+// the runtime to initialise.
+func (f *Function) startInstance() (*instance, error) {
+	id := strconv.FormatUint(f.seq.Add(1), 10)
+	in := &instance{
+		fn:       f,
+		id:       id,
+		log:      f.log.With(zap.String("instance", id)),
+		next:     make(chan *call, 1),
+		ready:    make(chan struct{}),
+		exited:   make(chan struct{}),
+		stopping: make(chan struct{}),
+		gone:     make(chan struct{}),
+		lastUsed: time.Now(),
+	}
+	in.output = newOutputLogger(in.log)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime api listener: %w", err)
+	}
+	in.srv = in.serveRuntimeAPI(ln)
+
+	cmd := exec.Command(f.artifact.Bootstrap)
+	cmd.Dir = f.artifact.TaskRoot
+	cmd.Env = f.environ(ln.Addr().String())
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
+	if f.memoryMB > 0 && f.limiter.Available() == nil {
+		cg, err := f.limiter.create(f.name+"-"+id, f.memoryMB)
+		if err != nil {
+			in.log.Warn("memory limit not applied", zap.Error(err))
+		} else {
+			in.cgroup = cg
+			cg.prepare(cmd.SysProcAttr)
+		}
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		in.abort()
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		in.abort()
+		return nil, err
+	}
+	if err := start(cmd); err != nil {
+		in.abort()
+		return nil, fmt.Errorf("start %s: %w", f.artifact.Bootstrap, err)
+	}
+	in.cmd = cmd
+	f.pool.register(in)
+	if in.cgroup != nil {
+		if err := in.cgroup.join(cmd.Process.Pid); err != nil {
+			in.log.Warn("memory limit not applied", zap.Error(err))
+		}
+	}
+	var pipes sync.WaitGroup
+	pipes.Add(2)
+	go func() { defer pipes.Done(); in.output.copy(stdout, "stdout") }()
+	go func() { defer pipes.Done(); in.output.copy(stderr, "stderr") }()
+	go in.wait(&pipes)
+	in.log.Debug("instance started", zap.Int("pid", cmd.Process.Pid))
+	return in, nil
+}
+
+// abort releases what a start that failed had set up.
+func (in *instance) abort() {
+	in.srv.Shutdown() //nolint:errcheck
+	if in.cgroup != nil {
+		in.cgroup.remove()
+	}
+}
+
+// wait reaps the process and fails whatever it was doing.
+func (in *instance) wait(pipes *sync.WaitGroup) {
+	pipes.Wait() // Wait must follow the last read of the pipes
+	err := in.cmd.Wait()
+	if err == nil {
+		err = errors.New("exit status 0")
+	}
+	in.mu.Lock()
+	in.exitErr = err
+	c := in.current
+	in.current = nil
+	in.mu.Unlock()
+	close(in.exited)
+	if c != nil {
+		c.timer.Stop()
+		in.mu.Lock()
+		picked := c.picked
+		in.mu.Unlock()
+		if picked {
+			c.result <- outcome{err: exitError(c.requestID, err)}
+		} else {
+			c.result <- outcome{retry: true}
+		}
+	}
+	in.stopOnce.Do(func() { close(in.stopping) })
+	// Reap what the runtime left behind in its group.
+	signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+	in.fn.pool.discard(in)
+	in.srv.Shutdown() //nolint:errcheck
+	if in.cgroup != nil {
+		in.cgroup.remove()
+	}
+	in.log.Debug("instance exited", zap.String("status", exitStatus(err)))
+	close(in.gone)
+}
+
+// exitError is Lambda's error for a runtime that exited mid-invocation.
+func exitError(requestID string, err error) *backend.FunctionError {
+	return backend.NewFunctionError("Runtime.ExitError",
+		fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", requestID, exitStatus(err)))
+}
+
+func exitStatus(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ProcessState.String() // "exit status 2", "signal: killed"
+	}
+	return err.Error()
+}
+
+func (in *instance) markReady() { in.readyOnce.Do(func() { close(in.ready) }) }
+
+// waitReady waits until the runtime asks for its first event. It returns
+// the function error of a failed init: an /init/error report or an exit.
+func (in *instance) waitReady(ctx context.Context, initTimeout time.Duration) error {
+	t := time.NewTimer(initTimeout)
+	defer t.Stop()
+	select {
+	case <-in.ready:
+		return nil
+	case <-in.exited:
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		if in.initErr != nil {
+			return in.initErr
+		}
+		return backend.NewFunctionError("Runtime.ExitError",
+			fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", "init", exitStatus(in.exitErr)))
+	case <-t.C:
+		in.kill()
+		return backend.NewFunctionError("Sandbox.Timedout",
+			fmt.Sprintf("Init timed out after %.2f seconds", initTimeout.Seconds()))
+	case <-ctx.Done():
+		return &backend.InvokeError{Kind: backend.KindTimeout, Err: ctx.Err()}
+	}
+}
+
+func (in *instance) failInit(fe *backend.FunctionError) {
+	in.mu.Lock()
+	in.initErr = fe
+	in.mu.Unlock()
+}
+
+// dispatch hands c to the runtime and starts the function's timeout.
+func (in *instance) dispatch(c *call) {
+	in.mu.Lock()
+	in.current = c
+	c.timer = time.AfterFunc(c.timeout, func() { in.timeOut(c) })
+	in.mu.Unlock()
+	in.next <- c // buffered; the instance had no call waiting
+}
+
+// finish ends c with out if it is still the current call; healthy marks an
+// instance that can take the next invocation.
+func (in *instance) finish(c *call, out outcome, healthy bool) {
+	in.mu.Lock()
+	if in.current != c {
+		in.mu.Unlock()
+		return
+	}
+	in.current = nil
+	in.lastUsed = time.Now()
+	in.mu.Unlock()
+	c.timer.Stop()
+	in.output.setRequestID("")
+	// Release before answering, so that the caller's next request finds
+	// this instance idle instead of starting another.
+	if healthy {
+		in.fn.pool.release(in)
+	}
+	c.result <- out
+}
+
+// timeOut ends a call that ran past the function's timeout: Lambda stops
+// the environment, so the instance is killed and the next request gets a
+// fresh one.
+func (in *instance) timeOut(c *call) {
+	in.mu.Lock()
+	if in.current != c {
+		in.mu.Unlock()
+		return
+	}
+	in.current = nil
+	in.mu.Unlock()
+	in.log.Warn("invocation timed out", zap.String("request_id", c.requestID), zap.Duration("timeout", c.timeout))
+	c.result <- outcome{err: backend.NewFunctionError("Sandbox.Timedout",
+		fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", c.requestID, c.timeout.Seconds()))}
+	in.kill()
+}
+
+// kill stops the process group at once; wait tears the instance down.
+func (in *instance) kill() {
+	in.stopOnce.Do(func() { close(in.stopping) })
+	signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// stop asks the process group to end (SIGTERM), kills it after
+// stopGrace, and returns once the instance is torn down.
+func (in *instance) stop() {
+	in.stopOnce.Do(func() { close(in.stopping) })
+	select {
+	case <-in.exited:
+	default:
+		signalGroup(in.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-in.exited:
+		case <-time.After(stopGrace):
+			signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+		}
+	}
+	<-in.gone
+}

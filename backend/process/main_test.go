@@ -1,0 +1,125 @@
+package process
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/backend"
+)
+
+// examples maps example names to their built bootstrap executables,
+// built once by TestMain from ../../examples with the Go toolchain.
+var examples = map[string]string{}
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("PORTICO_TEST_RUNTIME"); mode != "" {
+		os.Exit(fakeRuntime(mode))
+	}
+	if handler := os.Getenv("PORTICO_TEST_HOST"); handler != "" {
+		os.Exit(host(handler))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	for _, name := range []string{"hello", "echo", "slow", "crash", "initfail"} {
+		src, _ := filepath.Abs(filepath.Join("..", "..", "examples", name))
+		art, err := Prepare(ctx, "", "go", src, PrepareOptions{})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building example %s: %v\n", name, err)
+			os.Exit(1)
+		}
+		examples[name] = art.Bootstrap
+	}
+	cancel()
+	os.Exit(m.Run())
+}
+
+// fakeRuntime makes the test binary a custom runtime that misbehaves on
+// purpose, for faults the aws-lambda-go examples cannot produce.
+func fakeRuntime(mode string) int {
+	base := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime"
+	post := func(path, body string) {
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err == nil {
+			io.Copy(io.Discard, resp.Body) //nolint:errcheck
+			resp.Body.Close()
+		}
+	}
+	if mode == "initerror" {
+		post("/init/error", `{"errorMessage":"config missing","errorType":"Runtime.ConfigInvalid"}`)
+		return 1
+	}
+	for {
+		resp, err := http.Get(base + "/invocation/next")
+		if err != nil {
+			return 1
+		}
+		event, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+		switch mode {
+		case "env":
+			var b bytes.Buffer
+			for _, kv := range os.Environ() {
+				b.WriteString(kv + "\n")
+			}
+			post("/invocation/"+id+"/response", fmt.Sprintf("%q", b.String()))
+		case "headers":
+			post("/invocation/"+id+"/response", fmt.Sprintf("%q", fmt.Sprint(resp.Header)))
+		case "bigresponse":
+			post("/invocation/"+id+"/response", `"`+strings.Repeat("x", 7<<20)+`"`)
+		case "chatty":
+			fmt.Println("line one")
+			fmt.Fprintln(os.Stderr, strings.Repeat("y", 100<<10)) // over the line limit
+			os.Stdout.Write([]byte{0xff, 0xfe, 0x00, '\n'})      //nolint:errcheck
+			post("/invocation/"+id+"/response", `"ok"`)
+		case "wrongid":
+			post("/invocation/not-"+id+"/response", `"forged"`)
+			post("/invocation/"+id+"/response", `"real"`)
+		case "errorheader":
+			req, _ := http.NewRequest("POST", base+"/invocation/"+id+"/error", strings.NewReader("not json"))
+			req.Header.Set("Lambda-Runtime-Function-Error-Type", "Custom.Failure")
+			if r, err := http.DefaultClient.Do(req); err == nil {
+				r.Body.Close()
+			}
+		case "memhog":
+			hog := make([][]byte, 0)
+			for i := 0; i < 64; i++ { // up to 1 GiB, touched so it is resident
+				b := make([]byte, 16<<20)
+				for j := range b {
+					b[j] = byte(j)
+				}
+				hog = append(hog, b)
+			}
+			post("/invocation/"+id+"/response", fmt.Sprintf(`"%d"`, len(hog)))
+		default:
+			post("/invocation/"+id+"/response", string(event))
+		}
+	}
+}
+
+// host makes the test binary a Portico stand-in that starts two warm
+// instances of handler, prints their pids, and waits to be killed.
+func host(handler string) int {
+	f, err := New(context.Background(), "fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: handler, MinInstances: 2})
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	for {
+		if running, idle := f.Stats(); running == 2 && idle == 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, pid := range pids(f) {
+		fmt.Println(pid)
+	}
+	select {}
+}

@@ -1,0 +1,149 @@
+package process
+
+import (
+	"net"
+	"strconv"
+
+	"github.com/fasthttp/router"
+	"github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+)
+
+// MaxResponseBytes is Lambda's limit on a function's response (6 MiB + 100
+// bytes, as the Runtime Interface Emulator enforces).
+const MaxResponseBytes = 6<<20 + 100
+
+const runtimeAPIPrefix = "/2018-06-01/runtime"
+
+// serveRuntimeAPI starts the instance's Runtime API endpoint on ln.
+func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
+	r := router.New()
+	r.GET(runtimeAPIPrefix+"/invocation/next", in.handleNext)
+	r.POST(runtimeAPIPrefix+"/invocation/{id}/response", in.handleResponse)
+	r.POST(runtimeAPIPrefix+"/invocation/{id}/error", in.handleError)
+	r.POST(runtimeAPIPrefix+"/init/error", in.handleInitError)
+	srv := &fasthttp.Server{
+		Handler: r.Handler,
+		// GET /next is a long poll: no read, write or idle timeouts.
+		MaxRequestBodySize:           MaxResponseBytes + 1<<20,
+		NoDefaultServerHeader:        true,
+		DisablePreParseMultipartForm: true,
+		Logger:                       zap.NewStdLog(in.log),
+	}
+	go srv.Serve(ln) //nolint:errcheck // ends when the instance stops
+	return srv
+}
+
+// handleNext hands the runtime its next event, waiting until there is one.
+func (in *instance) handleNext(ctx *fasthttp.RequestCtx) {
+	in.markReady()
+	var c *call
+	select {
+	case c = <-in.next:
+	case <-in.stopping:
+		ctx.SetStatusCode(fasthttp.StatusGone)
+		return
+	}
+	in.mu.Lock()
+	if in.current != c { // timed out or cancelled while queued
+		in.mu.Unlock()
+		ctx.SetStatusCode(fasthttp.StatusGone)
+		return
+	}
+	c.picked = true
+	in.mu.Unlock()
+	in.output.setRequestID(c.requestID)
+
+	h := &ctx.Response.Header
+	h.Set("Lambda-Runtime-Aws-Request-Id", c.requestID)
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(c.deadline.UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", in.fn.arn)
+	h.Set("Lambda-Runtime-Trace-Id", c.traceID)
+	if len(c.clientContext) > 0 {
+		h.SetBytesV("Lambda-Runtime-Client-Context", c.clientContext)
+	}
+	h.SetContentType("application/json")
+	ctx.SetBody(c.event)
+}
+
+// current returns the call whose id the runtime named, or answers 400.
+func (in *instance) callFor(ctx *fasthttp.RequestCtx) *call {
+	id, _ := ctx.UserValue("id").(string)
+	in.mu.Lock()
+	c := in.current
+	in.mu.Unlock()
+	if c == nil || c.requestID != id || !c.picked {
+		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
+		return nil
+	}
+	return c
+}
+
+func accepted(ctx *fasthttp.RequestCtx) {
+	ctx.SetStatusCode(fasthttp.StatusAccepted)
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString(`{"status":"OK"}`)
+}
+
+// handleResponse delivers the function's result.
+func (in *instance) handleResponse(ctx *fasthttp.RequestCtx) {
+	c := in.callFor(ctx)
+	if c == nil {
+		return
+	}
+	body := ctx.Request.Body()
+	if len(body) > MaxResponseBytes {
+		ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
+		in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge",
+			"Response payload size exceeded maximum allowed payload size (6291556 bytes).")}, true)
+		return
+	}
+	in.finish(c, outcome{payload: append([]byte(nil), body...)}, true)
+	accepted(ctx)
+}
+
+// handleError delivers an error the runtime reported for an invocation.
+func (in *instance) handleError(ctx *fasthttp.RequestCtx) {
+	c := in.callFor(ctx)
+	if c == nil {
+		return
+	}
+	in.finish(c, outcome{err: functionError(ctx)}, true)
+	accepted(ctx)
+}
+
+// handleInitError records a failed initialisation; the runtime exits next.
+func (in *instance) handleInitError(ctx *fasthttp.RequestCtx) {
+	in.failInit(functionError(ctx))
+	accepted(ctx)
+}
+
+// functionError builds the error document of an /error or /init/error call:
+// the posted JSON as it is, or one made from the error-type header.
+func functionError(ctx *fasthttp.RequestCtx) *backend.FunctionError {
+	errType := string(ctx.Request.Header.Peek("Lambda-Runtime-Function-Error-Type"))
+	body := ctx.Request.Body()
+	var doc struct {
+		ErrorType string `json:"errorType"`
+	}
+	if err := json.Unmarshal(body, &doc); err == nil && len(body) > 0 && body[0] == '{' {
+		if doc.ErrorType != "" {
+			errType = doc.ErrorType
+		}
+		if errType == "" {
+			errType = "Unhandled"
+		}
+		return &backend.FunctionError{Type: errType, Payload: append([]byte(nil), body...)}
+	}
+	if errType == "" {
+		errType = "Unhandled"
+	}
+	return backend.NewFunctionError(errType, string(body))
+}
