@@ -9,7 +9,7 @@ func TestSourceIP(t *testing.T) {
 	trusted := trustedProxies{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
 	cases := []struct {
 		name, peer, xff, want string
-		proxies            trustedProxies
+		proxies               trustedProxies
 	}{
 		{"untrusted peer ignores XFF", "203.0.113.9", "1.2.3.4", "203.0.113.9", trusted},
 		{"no trusted proxies configured", "127.0.0.1", "1.2.3.4", "127.0.0.1", nil},

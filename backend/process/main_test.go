@@ -77,7 +77,7 @@ func fakeRuntime(mode string) int {
 		case "chatty":
 			fmt.Println("line one")
 			fmt.Fprintln(os.Stderr, strings.Repeat("y", 100<<10)) // over the line limit
-			os.Stdout.Write([]byte{0xff, 0xfe, 0x00, '\n'})      //nolint:errcheck
+			os.Stdout.Write([]byte{0xff, 0xfe, 0x00, '\n'})       //nolint:errcheck
 			post("/invocation/"+id+"/response", `"ok"`)
 		case "wrongid":
 			post("/invocation/not-"+id+"/response", `"forged"`)
