@@ -342,3 +342,34 @@ func (c *Config) Resolve(path string) string {
 
 // File is the path the config was loaded from.
 func (c *Config) File() string { return c.file }
+
+// RouteInfo describes a route, for `portico routes`.
+type RouteInfo struct {
+	Key      string
+	Function string
+	Backend  string
+	Payload  string
+	// Timeout is the route's integration timeout.
+	Timeout time.Duration
+}
+
+// RouteInfos lists the routes of a validated config, in config order,
+// without starting any function.
+func (c *Config) RouteInfos() []RouteInfo {
+	out := make([]RouteInfo, 0, len(c.Routes))
+	for _, r := range c.Routes {
+		key, _ := parseRouteKey(r.Route)
+		out = append(out, RouteInfo{Key: key.String(), Function: r.Function, Backend: c.Functions[r.Function].Backend,
+			Payload: r.Payload, Timeout: c.routeTimeout(r)})
+	}
+	return out
+}
+
+// routeTimeout is the integration timeout of a route: limits.timeout,
+// lowered by the route's own timeout.
+func (c *Config) routeTimeout(r RouteConfig) time.Duration {
+	if r.Timeout > 0 && r.Timeout < c.Limits.Timeout {
+		return r.Timeout
+	}
+	return c.Limits.Timeout
+}

@@ -144,10 +144,7 @@ func (g *Gateway) buildRoutes() error {
 		if key.isDefault {
 			resource = defaultRouteKey
 		}
-		timeout := cfg.Limits.Timeout
-		if rc.Timeout > 0 && rc.Timeout < timeout {
-			timeout = rc.Timeout
-		}
+		timeout := cfg.routeTimeout(rc)
 		r := &route{
 			key:      key.String(),
 			function: rc.Function,
@@ -182,28 +179,6 @@ func (g *Gateway) Invoker(function string) (backend.Invoker, error) {
 		return nil, fmt.Errorf("%w: %q", backend.ErrFunctionNotFound, function)
 	}
 	return inv, nil
-}
-
-// RouteInfo describes a compiled route, for `portico routes`.
-type RouteInfo struct {
-	Key      string
-	Function string
-	Backend  string
-	Payload  string
-	Timeout  time.Duration
-}
-
-// Routes lists the compiled routes in config order.
-func (g *Gateway) Routes() []RouteInfo {
-	out := make([]RouteInfo, 0, len(g.routes))
-	for _, r := range g.routes {
-		payload := "2.0"
-		if r.format == mapping.FormatV1 {
-			payload = "1.0"
-		}
-		out = append(out, RouteInfo{Key: r.key, Function: r.function, Backend: r.backend, Payload: payload, Timeout: r.timeout})
-	}
-	return out
 }
 
 // Close releases the invokers' resources.

@@ -47,9 +47,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	x.newRequestID()
-	if g.rest {
-		x.newUUID()
-	}
+	x.newUUID()
 	path := ctx.Request.URI().PathOriginal()
 	routePath, ok := g.stripStage(path)
 	if !ok {
@@ -71,7 +69,8 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 		g.errors.tooLarge.write(ctx)
 		return
 	}
-	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.requestID[:])}
+	// Lambda's request id is a UUID of its own (REST reuses it as requestId).
+	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.uuid[:])}
 
 	start := time.Now()
 	ictx, cancel := context.WithDeadline(context.Background(), ctx.Time().Add(r.timeout))

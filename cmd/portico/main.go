@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -172,14 +173,9 @@ func routes(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := gateway.New(cfg)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE\tFUNCTION\tBACKEND\tPAYLOAD\tTIMEOUT\tAUTH\tLIMITS")
-	for _, r := range g.Routes() {
+	for _, r := range cfg.RouteInfos() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, r.Function, r.Backend, r.Payload, r.Timeout, "-", "-")
 	}
 	return tw.Flush()
@@ -221,7 +217,7 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: "portico-invoke"}, nil)
+	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: newRequestID()}, nil)
 	var fe *backend.FunctionError
 	if errors.As(err, &fe) {
 		fmt.Fprintf(stdout, "%s\n", fe.Payload)
@@ -232,4 +228,13 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s\n", result)
 	return nil
+}
+
+// newRequestID returns a random UUID, the form of Lambda's request ids.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

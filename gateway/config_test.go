@@ -1,0 +1,107 @@
+package gateway
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInvalidConfigs: each testdata/invalid-*.yaml has one problem, reported
+// with file, line, column and field path.
+func TestInvalidConfigs(t *testing.T) {
+	cases := []struct{ file, want string }{
+		{"invalid-bad-api.yaml", "testdata/invalid-bad-api.yaml:1:6: api: want http or rest, got \"graphql\""},
+		{"invalid-bad-duration.yaml", "testdata/invalid-bad-duration.yaml:2:12: limits.timeout: invalid duration \"30x\": want a number with a unit, such as \"30s\", \"250ms\" or \"1m30s\""},
+		{"invalid-bad-payload.yaml", "testdata/invalid-bad-payload.yaml:3:46: routes[0].payload: want \"2.0\" or \"1.0\", got \"3.0\""},
+		{"invalid-bad-proxy.yaml", "testdata/invalid-bad-proxy.yaml:1:18: trustedProxies[0]: want an IP address or CIDR prefix, got \"10.0.0.0/33\""},
+		{"invalid-duplicate-route.yaml", "testdata/invalid-duplicate-route.yaml:4:13: routes[1].route: duplicate route \"GET /a\" (also routes[0])"},
+		{"invalid-field-for-other-backend.yaml", "testdata/invalid-field-for-other-backend.yaml:2:48: functions.echo.url: not used by backend builtin"},
+		{"invalid-greedy-not-last.yaml", "testdata/invalid-greedy-not-last.yaml:3:13: routes[0].route: malformed route \"GET /{proxy+}/x\": greedy variable {proxy+} must be the last segment"},
+		{"invalid-malformed-route.yaml", "testdata/invalid-malformed-route.yaml:3:13: routes[0].route: malformed route \"GET pets\": the path must start with /"},
+		{"invalid-mock-without-response.yaml", "testdata/invalid-mock-without-response.yaml:1:16: functions.m.response: required for the mock builtin"},
+		{"invalid-no-routes.yaml", "testdata/invalid-no-routes.yaml: routes: no routes: add at least one, e.g. {route: $default, function: NAME}"},
+		{"invalid-process-memory.yaml", "testdata/invalid-process-memory.yaml:2:55: functions.f.memory: want 128 to 10240 MB, got 64"},
+		{"invalid-reserved-env.yaml", "testdata/invalid-reserved-env.yaml:2:65: functions.f.env.AWS_REGION: reserved by Lambda: it cannot be set"},
+		{"invalid-rest-payload.yaml", "testdata/invalid-rest-payload.yaml:5:46: routes[0].payload: a REST API sends payload \"1.0\" only"},
+		{"invalid-syntax.yaml", "testdata/invalid-syntax.yaml:2: did not find expected ',' or '}'"},
+		{"invalid-unknown-backend.yaml", "testdata/invalid-unknown-backend.yaml:2:16: functions.f.backend: unknown backend \"lambada\" (want builtin, http or process)"},
+		{"invalid-unknown-function.yaml", "testdata/invalid-unknown-function.yaml:3:31: routes[0].function: unknown function \"ecko\" (did you mean \"echo\"?)"},
+		{"invalid-unknown-key.yaml", "testdata/invalid-unknown-key.yaml:2:43: functions.echo: unknown field \"timout\" (did you mean \"timeout\"?)"},
+		{"invalid-unset-env.yaml", "testdata/invalid-unset-env.yaml:1:9: listen: ${PORTICO_TEST_UNSET_VARIABLE} is not set"},
+		{"invalid-variable-conflict.yaml", "testdata/invalid-variable-conflict.yaml:4:13: routes[1].route: variable {name} conflicts with {id} of routes[0] at the same position"},
+		{"invalid-wrong-type.yaml", "testdata/invalid-wrong-type.yaml:2:17: limits.maxBodyBytes: expected an integer, got \"lots\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			_, err := LoadConfig(filepath.Join("testdata", tc.file))
+			if err == nil {
+				t.Fatal("loaded, want an error")
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConfigReportsEveryProblem: all problems at once, in file order.
+func TestConfigReportsEveryProblem(t *testing.T) {
+	_, err := ParseConfig("multi.yaml", []byte(`api: soap
+limits: {timeout: -1s}
+functions:
+  echo: {backend: builtin, handler: echo}
+  up: {backend: http}
+routes:
+  - {route: "GET /a", function: nope}
+  - {route: "GET /a", function: echo}
+  - {route: "FETCH /b", function: echo}
+`), func(string) (string, bool) { return "", false })
+	if err == nil {
+		t.Fatal("loaded, want errors")
+	}
+	want := []string{
+		`multi.yaml:1:6: api: want http or rest, got "soap"`,
+		`multi.yaml:2:19: limits.timeout: must not be negative`,
+		`multi.yaml:5:7: functions.up.url: required for backend http`,
+		`multi.yaml:7:33: routes[0].function: unknown function "nope"`,
+		`multi.yaml:8:13: routes[1].route: duplicate route "GET /a" (also routes[0])`,
+		`multi.yaml:9:13: routes[2].route: malformed route "FETCH /b": unknown method "FETCH" (want one of ANY, GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)`,
+	}
+	if got := strings.Split(err.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestConfigDefaultsAndEnv(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte(`
+listen: "127.0.0.1:${PORT:-9999}"
+apiId: "${API_ID}"
+functions: {echo: {backend: builtin, handler: echo}}
+routes: [{route: $default, function: echo}]
+`), func(k string) (string, bool) {
+		if k == "API_ID" {
+			return "abc123", true
+		}
+		return "", false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9999" || cfg.APIID != "abc123" {
+		t.Errorf("expansion: listen %q apiId %q", cfg.Listen, cfg.APIID)
+	}
+	if cfg.API != "http" || cfg.Stage != "$default" || cfg.Limits.Timeout.String() != "30s" ||
+		cfg.Limits.MaxBodyBytes != 10<<20 || cfg.Routes[0].Payload != "2.0" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestJSONConfig(t *testing.T) {
+	_, err := ParseConfig("c.json", []byte(`{
+  "functions": {"echo": {"backend": "builtin", "handler": "echo"}},
+  "routes": [{"route": "$default", "function": "echo", "payload": "9"}]
+}`), nil)
+	if err == nil || err.Error() != `c.json:3:67: routes[0].payload: want "2.0" or "1.0", got "9"` {
+		t.Errorf("got %v", err)
+	}
+}
