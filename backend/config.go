@@ -166,8 +166,13 @@ func (c *FunctionConfig) validateKind() []error {
 			add("queueTimeout", "must not be negative")
 		}
 		size := 0
-		for k, v := range c.Env {
-			size += len(k) + len(v)
+		names := make([]string, 0, len(c.Env))
+		for k := range c.Env {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			size += len(k) + len(c.Env[k])
 			if reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_") {
 				add("env."+k, "reserved by Lambda: it cannot be set")
 			}

@@ -126,14 +126,38 @@ func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (
 	cfg := &Config{file: file, dir: filepath.Dir(file)}
 	pos, errs := decodeConfig(file, data, cfg, lookup)
 	cfg.pos = pos
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
 	cfg.setDefaults()
-	if errs := cfg.validate(); len(errs) > 0 {
+	// Validate what did decode too, so every problem is reported at once;
+	// leave out what a decoding problem already explains.
+	for _, err := range cfg.validate() {
+		if !explained(err, errs) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		sortByPosition(errs)
 		return nil, errors.Join(errs...)
 	}
 	return cfg, nil
+}
+
+// explained reports whether err concerns a field that one of the decoding
+// errors is about (the same path or one inside it).
+func explained(err error, decodeErrs []error) bool {
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	for _, d := range decodeErrs {
+		var de *ConfigError
+		if !errors.As(d, &de) {
+			continue
+		}
+		if de.Path == "" || ce.Path == de.Path || strings.HasPrefix(ce.Path, de.Path+".") || strings.HasPrefix(ce.Path, de.Path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Config) setDefaults() {

@@ -1,0 +1,42 @@
+package backend
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFunctionConfigValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  FunctionConfig
+		want []string // "path: message" of each problem
+	}{
+		{"builtin echo", FunctionConfig{Backend: "builtin", Handler: "echo"}, nil},
+		{"no backend", FunctionConfig{}, []string{"backend: required (builtin, http or process)"}},
+		{"lambda not built", FunctionConfig{Backend: "lambda"}, []string{"backend: lambda is not available in this build yet (use http with a Lambda Invoke API endpoint)"}},
+		{"http needs url", FunctionConfig{Backend: "http"}, []string{"url: required for backend http"}},
+		{"http bad url", FunctionConfig{Backend: "http", URL: "ftp://x"}, []string{`url: want an absolute http:// or https:// URL, got "ftp://x"`}},
+		{"field of another backend", FunctionConfig{Backend: "http", URL: "http://h/x", Memory: 256}, []string{"memory: not used by backend http"}},
+		{"process handler", FunctionConfig{Backend: "process", Handler: "./bootstrap"}, nil},
+		{"process go", FunctionConfig{Backend: "process", Runtime: "go", Source: "./fn"}, nil},
+		{"process nothing", FunctionConfig{Backend: "process"}, []string{"handler: required: an executable, a folder holding bootstrap, or a .zip (or runtime: go with source)"}},
+		{"process both", FunctionConfig{Backend: "process", Handler: "x", Runtime: "go", Source: "y"}, []string{"handler: give either handler or runtime+source, not both"}},
+		{"process runtime", FunctionConfig{Backend: "process", Runtime: "node", Source: "y"}, []string{`runtime: unknown runtime "node" (want go)`}},
+		{"process limits", FunctionConfig{Backend: "process", Handler: "x", Timeout: 901 * time.Second, Memory: 20000, Concurrency: 2, MinInstances: 3},
+			[]string{"timeout: at most 900s (Lambda's limit)", "memory: want 128 to 10240 MB, got 20000", "minInstances: more than concurrency (2)"}},
+		{"process env", FunctionConfig{Backend: "process", Handler: "x", Env: map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "x", "BIG": strings.Repeat("v", 5000)}},
+			[]string{"env.AWS_LAMBDA_FUNCTION_NAME: reserved by Lambda: it cannot be set", "env: 5028 bytes: Lambda allows at most 4 KB of environment variables"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, err := range tc.cfg.Validate() {
+				got = append(got, err.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
