@@ -60,9 +60,38 @@ func BenchmarkGatewayMockV2(b *testing.B) { benchmarkGateway(b, "2.0") }
 // BenchmarkGatewayMockV1 is BenchmarkGatewayMockV2 with 1.0 events.
 func BenchmarkGatewayMockV1(b *testing.B) { benchmarkGateway(b, "1.0") }
 
+// BenchmarkGatewayProcess is the whole path to a warm aws-lambda-go
+// function run by the process backend (examples/hello).
+func BenchmarkGatewayProcess(b *testing.B) {
+	src, _ := filepath.Abs(filepath.Join("..", "examples", "hello"))
+	benchmarkGatewayConfig(b, `
+log: {access: false}
+functions:
+  hello: {backend: process, runtime: go, source: "`+src+`", minInstances: 2, concurrency: 64}
+routes:
+  - {route: "GET /hello/{name}", function: hello}
+`)
+}
+
+// BenchmarkGatewayBuiltinEcho is BenchmarkGatewayProcess with the builtin
+// echo in place of a process, for comparison.
+func BenchmarkGatewayBuiltinEcho(b *testing.B) {
+	benchmarkGatewayConfig(b, `
+log: {access: false}
+functions:
+  echo: {backend: builtin, handler: echo}
+routes:
+  - {route: "GET /hello/{name}", function: echo}
+`)
+}
+
 func benchmarkGateway(b *testing.B, payload string) {
+	benchmarkGatewayConfig(b, fmt.Sprintf(benchConfig, payload))
+}
+
+func benchmarkGatewayConfig(b *testing.B, config string) {
 	file := filepath.Join(b.TempDir(), "bench.yaml")
-	if err := os.WriteFile(file, []byte(fmt.Sprintf(benchConfig, payload)), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	cfg, err := LoadConfig(file)
@@ -73,6 +102,7 @@ func benchmarkGateway(b *testing.B, payload string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { g.Close() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
