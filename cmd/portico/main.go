@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/bench"
 	"github.com/portico/portico/gateway"
 )
 
@@ -30,6 +31,8 @@ const usage = `usage:
   portico routes   --config FILE      print the compiled route table
   portico invoke   --config FILE FUNCTION [--payload JSON|@file]
                                       call a function directly and print its result
+  portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html)
+  portico bench    --scenario NAME [flags]   a bundled scenario with its own targets; --list shows them
 `
 
 func main() {
@@ -52,6 +55,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = routes(args, stdout)
 	case "invoke":
 		err = invoke(args, stdout)
+	case "bench":
+		err = runBench(args, stdout, stderr)
+	case "bench-target": // hidden: a bare target of a bench scenario
+		if len(args) != 1 {
+			return 2
+		}
+		err = bench.ServeFixedCommand(args[0], os.Stdin, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -76,7 +86,9 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// flagSet parses flags that may come before or after positional arguments.
+func newFlagSet(name string) *flag.FlagSet { return flag.NewFlagSet(name, flag.ContinueOnError) }
+
+// parseFlags parses flags that may come before or after positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var positional []string
