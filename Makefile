@@ -14,14 +14,16 @@ vet:
 test: vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
 
-# Go benchmarks, saved per commit under bench/results/.
-bench:
+# Go benchmarks (saved per commit under bench/results/), then the bundled
+# mock scenario: the gateway against a bare fasthttp server, side by side.
+bench: build
 	mkdir -p bench/results
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping/ ./gateway/ ./backend/... | tee bench/results/$(COMMIT).txt
+	./bin/portico bench --scenario mock | tee -a bench/results/$(COMMIT).txt
 
 # Each fuzz target for FUZZTIME.
 fuzz:
-	@for pkg in ./mapping ./gateway; do \
+	@for pkg in ./mapping ./gateway ./auth ./ratelimit ./bench; do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$target"; \
 	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \

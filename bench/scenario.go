@@ -181,7 +181,12 @@ func (s *session) gateway(name, config string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.cleanup = append(s.cleanup, c.stop)
+	s.cleanup = append(s.cleanup, func() {
+		if rss, err := c.peakRSS(); err == nil {
+			s.note("%s gateway peak RSS: %.1f MiB", name, float64(rss)/(1<<20))
+		}
+		c.stop()
+	})
 	return "http://" + c.addr, nil
 }
 

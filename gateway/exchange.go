@@ -25,6 +25,7 @@ type exchange struct {
 	sourceIP  []byte
 	xff       []byte
 	accept    []byte // the request's Accept header, valid during the request
+	ctx       deadlineContext
 }
 
 var exchangePool = sync.Pool{New: func() any { return new(exchange) }}

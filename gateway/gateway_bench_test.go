@@ -124,3 +124,19 @@ func BenchmarkBareFasthttp(b *testing.B) {
 	})
 	benchmarkHTTP(b, url)
 }
+
+// BenchmarkGatewayHTTPBackend is the whole path to a function behind the
+// http backend (a fasthttp function server in this process).
+func BenchmarkGatewayHTTPBackend(b *testing.B) {
+	fn := serveForBench(b, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"Hello from Portico!"}`)
+	})
+	benchmarkGatewayConfig(b, `
+log: {access: false}
+functions:
+  hello: {backend: http, url: "`+fn+`/2015-03-31/functions/hello/invocations"}
+routes:
+  - {route: "GET /hello/{name}", function: hello}
+`)
+}

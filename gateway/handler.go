@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"time"
 
@@ -73,13 +72,14 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.uuid[:])}
 
 	start := time.Now()
-	ictx, cancel := context.WithDeadline(context.Background(), ctx.Time().Add(r.timeout))
+	ictx := &x.ctx
+	ictx.reset(ctx.Time().Add(r.timeout))
 	result, err := r.invoker.Invoke(ictx, &x.inv, x.result[:0])
 	if err == nil && ictx.Err() != nil {
 		// The result came too late: API Gateway has already answered.
 		err = &backend.InvokeError{Kind: backend.KindTimeout, Err: ictx.Err()}
 	}
-	cancel()
+	ictx.stop()
 	out.invokeTime = time.Since(start)
 	x.result = result
 	if err != nil {

@@ -31,8 +31,7 @@ const MaxResultBytes = 6<<20 + 100
 // Client invokes one function endpoint. Safe for concurrent use.
 type Client struct {
 	hc      *fasthttp.HostClient
-	uri     string
-	host    string
+	header  fasthttp.RequestHeader // every invocation's request line and headers, built once
 	timeout time.Duration
 }
 
@@ -57,7 +56,7 @@ func New(cfg *backend.FunctionConfig) (*Client, error) {
 	if maxConns == 0 {
 		maxConns = 512
 	}
-	return &Client{
+	c := &Client{
 		hc: &fasthttp.HostClient{
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",
@@ -70,10 +69,15 @@ func New(cfg *backend.FunctionConfig) (*Client, error) {
 			// Lambda, and a function must not run twice for one request.
 			RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
 		},
-		uri:     u.String(),
-		host:    u.Host,
 		timeout: cfg.Timeout,
-	}, nil
+	}
+	c.header.DisableNormalizing()
+	c.header.SetMethod(fasthttp.MethodPost)
+	c.header.SetRequestURI(u.RequestURI())
+	c.header.SetHost(u.Host)
+	c.header.SetContentType("application/json")
+	c.header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	return c, nil
 }
 
 // Invoke POSTs inv.Event and appends the endpoint's result to dst.
@@ -92,10 +96,7 @@ func (c *Client) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.uri)
-	req.Header.SetMethod(fasthttp.MethodPost)
-	req.Header.SetContentType("application/json")
-	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	c.header.CopyTo(&req.Header)
 	if inv.ClientContext != nil {
 		req.Header.Set("X-Amz-Client-Context", base64.StdEncoding.EncodeToString(inv.ClientContext))
 	}
