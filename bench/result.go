@@ -59,6 +59,10 @@ func newResult(r *recorder, elapsed time.Duration, o *Options) *Result {
 		Timeline: r.timeline,
 		hist:     r.hist,
 	}
+	// Keep whole seconds only: the last, partial one would read as a drop.
+	if whole := int(elapsed / time.Second); whole > 0 && len(res.Timeline) > whole {
+		res.Timeline = res.Timeline[:whole]
+	}
 	if o.Rate > 0 {
 		res.Mode = "open"
 	}
