@@ -5,8 +5,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// newAdminServer serves /healthz (the process is up) and /readyz (the
-// gateway is accepting traffic: routes loaded, not draining).
+// newAdminServer serves /healthz (the process is up), /readyz (the
+// gateway is accepting traffic: routes loaded, not draining) and /metrics
+// (Prometheus).
 func (g *Gateway) newAdminServer() *fasthttp.Server {
 	r := router.New()
 	r.GET("/healthz", func(ctx *fasthttp.RequestCtx) {
@@ -22,5 +23,6 @@ func (g *Gateway) newAdminServer() *fasthttp.Server {
 		}
 		ctx.SetBodyString(`{"status":"ready"}`)
 	})
+	r.GET("/metrics", g.metrics.handler())
 	return &fasthttp.Server{Handler: r.Handler, NoDefaultServerHeader: true, Logger: g.serverLogger()}
 }

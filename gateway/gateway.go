@@ -31,6 +31,7 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
+	metrics       *metrics
 	forwardedPort []byte
 	ready         atomic.Bool
 	draining      atomic.Bool
@@ -45,7 +46,7 @@ func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 // New builds the gateway for a validated config: invokers, routes and the
 // route table.
 func New(cfg *Config, opts ...Option) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest"}
+	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
 	for _, o := range opts {
 		o(g)
 	}
@@ -98,6 +99,7 @@ func (g *Gateway) buildInvokers() error {
 			return fmt.Errorf("function %s: %w", name, err)
 		}
 		g.invokers[name] = inv
+		g.metrics.watchInstances(name, inv)
 	}
 	return nil
 }
@@ -113,7 +115,8 @@ type route struct {
 	timeout  time.Duration
 	format   mapping.Format
 	// binary (REST) decides which responses are base64-decoded.
-	binary mapping.MediaTypes
+	binary  mapping.MediaTypes
+	metrics routeMetrics
 }
 
 func (g *Gateway) buildRoutes() error {
@@ -163,6 +166,7 @@ func (g *Gateway) buildRoutes() error {
 			return fmt.Errorf("routes[%d]: function %q has no invoker", i, rc.Function)
 		}
 		r.event.Compile()
+		r.metrics = g.metrics.forRoute(r.key)
 		g.routes = append(g.routes, r)
 		g.table.add(key, r)
 	}

@@ -38,6 +38,11 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	var out outcome
 	g.serve(ctx, x, &out)
 	g.setRequestIDHeaders(ctx, x)
+	if out.route != nil {
+		out.route.metrics.observe(ctx.Response.StatusCode(), time.Since(ctx.Time()), out.err)
+	} else {
+		g.metrics.unmatched.Inc()
+	}
 	if g.accessLog != nil {
 		g.logAccess(ctx, x, &out)
 	}
