@@ -46,7 +46,7 @@ func (c *deadlineContext) Deadline() (time.Time, bool) {
 	defer c.mu.Unlock()
 	return c.deadline, true
 }
-func (c *deadlineContext) Value(any) any                { return nil }
+func (c *deadlineContext) Value(any) any { return nil }
 
 func (c *deadlineContext) Done() <-chan struct{} {
 	c.mu.Lock()
