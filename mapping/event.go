@@ -224,6 +224,22 @@ func appendBody(dst []byte, rt *Route, req *Request) ([]byte, bool) {
 	return append(dst, '"'), true
 }
 
+// appendContextHead opens requestContext with the keys both formats share,
+// in the order AWS emits them: accountId, apiId, authorizer, domainName,
+// domainPrefix.
+func appendContextHead(dst []byte, rt *Route, req *Request) []byte {
+	dst = append(dst, `,"requestContext":{"accountId":`...)
+	dst = append(dst, rt.accountJSON...)
+	dst = append(dst, `,"apiId":`...)
+	dst = append(dst, rt.apiIDJSON...)
+	if req.Authorizer != nil {
+		dst = append(dst, `,"authorizer":`...)
+		dst = append(dst, req.Authorizer...)
+	}
+	dst = append(dst, ',')
+	return appendDomain(dst, req)
+}
+
 // appendDomain appends "domainName":…,"domainPrefix":… from the Host header.
 func appendDomain(dst []byte, req *Request) []byte {
 	host := req.Ctx.Request.Header.Host()

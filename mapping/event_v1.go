@@ -59,16 +59,7 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 		dst = append(dst, `,"queryStringParameters":null,"multiValueQueryStringParameters":null`...)
 	}
 
-	dst = append(dst, `,"requestContext":{"accountId":`...)
-	dst = append(dst, rt.accountJSON...)
-	dst = append(dst, `,"apiId":`...)
-	dst = append(dst, rt.apiIDJSON...)
-	if req.Authorizer != nil {
-		dst = append(dst, `,"authorizer":`...)
-		dst = append(dst, req.Authorizer...)
-	}
-	dst = append(dst, ',')
-	dst = appendDomain(dst, req)
+	dst = appendContextHead(dst, rt, req)
 	dst = append(dst, `,"extendedRequestId":`...)
 	dst = appendJSONString(dst, req.RequestID)
 	dst = append(dst, `,"httpMethod":`...)

@@ -33,16 +33,7 @@ func (e *encoder) appendV2(dst []byte, rt *Route, req *Request) []byte {
 		dst = appendGroups(dst, &e.query, false)
 	}
 
-	dst = append(dst, `,"requestContext":{"accountId":`...)
-	dst = append(dst, rt.accountJSON...)
-	dst = append(dst, `,"apiId":`...)
-	dst = append(dst, rt.apiIDJSON...)
-	if req.Authorizer != nil {
-		dst = append(dst, `,"authorizer":`...)
-		dst = append(dst, req.Authorizer...)
-	}
-	dst = append(dst, ',')
-	dst = appendDomain(dst, req)
+	dst = appendContextHead(dst, rt, req)
 	dst = append(dst, `,"http":{"method":`...)
 	dst = appendJSONString(dst, r.Header.Method())
 	dst = append(dst, `,"path":`...)
