@@ -259,7 +259,8 @@ func (in *instance) kill() {
 // stop asks the process group to end (SIGTERM), kills it after
 // stopGrace, and returns once the instance is torn down.
 func (in *instance) stop() {
-	in.stopOnce.Do(func() { close(in.stopping) })
+	// The runtime's pending GET /next stays open until the process has
+	// gone: answering it first would make the runtime log a failure.
 	select {
 	case <-in.exited:
 	default:
