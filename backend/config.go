@@ -34,8 +34,10 @@ type FunctionConfig struct {
 	// Memory (process) in MB: AWS_LAMBDA_FUNCTION_MEMORY_SIZE and a hard
 	// limit where the OS allows. Zero: 128.
 	Memory int `yaml:"memory"`
-	// Concurrency is the most invocations in flight at once. Zero: 10 for
-	// process, unlimited otherwise.
+	// Concurrency is the most invocations in flight at once: for process,
+	// the most instances (zero: 10; past it Lambda's throttle, a 500); for
+	// builtin and http, checked by the gateway (zero: unlimited; past it
+	// 429 Too Many Requests).
 	Concurrency int `yaml:"concurrency"`
 	// Env (process) is added to the function's environment.
 	Env map[string]string `yaml:"env"`
@@ -66,7 +68,7 @@ func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 
 // fieldsFor lists the fields each backend uses, besides backend itself.
 var fieldsFor = map[string][]string{
-	KindBuiltin: {"handler", "response"},
+	KindBuiltin: {"handler", "response", "concurrency"},
 	KindHTTP:    {"url", "timeout", "concurrency"},
 	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"},
 }

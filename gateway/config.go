@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
+	"github.com/portico/portico/ratelimit"
 )
 
 // Config is the root of a Portico config file. The leaf packages own the
@@ -48,6 +49,12 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 	// Functions are the functions routes may invoke, by name.
 	Functions map[string]*backend.FunctionConfig `yaml:"functions"`
+	// Throttle is the default token bucket of every route; nil for none.
+	Throttle *ratelimit.Throttle `yaml:"throttle"`
+	// UsagePlans are throttles and quotas applied per API key, by name.
+	UsagePlans map[string]*ratelimit.UsagePlan `yaml:"usagePlans"`
+	// RateLimit says where buckets and quotas live (local or Redis).
+	RateLimit ratelimit.Config `yaml:"ratelimit"`
 	// Routes map requests to functions.
 	Routes []RouteConfig `yaml:"routes"`
 
@@ -95,6 +102,8 @@ type RouteConfig struct {
 	Payload string `yaml:"payload"`
 	// Timeout lowers the integration timeout for this route.
 	Timeout time.Duration `yaml:"timeout"`
+	// Throttle replaces the default throttle for this route.
+	Throttle *ratelimit.Throttle `yaml:"throttle"`
 }
 
 // Defaults.
@@ -270,15 +279,19 @@ func (c *Config) validate() []error {
 			add(path, "empty function")
 			continue
 		}
-		for _, err := range fn.Validate() {
-			var fe *backend.FieldError
-			if errors.As(err, &fe) {
-				add(path+"."+fe.Path, "%s", fe.Msg)
-			} else {
-				add(path, "%v", err)
-			}
-		}
+		errs = append(errs, c.fieldErrors(path, fn.Validate())...)
 	}
+	if c.Throttle != nil {
+		errs = append(errs, c.fieldErrors("throttle", c.Throttle.Validate())...)
+	}
+	for name, plan := range c.UsagePlans {
+		if plan == nil {
+			add("usagePlans."+name, "empty usage plan")
+			continue
+		}
+		errs = append(errs, c.fieldErrors("usagePlans."+name, plan.Validate())...)
+	}
+	errs = append(errs, c.fieldErrors("ratelimit", c.RateLimit.Validate())...)
 	if len(c.Routes) == 0 {
 		add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
 	}
@@ -310,6 +323,9 @@ func (c *Config) validate() []error {
 		if r.Timeout < 0 {
 			add(path+".timeout", "must not be negative")
 		}
+		if r.Throttle != nil {
+			errs = append(errs, c.fieldErrors(path+".throttle", r.Throttle.Validate())...)
+		}
 	}
 	if err := checkRouteConflicts(c.Routes); err != nil {
 		for _, ce := range err {
@@ -318,6 +334,35 @@ func (c *Config) validate() []error {
 	}
 	sortByPosition(errs)
 	return errs
+}
+
+// fieldErrors places the errors a leaf package's Validate returned (paths
+// relative to the part it validated) under path.
+func (c *Config) fieldErrors(path string, errs []error) []error {
+	out := make([]error, 0, len(errs))
+	for _, err := range errs {
+		var be *backend.FieldError
+		var re *ratelimit.FieldError
+		switch {
+		case errors.As(err, &be):
+			out = append(out, c.errorf(joinPath(path, be.Path), "%s", be.Msg))
+		case errors.As(err, &re):
+			out = append(out, c.errorf(joinPath(path, re.Path), "%s", re.Msg))
+		default:
+			out = append(out, c.errorf(path, "%v", err))
+		}
+	}
+	return out
+}
+
+func joinPath(parent, child string) string {
+	switch {
+	case child == "":
+		return parent
+	case parent == "", strings.HasPrefix(child, "["):
+		return parent + child
+	}
+	return parent + "." + child
 }
 
 func (c *Config) functionNames() []string {

@@ -25,6 +25,8 @@ type errorSet struct {
 	timeout        apiError
 	tooLarge       apiError
 	configError    apiError // undecodable base64 result body
+	throttled      apiError
+	quotaExceeded  apiError
 }
 
 var httpAPIErrors = errorSet{
@@ -34,6 +36,8 @@ var httpAPIErrors = errorSet{
 	timeout:        apiError{503, `{"message":"Service Unavailable"}`, ""},
 	tooLarge:       apiError{413, `{"message":"Request Entity Too Large"}`, ""},
 	configError:    apiError{500, `{"message":"Internal Server Error"}`, ""},
+	throttled:      apiError{429, `{"message":"Too Many Requests"}`, ""},
+	quotaExceeded:  apiError{429, `{"message":"Limit Exceeded"}`, ""},
 }
 
 var restAPIErrors = errorSet{
@@ -43,6 +47,8 @@ var restAPIErrors = errorSet{
 	timeout:        apiError{504, `{"message": "Endpoint request timed out"}`, ""},
 	tooLarge:       apiError{413, `{"message":"Request Entity Too Large"}`, ""},
 	configError:    apiError{500, `{"message": "Internal server error"}`, ""},
+	throttled:      apiError{429, `{"message":"Too Many Requests"}`, ""},
+	quotaExceeded:  apiError{429, `{"message":"Limit Exceeded"}`, "LimitExceededException"},
 }
 
 func errorSetFor(api string) *errorSet {
@@ -67,6 +73,8 @@ func (s *errorSet) forInvoke(err error) *apiError {
 		return &s.invokeRejected
 	case errors.Is(err, mapping.ErrBadBase64):
 		return &s.configError
+	case errors.Is(err, errConcurrencyLimit):
+		return &s.throttled
 	}
 	// A *backend.FunctionError, a malformed result, or anything unforeseen.
 	return &s.functionError

@@ -1,14 +1,18 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
+	"github.com/portico/portico/ratelimit"
 )
 
 // exchange is the per-request scratch state of the handler, pooled.
@@ -26,9 +30,27 @@ type exchange struct {
 	xff       []byte
 	accept    []byte // the request's Accept header, valid during the request
 	ctx       deadlineContext
+	key       []byte // rate-limit bucket key
+	client    ratelimit.Client
+	fctx      *fasthttp.RequestCtx // the request being served
 }
 
-var exchangePool = sync.Pool{New: func() any { return new(exchange) }}
+// header returns a request header's value, matching the name in any case;
+// nil when absent.
+func (x *exchange) header(name string) []byte {
+	for k, v := range x.fctx.Request.Header.All() {
+		if len(k) == len(name) && bytes.EqualFold(k, []byte(name)) {
+			return v
+		}
+	}
+	return nil
+}
+
+var exchangePool = sync.Pool{New: func() any {
+	x := new(exchange)
+	x.client.Header = x.header // bound once: a method value allocates
+	return x
+}}
 
 // maxPooledBuffer keeps one huge request from pinning its buffers.
 const maxPooledBuffer = 256 << 10
@@ -47,6 +69,8 @@ func releaseExchange(x *exchange) {
 	x.sourceIP = x.sourceIP[:0]
 	x.xff = x.xff[:0]
 	x.accept = nil
+	x.client = ratelimit.Client{Header: x.client.Header}
+	x.fctx = nil
 	exchangePool.Put(x)
 }
 

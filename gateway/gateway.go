@@ -15,6 +15,7 @@ import (
 	"github.com/portico/portico/backend/httpbackend"
 	"github.com/portico/portico/backend/process"
 	"github.com/portico/portico/mapping"
+	"github.com/portico/portico/ratelimit"
 )
 
 // Gateway serves one loaded config. Build it with New; it is safe for
@@ -31,6 +32,8 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
+	store         ratelimit.Store
+	plans         map[string]*planLimit
 	metrics       *metrics
 	forwardedPort []byte
 	ready         atomic.Bool
@@ -63,6 +66,21 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		}
 		g.trusted = append(g.trusted, prefix)
 	}
+	store, err := ratelimit.Open(cfg.RateLimit)
+	if err != nil {
+		return nil, err
+	}
+	g.store = store
+	if guard, ok := store.(*ratelimit.Guard); ok {
+		guard.OnChange(func(healthy bool, err error) {
+			if healthy {
+				g.log.Info("rate-limit store recovered")
+			} else {
+				g.log.Error("rate-limit store down: applying onStoreError", zap.String("onStoreError", cfg.RateLimit.OnStoreError), zap.Error(err))
+			}
+		})
+	}
+	g.plans = newPlanLimits(cfg.UsagePlans)
 	if err := g.buildInvokers(); err != nil {
 		g.Close()
 		return nil, err
@@ -98,8 +116,11 @@ func (g *Gateway) buildInvokers() error {
 		if err != nil {
 			return fmt.Errorf("function %s: %w", name, err)
 		}
-		g.invokers[name] = inv
 		g.metrics.watchInstances(name, inv)
+		if fn.Concurrency > 0 && fn.Backend != backend.KindProcess {
+			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(fn.Concurrency)}
+		}
+		g.invokers[name] = inv
 	}
 	return nil
 }
@@ -117,6 +138,7 @@ type route struct {
 	// binary (REST) decides which responses are base64-decoded.
 	binary  mapping.MediaTypes
 	metrics routeMetrics
+	limit   *routeLimit // nil: not throttled
 }
 
 func (g *Gateway) buildRoutes() error {
@@ -165,6 +187,11 @@ func (g *Gateway) buildRoutes() error {
 		if r.invoker == nil {
 			return fmt.Errorf("routes[%d]: function %q has no invoker", i, rc.Function)
 		}
+		throttle := rc.Throttle
+		if throttle == nil {
+			throttle = cfg.Throttle
+		}
+		r.limit = newRouteLimit(r.key, throttle)
 		r.event.Compile()
 		r.metrics = g.metrics.forRoute(r.key)
 		g.routes = append(g.routes, r)
@@ -192,6 +219,9 @@ func (g *Gateway) Close() error {
 		if c, ok := inv.(backend.Closer); ok {
 			errs = append(errs, c.Close())
 		}
+	}
+	if g.store != nil {
+		errs = append(errs, g.store.Close())
 	}
 	return errors.Join(errs...)
 }

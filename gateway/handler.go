@@ -35,6 +35,7 @@ type outcome struct {
 
 func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	x := acquireExchange()
+	x.fctx = ctx
 	var out outcome
 	g.serve(ctx, x, &out)
 	g.setRequestIDHeaders(ctx, x)
@@ -66,6 +67,12 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 	out.route = r
 	g.fillRequest(ctx, x, path)
+	x.client.IP = x.sourceIP
+	if e := g.checkLimits(ctx, r, x, &x.client, ""); e != nil {
+		out.err = errThrottled
+		e.write(ctx)
+		return
+	}
 
 	x.event = mapping.AppendEvent(x.event[:0], &r.event, &x.req)
 	if len(x.event) > MaxEventBytes {
@@ -156,6 +163,9 @@ func (g *Gateway) fillRequest(ctx *fasthttp.RequestCtx, x *exchange, path []byte
 }
 
 var forwardedProto = []byte("http")
+
+// errThrottled marks a request refused by a rate limit, for the access log.
+var errThrottled = errors.New("gateway: throttled")
 
 // writeResult maps the function's result to the response.
 func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, result []byte) error {

@@ -83,6 +83,8 @@ func errorKind(err error) string {
 	var ie *backend.InvokeError
 	var fe *backend.FunctionError
 	switch {
+	case errors.Is(err, errThrottled), errors.Is(err, errConcurrencyLimit):
+		return "throttled"
 	case errors.As(err, &ie):
 		return ie.Kind.String()
 	case errors.As(err, &fe):

@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/ratelimit"
+)
+
+// routeLimit is a route's throttle, resolved at load: the route's own or
+// the config's default.
+type routeLimit struct {
+	kind   string // Throttle.Key
+	limit  ratelimit.Limit
+	prefix []byte // "r\x00<route key>\x00": this route's buckets
+}
+
+// planLimit is a usage plan, resolved at load.
+type planLimit struct {
+	throttle *ratelimit.Limit
+	quota    *ratelimit.Quota
+	prefix   []byte // "p\x00<plan>\x00"
+}
+
+func newRouteLimit(routeKey string, t *ratelimit.Throttle) *routeLimit {
+	if t == nil {
+		return nil
+	}
+	return &routeLimit{kind: t.Key, limit: t.Limit(), prefix: []byte("r\x00" + routeKey + "\x00")}
+}
+
+func newPlanLimits(plans map[string]*ratelimit.UsagePlan) map[string]*planLimit {
+	out := make(map[string]*planLimit, len(plans))
+	for name, p := range plans {
+		pl := &planLimit{quota: p.Quota, prefix: []byte("p\x00" + name + "\x00")}
+		if p.Throttle != nil {
+			l := p.Throttle.Limit()
+			pl.throttle = &l
+		}
+		out[name] = pl
+	}
+	return out
+}
+
+// storeErrors throttles the warnings about a failing rate-limit store.
+var storeErrors = rate.Sometimes{Interval: 10 * time.Second}
+
+// checkLimits applies the usage plan of the request's API key (throttle,
+// then quota) and the route's throttle. It returns the answer for a
+// refused request, with its Retry-After and RateLimit headers set, or nil.
+func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, plan string) *apiError {
+	now := ctx.Time()
+	set := ctx.Response.Header.Set
+	if pl := g.plans[plan]; pl != nil && plan != "" {
+		x.key = append(append(x.key[:0], pl.prefix...), client.APIKey...)
+		if pl.throttle != nil {
+			d, err := g.store.Take(ctx, x.key, *pl.throttle, now)
+			if failed := g.storeError(err); !d.Allowed {
+				if !failed {
+					ratelimit.AppendHeaders(d, *pl.throttle, set)
+				}
+				return &g.errors.throttled
+			}
+		}
+		if pl.quota != nil {
+			d, err := g.store.Count(ctx, x.key, *pl.quota, now)
+			if failed := g.storeError(err); !d.Allowed {
+				if !failed {
+					ratelimit.AppendQuotaHeaders(d, *pl.quota, set)
+				}
+				return &g.errors.quotaExceeded
+			}
+		}
+	}
+	if rl := r.limit; rl != nil {
+		x.key, _ = ratelimit.AppendKey(append(x.key[:0], rl.prefix...), rl.kind, client)
+		d, err := g.store.Take(ctx, x.key, rl.limit, now)
+		if g.storeError(err) {
+			// onStoreError answered: its decision has no bucket state to report.
+			if !d.Allowed {
+				set(ratelimit.HeaderRetryAfter, "1")
+				return &g.errors.throttled
+			}
+			return nil
+		}
+		ratelimit.AppendHeaders(d, rl.limit, set)
+		if !d.Allowed {
+			return &g.errors.throttled
+		}
+	}
+	return nil
+}
+
+// storeError logs a rate-limit store failure now and then, and reports
+// whether there was one.
+func (g *Gateway) storeError(err error) bool {
+	if err == nil {
+		return false
+	}
+	storeErrors.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
+	return true
+}
+
+// errConcurrencyLimit is returned for an invocation past a function's
+// concurrency; the gateway answers it like a throttle.
+var errConcurrencyLimit = errors.New("gateway: function concurrency limit reached")
+
+// concurrencyLimit wraps an invoker that cannot limit itself with a cap on
+// invocations in flight; past it the invocation is throttled.
+type concurrencyLimit struct {
+	inv backend.Invoker
+	lim *ratelimit.ConcurrencyLimiter
+}
+
+func (c *concurrencyLimit) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	if !c.lim.Acquire() {
+		return dst, errConcurrencyLimit
+	}
+	defer c.lim.Release()
+	return c.inv.Invoke(ctx, inv, dst)
+}
+
+func (c *concurrencyLimit) Close() error {
+	if cl, ok := c.inv.(backend.Closer); ok {
+		return cl.Close()
+	}
+	return nil
+}

@@ -1,0 +1,285 @@
+package ratelimit
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Key kinds a Throttle may select its bucket by (Throttle.Key). A header
+// key is KeyHeaderPrefix followed by the header name, e.g. "header:X-Tenant".
+const (
+	KeyRoute        = "route"
+	KeyIP           = "ip"
+	KeyAPIKey       = "apikey"
+	KeyJWTSubject   = "jwt:sub"
+	KeyHeaderPrefix = "header:"
+)
+
+// Quota periods (Quota.Period). Matching is case-insensitive, so AWS's DAY,
+// WEEK and MONTH are accepted too.
+const (
+	PeriodDay   = "day"
+	PeriodWeek  = "week"
+	PeriodMonth = "month"
+)
+
+// Store kinds (Config.Store) and store-error policies (Config.OnStoreError).
+const (
+	StoreLocal = "local"
+	StoreRedis = "redis"
+
+	OnStoreErrorAllow = "allow"
+	OnStoreErrorDeny  = "deny"
+)
+
+// Defaults for zero Config fields.
+const (
+	// DefaultMaxKeys is how many buckets (and, separately, quota counters)
+	// a Local store tracks at most when Config.MaxKeys is 0.
+	DefaultMaxKeys = 100000
+	// DefaultRedisTimeout bounds one Redis operation (pool wait, dial, write,
+	// read) when RedisConfig.Timeout is 0.
+	DefaultRedisTimeout = 50 * time.Millisecond
+)
+
+// Limits of the values a Throttle accepts.
+const (
+	// MaxRate is the largest rate, in requests per second: the Redis store
+	// keeps time in microseconds, so one token per microsecond.
+	MaxRate = 1e6
+	// MaxBurst is the largest bucket.
+	MaxBurst = 1 << 30
+)
+
+// Throttle is a token bucket: `throttle:` at the top of the config (the
+// default of every route), on a route, or in a usage plan. A nil *Throttle
+// means "inherit"; a Throttle with rate 0 and burst 0 blocks every request,
+// as an API Gateway throttle of 0 does.
+type Throttle struct {
+	// Rate is the steady-state refill in requests per second; it may be
+	// fractional (0.5 is one request every two seconds). At most MaxRate.
+	Rate float64 `yaml:"rate"`
+	// Burst is the bucket size: the most requests served at once, after
+	// an idle period. At least 1 when Rate > 0; at most MaxBurst.
+	Burst int `yaml:"burst"`
+	// Key selects whose bucket a request takes a token from: route (the
+	// default, one bucket for the route), ip (the client IP), apikey,
+	// jwt:sub (the JWT subject) or header:NAME (the value of a request
+	// header). See AppendKey for a request that lacks the key.
+	Key string `yaml:"key"`
+}
+
+// Limit returns the bucket parameters of the throttle.
+func (t *Throttle) Limit() Limit { return Limit{Rate: t.Rate, Burst: t.Burst} }
+
+// Quota is a usage plan's request quota: Limit requests per Period, counted
+// per API key, as API Gateway's QuotaSettings.
+type Quota struct {
+	// Limit is the most requests per period; at least 1.
+	Limit int64 `yaml:"limit"`
+	// Period is day, week or month (case-insensitive). Periods are calendar
+	// periods in UTC: a day starts at 00:00 UTC, a week on Sunday 00:00 UTC,
+	// a month on the 1st 00:00 UTC.
+	Period string `yaml:"period"`
+	// Offset is the number of requests subtracted from Limit in the first
+	// period (requests already used elsewhere, e.g. before a migration);
+	// 0 to Limit-1, default 0. The first period is the one in which the
+	// store first counts the key.
+	Offset int `yaml:"offset"`
+}
+
+// UsagePlan is one entry of the config's `usagePlans:` map: a throttle and a
+// quota applied per API key, either optional.
+type UsagePlan struct {
+	// Throttle is the per-key bucket; its Key must be empty or apikey.
+	Throttle *Throttle `yaml:"throttle"`
+	// Quota is the per-key quota.
+	Quota *Quota `yaml:"quota"`
+}
+
+// Config is the config's `ratelimit:` section: where buckets and quotas
+// live.
+type Config struct {
+	// Store is local (default: this process only) or redis (shared by
+	// every replica that uses the same Redis).
+	Store string `yaml:"store"`
+	// Redis configures the redis store.
+	Redis RedisConfig `yaml:"redis"`
+	// OnStoreError is what a request gets when the store fails (Redis down
+	// or slow): allow (default) lets it through, deny throttles it.
+	OnStoreError string `yaml:"onStoreError"`
+	// MaxKeys (local store) caps the buckets tracked at once, and
+	// separately the quota counters; idle ones are evicted first. Zero:
+	// DefaultMaxKeys.
+	MaxKeys int `yaml:"maxKeys"`
+}
+
+// RedisConfig configures the redis store.
+type RedisConfig struct {
+	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS.
+	URL string `yaml:"url"`
+	// Timeout bounds one operation: waiting for a pooled connection,
+	// dialing, writing and reading. Zero: DefaultRedisTimeout (50ms).
+	Timeout time.Duration `yaml:"timeout"`
+	// PoolSize is the most connections per gateway. Zero: go-redis's
+	// default, 10 per GOMAXPROCS.
+	PoolSize int `yaml:"poolSize"`
+}
+
+// FieldError is a problem with one field of a config; Path is relative to
+// the struct that reported it ("rate", "redis.url").
+type FieldError struct {
+	Path string
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+type errList []error
+
+func (l *errList) add(path, format string, args ...any) {
+	*l = append(*l, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Validate reports every problem of the throttle as *FieldError values.
+func (t *Throttle) Validate() []error {
+	var errs errList
+	switch {
+	case math.IsNaN(t.Rate) || math.IsInf(t.Rate, 0):
+		errs.add("rate", "must be a finite number of requests per second")
+	case t.Rate < 0:
+		errs.add("rate", "must not be negative")
+	case t.Rate > MaxRate:
+		errs.add("rate", "at most %d requests per second", int(MaxRate))
+	}
+	switch {
+	case t.Burst < 0:
+		errs.add("burst", "must not be negative")
+	case t.Burst > MaxBurst:
+		errs.add("burst", "at most %d", MaxBurst)
+	case t.Rate > 0 && t.Burst == 0:
+		errs.add("burst", "must be at least 1 when rate is set: a bucket of 0 admits nothing (rate: 0, burst: 0 blocks every request)")
+	case t.Rate == 0 && t.Burst > 0:
+		errs.add("rate", "must be greater than 0 when burst is set: a bucket that never refills admits %d requests until restart (use a usage-plan quota for a count per period; rate: 0, burst: 0 blocks every request)", t.Burst)
+	}
+	if msg := keyProblem(t.Key); msg != "" {
+		errs.add("key", "%s", msg)
+	}
+	return errs
+}
+
+// keyProblem says what is wrong with a Throttle.Key, or "".
+func keyProblem(k string) string {
+	switch k {
+	case "", KeyRoute, KeyIP, KeyAPIKey, KeyJWTSubject:
+		return ""
+	}
+	if name, ok := strings.CutPrefix(k, KeyHeaderPrefix); ok {
+		if name == "" {
+			return "header: needs a header name, e.g. header:X-Tenant"
+		}
+		for i := 0; i < len(name); i++ {
+			if !isTokenChar(name[i]) {
+				return fmt.Sprintf("%q is not a valid header name", name)
+			}
+		}
+		return ""
+	}
+	return fmt.Sprintf("unknown key %q (want route, ip, apikey, jwt:sub or header:NAME)", k)
+}
+
+// isTokenChar reports whether c may appear in an HTTP field name (RFC 9110
+// token).
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// Validate reports every problem of the quota as *FieldError values.
+func (q *Quota) Validate() []error {
+	var errs errList
+	if q.Limit < 1 {
+		errs.add("limit", "must be at least 1")
+	}
+	if _, ok := parsePeriod(q.Period); !ok {
+		if q.Period == "" {
+			errs.add("period", "required (day, week or month)")
+		} else {
+			errs.add("period", "unknown period %q (want day, week or month)", q.Period)
+		}
+	}
+	switch {
+	case q.Offset < 0:
+		errs.add("offset", "must not be negative")
+	case q.Limit >= 1 && int64(q.Offset) >= q.Limit:
+		errs.add("offset", "must be less than limit (%d)", q.Limit)
+	}
+	return errs
+}
+
+// Validate reports every problem of the plan as *FieldError values, with
+// paths such as "throttle.rate" and "quota.period".
+func (p *UsagePlan) Validate() []error {
+	var errs errList
+	if p.Throttle != nil {
+		for _, err := range p.Throttle.Validate() {
+			fe := err.(*FieldError)
+			errs.add("throttle."+fe.Path, "%s", fe.Msg)
+		}
+		if k := p.Throttle.Key; k != "" && k != KeyAPIKey {
+			errs.add("throttle.key", "a usage plan throttles per API key; leave key out")
+		}
+	}
+	if p.Quota != nil {
+		for _, err := range p.Quota.Validate() {
+			fe := err.(*FieldError)
+			errs.add("quota."+fe.Path, "%s", fe.Msg)
+		}
+	}
+	return errs
+}
+
+// Validate reports every problem of the config as *FieldError values.
+func (c *Config) Validate() []error {
+	var errs errList
+	switch c.Store {
+	case "", StoreLocal:
+	case StoreRedis:
+		if c.Redis.URL == "" {
+			errs.add("redis.url", "required with store: redis, e.g. redis://127.0.0.1:6379/0")
+		}
+	default:
+		errs.add("store", "unknown store %q (want local or redis)", c.Store)
+	}
+	if c.Redis.URL != "" {
+		// Messages leave the URL out: it may hold a password.
+		if u, err := url.Parse(c.Redis.URL); err != nil {
+			errs.add("redis.url", "not a valid URL")
+		} else if u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix" {
+			errs.add("redis.url", "want redis://host:port/db, rediss:// or unix://, got scheme %q", u.Scheme)
+		} else if _, err := redisOptions(c.Redis); err != nil {
+			errs.add("redis.url", "%v", err)
+		}
+	}
+	if c.Redis.Timeout < 0 {
+		errs.add("redis.timeout", "must not be negative")
+	}
+	if c.Redis.PoolSize < 0 {
+		errs.add("redis.poolSize", "must not be negative")
+	}
+	switch c.OnStoreError {
+	case "", OnStoreErrorAllow, OnStoreErrorDeny:
+	default:
+		errs.add("onStoreError", "want allow or deny, got %q", c.OnStoreError)
+	}
+	if c.MaxKeys < 0 {
+		errs.add("maxKeys", "must not be negative")
+	}
+	return errs
+}

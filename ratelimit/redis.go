@@ -1,0 +1,231 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+)
+
+// Redis is a Store in Redis, shared by every gateway replica that uses the
+// same server: N replicas enforce one limit. It is safe for concurrent use.
+//
+// Each Take is one Lua script that runs the GCRA atomically on the server,
+// on the server's clock (Redis TIME), not on the now passed in: replicas
+// whose clocks disagree still share one timeline, so clock skew between
+// them neither lends nor steals tokens. (A skewed Redis clock only shifts
+// every bucket alike.) Bucket keys expire when the bucket would be full.
+//
+// Count uses the passed now to pick the calendar period, so each replica's
+// clock decides on which side of a period boundary its requests fall; skew
+// only matters for requests within the skew of a boundary. The counter of a
+// period is INCRed (only while under the limit) and expires an hour after
+// the period ends.
+//
+// Keys are "portico:rl:b:{KEY}" for buckets, "portico:rl:q:{KEY}:START" for
+// quota counters (START: the period's Unix seconds) and "portico:rl:qf:{KEY}"
+// for the first period of a quota with an offset (kept 400 days after the
+// key was last counted).
+type Redis struct {
+	_ noCopy
+	c *redis.Client
+	// clientClock makes Take use the now passed in instead of Redis TIME
+	// (tests with a fake clock).
+	clientClock bool
+}
+
+const (
+	redisPrefix = "portico:rl:"
+	// quotaGrace keeps a period's counter this long after the period ends,
+	// for replicas whose clocks lag.
+	quotaGrace = time.Hour
+	// markerTTL is how long the first-period marker of a quota with an
+	// offset outlives the last request of its key.
+	markerTTL = 400 * 24 * time.Hour
+	// maxMicros caps bucket spans in the script, so that times stay exact
+	// in Lua's float64 numbers (now is ~2^51 µs).
+	maxMicros = int64(1) << 50
+)
+
+// NewRedis returns a Redis store. It does not connect: the first request
+// does, so that a gateway starts while Redis is down (see Guard). The
+// client pools connections (cfg.PoolSize), bounds every operation by
+// cfg.Timeout (default 50ms), dials once per attempt and does not retry:
+// Guard decides what a failure means.
+func NewRedis(cfg RedisConfig) (*Redis, error) {
+	opt, err := redisOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Redis{c: redis.NewClient(opt)}, nil
+}
+
+func redisOptions(cfg RedisConfig) (*redis.Options, error) {
+	if cfg.URL == "" {
+		return nil, fmt.Errorf("ratelimit: redis url is empty")
+	}
+	opt, err := redis.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: redis url: %w", err)
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultRedisTimeout
+	}
+	opt.DialTimeout = timeout
+	opt.ReadTimeout = timeout
+	opt.WriteTimeout = timeout
+	opt.PoolTimeout = timeout
+	opt.ContextTimeoutEnabled = true
+	opt.MaxRetries = -1 // none
+	opt.DialerRetries = 1
+	opt.DisableIdentity = true // no CLIENT SETINFO on connect
+	opt.Protocol = 2           // no HELLO on connect
+	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	if cfg.PoolSize > 0 {
+		opt.PoolSize = cfg.PoolSize
+	}
+	return opt, nil
+}
+
+// gcraScript is gcra (store.go) in microseconds. KEYS[1]: the bucket;
+// ARGV: emission interval, tau, now (0: the server's clock).
+var gcraScript = redis.NewScript(`
+local t = tonumber(ARGV[1])
+local tau = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+if now == 0 then
+  local tm = redis.call('TIME')
+  now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+end
+local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
+local base = math.max(tat, now)
+local nxt = base + t
+local allowAt = nxt - tau
+if now < allowAt then
+  return {0, 0, base - now, allowAt - now}
+end
+redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000))
+return {1, math.floor((tau - (nxt - now)) / t), nxt - now, 0}
+`)
+
+// quotaScript counts one request of a quota. KEYS[1]: the period's
+// counter; KEYS[2]: the first-period marker. ARGV: limit, offset, period
+// start, counter TTL (ms), marker TTL (ms).
+var quotaScript = redis.NewScript(`
+local limit = tonumber(ARGV[1])
+if tonumber(ARGV[2]) > 0 then
+  local first = redis.call('GET', KEYS[2])
+  if not first then
+    redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
+    first = ARGV[3]
+  else
+    redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  end
+  if first == ARGV[3] then
+    limit = math.max(limit - tonumber(ARGV[2]), 0)
+  end
+end
+local n = tonumber(redis.call('GET', KEYS[1]) or 0)
+if n >= limit then
+  return {0, n, limit}
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return {1, n, limit}
+`)
+
+// intervalMicros is interval in µs: at least 1, at most maxMicros.
+func intervalMicros(rate float64) int64 {
+	t := math.Round(1e6 / rate)
+	switch {
+	case t < 1:
+		return 1
+	case t > float64(maxMicros):
+		return maxMicros
+	}
+	return int64(t)
+}
+
+// Take implements Store.
+func (r *Redis) Take(ctx context.Context, key []byte, lim Limit, now time.Time) (Decision, error) {
+	if d, ok := blocked(lim); ok {
+		return d, nil
+	}
+	t := intervalMicros(lim.Rate)
+	tau := min(span(t, lim.Burst), maxMicros)
+	var nowArg int64
+	if r.clientClock {
+		nowArg = now.UnixMicro()
+	}
+	res, err := gcraScript.Run(ctx, r.c, []string{redisPrefix + "b:{" + string(key) + "}"}, t, tau, nowArg).Int64Slice()
+	if err != nil {
+		return Decision{}, fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	if len(res) != 4 {
+		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res)
+	}
+	return Decision{
+		Allowed:    res[0] == 1,
+		Limit:      int64(lim.Burst),
+		Remaining:  res[1],
+		Reset:      time.Duration(res[2]) * time.Microsecond,
+		RetryAfter: time.Duration(res[3]) * time.Microsecond,
+	}, nil
+}
+
+// Count implements Store. The first period of a key, where Quota.Offset
+// applies, is the one in which any replica first counted it.
+func (r *Redis) Count(ctx context.Context, key []byte, q Quota, now time.Time) (Decision, error) {
+	p, ok := parsePeriod(q.Period)
+	if !ok || q.Limit < 1 {
+		return Decision{}, ErrInvalidQuota
+	}
+	start, end := p.bounds(now)
+	startArg := strconv.FormatInt(start.Unix(), 10)
+	k := "{" + string(key) + "}"
+	ttl := (end.Sub(now) + quotaGrace).Milliseconds()
+	res, err := quotaScript.Run(ctx, r.c,
+		[]string{redisPrefix + "q:" + k + ":" + startArg, redisPrefix + "qf:" + k},
+		q.Limit, q.Offset, startArg, ttl, markerTTL.Milliseconds()).Int64Slice()
+	if err != nil {
+		return Decision{}, fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	if len(res) != 3 {
+		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res)
+	}
+	return quotaDecision(res[0] == 1, res[1], res[2], now, end), nil
+}
+
+// Ping checks that Redis answers, for a readiness probe.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store: it closes the client's connections.
+func (r *Redis) Close() error { return r.c.Close() }
+
+// SetRedisLogger routes go-redis's own messages (such as "connection pool:
+// failed to dial"), which it writes to stderr by default, to fn; nil
+// silences them. go-redis keeps one logger per process, so this affects
+// every Redis client; call it once at startup.
+func SetRedisLogger(fn func(msg string)) {
+	redis.SetLogger(redisLogger(fn))
+}
+
+type redisLogger func(msg string)
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	if l != nil {
+		l(fmt.Sprintf(format, v...))
+	}
+}
