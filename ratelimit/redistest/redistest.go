@@ -103,4 +103,3 @@ func ping(port int) error {
 	}
 	return nil
 }
-
