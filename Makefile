@@ -2,7 +2,7 @@ GO      ?= go
 FUZZTIME ?= 60s
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 
-.PHONY: build test bench fuzz vet
+.PHONY: build test bench fuzz vet deps
 
 build:
 	$(GO) build -o bin/portico ./cmd/portico
@@ -11,8 +11,15 @@ vet:
 	$(GO) vet ./...
 
 # The whole suite, race detector on; fuzz targets run their seed corpus.
-test: vet
+# The Redis tests start their own redis-server: install it when absent.
+test: deps vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
+
+deps:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing redis-server (the Redis tests start one)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 # Go benchmarks (saved per commit under bench/results/), then the bundled
 # mock scenario: the gateway against a bare fasthttp server, side by side.
