@@ -58,6 +58,7 @@ func Scenarios() []Scenario {
 		{"http", "http backend to a fasthttp function server vs the bare baseline and nginx (when installed) proxying to the same function server", runHTTP},
 		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the bare baseline", runProcess},
 		{"coldstart", "cold-start latency of examples/hello: process start to first response", runColdStart},
+		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
 	}
 }
 

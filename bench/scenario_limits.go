@@ -1,0 +1,83 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"time"
+)
+
+const limitsConfig = `
+functions:
+  hello: {backend: builtin, handler: mock, response: {statusCode: 200, headers: {Content-Type: text/plain}, body: "Hello from Portico!"}}
+routes:
+  - {route: "GET /open", function: hello}
+  - {route: "GET /limited", function: hello, throttle: {rate: 1000000, burst: 1000000, key: ip}}
+`
+
+// runRateLimit compares an open route with rate-limited ones (a bucket per
+// client IP, never exhausted), on the local store and, when redis-server is
+// installed, on Redis.
+func runRateLimit(ctx context.Context, s *session) error {
+	local, err := s.gateway("ratelimit-local", limitsConfig)
+	if err != nil {
+		return err
+	}
+	rows := []row{
+		{name: "open route", url: local + "/open"},
+		{name: "rate-limited (local)", url: local + "/limited"},
+	}
+	if redisURL, err := s.redis(); err != nil {
+		s.note("redis row skipped: %v", err)
+	} else {
+		gw, err := s.gateway("ratelimit-redis", fmt.Sprintf("ratelimit: {store: redis, redis: {url: %q}}\n%s", redisURL, limitsConfig))
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{name: "rate-limited (redis)", url: gw + "/limited"})
+	}
+	res, err := s.measure(ctx, rows)
+	if err != nil {
+		return err
+	}
+	s.ratio("rate-limited local / open (req/s)", res["rate-limited (local)"], res["open route"], throughput)
+	if res["rate-limited (redis)"] != nil {
+		s.ratio("rate-limited redis / open (req/s)", res["rate-limited (redis)"], res["open route"], throughput)
+	}
+	return nil
+}
+
+// redis starts a redis-server on a free port (pinned with the targets) and
+// returns its URL.
+func (s *session) redis() (string, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return "", fmt.Errorf("redis-server not installed (apt-get install redis-server)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	argv := []string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	if s.cpus != "" {
+		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	s.cleanup = append(s.cleanup, func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "redis://" + addr + "/0", nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return "", fmt.Errorf("redis-server did not start on %s", addr)
+}
