@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
@@ -49,6 +50,10 @@ type Config struct {
 	Log LogConfig `yaml:"log"`
 	// Functions are the functions routes may invoke, by name.
 	Functions map[string]*backend.FunctionConfig `yaml:"functions"`
+	// Authorizers decide who may call the routes that name them.
+	Authorizers map[string]*auth.AuthorizerConfig `yaml:"authorizers"`
+	// APIKeys are the keys routes with an apikey authorizer accept.
+	APIKeys []auth.APIKeyConfig `yaml:"apiKeys"`
 	// Throttle is the default token bucket of every route; nil for none.
 	Throttle *ratelimit.Throttle `yaml:"throttle"`
 	// UsagePlans are throttles and quotas applied per API key, by name.
@@ -104,6 +109,10 @@ type RouteConfig struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Throttle replaces the default throttle for this route.
 	Throttle *ratelimit.Throttle `yaml:"throttle"`
+	// Authorizer names the entry of `authorizers:` that guards the route.
+	Authorizer string `yaml:"authorizer"`
+	// Scopes (jwt authorizers): the token must carry one of them.
+	Scopes []string `yaml:"scopes"`
 }
 
 // Defaults.
@@ -292,6 +301,31 @@ func (c *Config) validate() []error {
 		errs = append(errs, c.fieldErrors("usagePlans."+name, plan.Validate())...)
 	}
 	errs = append(errs, c.fieldErrors("ratelimit", c.RateLimit.Validate())...)
+	for name, a := range c.Authorizers {
+		path := "authorizers." + name
+		if a == nil {
+			add(path, "empty authorizer")
+			continue
+		}
+		errs = append(errs, c.fieldErrors(path, a.Validate())...)
+		if a.Type == "lambda" && a.Function != "" {
+			if _, ok := c.Functions[a.Function]; !ok {
+				add(path+".function", "unknown function %q%s", a.Function, suggest(a.Function, c.functionNames()))
+			}
+		}
+	}
+	seenKeys := map[string]int{}
+	for i, k := range c.APIKeys {
+		path := fmt.Sprintf("apiKeys[%d]", i)
+		errs = append(errs, c.fieldErrors(path, k.Validate())...)
+		if k.UsagePlan != "" && c.UsagePlans[k.UsagePlan] == nil {
+			add(path+".usagePlan", "unknown usage plan %q", k.UsagePlan)
+		}
+		if j, dup := seenKeys[k.Value]; dup && k.Value != "" {
+			add(path+".value", "same value as apiKeys[%d]", j)
+		}
+		seenKeys[k.Value] = i
+	}
 	if len(c.Routes) == 0 {
 		add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
 	}
@@ -325,6 +359,17 @@ func (c *Config) validate() []error {
 		}
 		if r.Throttle != nil {
 			errs = append(errs, c.fieldErrors(path+".throttle", r.Throttle.Validate())...)
+		}
+		if r.Authorizer != "" {
+			a, ok := c.Authorizers[r.Authorizer]
+			switch {
+			case !ok:
+				add(path+".authorizer", "unknown authorizer %q", r.Authorizer)
+			case len(r.Scopes) > 0 && a != nil && a.Type != "jwt":
+				add(path+".scopes", "only for jwt authorizers (%s is %s)", r.Authorizer, a.Type)
+			}
+		} else if len(r.Scopes) > 0 {
+			add(path+".scopes", "needs a jwt authorizer on the route")
 		}
 	}
 	if err := checkRouteConflicts(c.Routes); err != nil {

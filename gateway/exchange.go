@@ -10,6 +10,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
@@ -33,6 +34,9 @@ type exchange struct {
 	key       []byte // rate-limit bucket key
 	client    ratelimit.Client
 	fctx      *fasthttp.RequestCtx // the request being served
+	route     *route
+	authReq   auth.Request
+	scratch   []byte
 }
 
 // header returns a request header's value, matching the name in any case;
@@ -48,7 +52,9 @@ func (x *exchange) header(name string) []byte {
 
 var exchangePool = sync.Pool{New: func() any {
 	x := new(exchange)
-	x.client.Header = x.header // bound once: a method value allocates
+	// Bound once: a method value allocates.
+	x.client.Header = x.header
+	x.authReq.Header, x.authReq.Query, x.authReq.Cookie, x.authReq.Event = x.headerJoined, x.query, x.cookie, x.authEvent
 	return x
 }}
 
@@ -70,7 +76,9 @@ func releaseExchange(x *exchange) {
 	x.xff = x.xff[:0]
 	x.accept = nil
 	x.client = ratelimit.Client{Header: x.client.Header}
-	x.fctx = nil
+	x.fctx, x.route = nil, nil
+	x.authReq.PathParameters = nil
+	x.scratch = x.scratch[:0]
 	exchangePool.Put(x)
 }
 

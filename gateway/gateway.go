@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/builtin"
 	"github.com/portico/portico/backend/httpbackend"
@@ -32,6 +33,8 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
+	authSet       *auth.Set
+	authErrors    *authErrors
 	store         ratelimit.Store
 	plans         map[string]*planLimit
 	metrics       *metrics
@@ -82,6 +85,18 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	g.plans = newPlanLimits(cfg.UsagePlans)
 	if err := g.buildInvokers(); err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.authErrors = &httpAPIAuthErrors
+	if g.rest {
+		g.authErrors = &restAPIAuthErrors
+	}
+	g.authSet, err = auth.New(cfg.Authorizers, cfg.APIKeys, auth.Options{
+		API: cfg.API, AccountID: cfg.AccountID, APIID: cfg.APIID, Stage: cfg.Stage,
+		Invoker: g.Invoker, Logger: g.log,
+	})
+	if err != nil {
 		g.Close()
 		return nil, err
 	}
@@ -139,6 +154,10 @@ type route struct {
 	binary  mapping.MediaTypes
 	metrics routeMetrics
 	limit   *routeLimit // nil: not throttled
+
+	auth            *auth.Authenticator // nil: no authorizer
+	authNeedsParams bool                // a Lambda authorizer may read path parameters
+	authV1, authV2  mapping.Route       // the authorizer's event, in either format
 }
 
 func (g *Gateway) buildRoutes() error {
@@ -193,6 +212,16 @@ func (g *Gateway) buildRoutes() error {
 		}
 		r.limit = newRouteLimit(r.key, throttle)
 		r.event.Compile()
+		if r.auth, err = g.authSet.ForRoute(rc.Authorizer, rc.Scopes, r.key); err != nil {
+			return fmt.Errorf("routes[%d]: %w", i, err)
+		}
+		if r.auth != nil {
+			r.authNeedsParams = r.auth.Type() == "lambda"
+			r.authV1, r.authV2 = r.event, r.event
+			r.authV1.Format, r.authV2.Format = mapping.FormatV1, mapping.FormatV2
+			r.authV1.Compile()
+			r.authV2.Compile()
+		}
 		r.metrics = g.metrics.forRoute(r.key)
 		g.routes = append(g.routes, r)
 		g.table.add(key, r)
@@ -219,6 +248,9 @@ func (g *Gateway) Close() error {
 		if c, ok := inv.(backend.Closer); ok {
 			errs = append(errs, c.Close())
 		}
+	}
+	if g.authSet != nil {
+		errs = append(errs, g.authSet.Close())
 	}
 	if g.store != nil {
 		errs = append(errs, g.store.Close())

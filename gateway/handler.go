@@ -66,9 +66,18 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 		return
 	}
 	out.route = r
+	x.route = r
 	g.fillRequest(ctx, x, path)
+	plan := ""
+	if r.auth != nil {
+		var err error
+		if plan, err = g.authorize(ctx, r, x); err != nil {
+			out.err = err
+			return
+		}
+	}
 	x.client.IP = x.sourceIP
-	if e := g.checkLimits(ctx, r, x, &x.client, ""); e != nil {
+	if e := g.checkLimits(ctx, r, x, &x.client, plan); e != nil {
 		out.err = errThrottled
 		e.write(ctx)
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 )
 
@@ -54,7 +55,7 @@ func newMetrics() *metrics {
 }
 
 // errorKinds are the values of the kind label.
-var errorKinds = []string{"function", "malformed", "timeout", "throttled", "unavailable", "too large", "rejected"}
+var errorKinds = []string{"function", "malformed", "timeout", "throttled", "unavailable", "too large", "rejected", "unauthorized"}
 
 func (m *metrics) forRoute(key string) routeMetrics {
 	rm := routeMetrics{latency: m.latency.WithLabelValues(key), errors: map[string]prometheus.Counter{}}
@@ -85,6 +86,8 @@ func errorKind(err error) string {
 	switch {
 	case errors.Is(err, errThrottled), errors.Is(err, errConcurrencyLimit):
 		return "throttled"
+	case errors.As(err, new(*auth.Error)):
+		return "unauthorized"
 	case errors.As(err, &ie):
 		return ie.Kind.String()
 	case errors.As(err, &fe):

@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func boolPtr(b bool) *bool { return &b }
+
+var testAPIKeys = []APIKeyConfig{
+	{Name: "partner-a", Value: "a-key-0123456789abcdef", UsagePlan: "gold"},
+	{Name: "partner-b", Value: "b-key-0123456789abcdef"},
+	{Name: "retired", Value: "r-key-0123456789abcdef", UsagePlan: "gold", Enabled: boolPtr(false)},
+	{Name: "partner-c", Value: "c-key-0123456789abcdef", Enabled: boolPtr(true), UsagePlan: "silver"},
+}
+
+func TestAPIKeys(t *testing.T) {
+	logger, logs := observed()
+	s := mustNew(t, map[string]*AuthorizerConfig{"keys": {Type: "apikey"}}, testAPIKeys, Options{API: "rest", Logger: logger})
+	a := mustRoute(t, s, "keys", nil, "GET /partner")
+	if a.Type() != "apikey" {
+		t.Errorf("Type: got %q, want apikey", a.Type())
+	}
+	for _, tc := range []struct {
+		name, key      string
+		wantName, plan string
+	}{
+		{"missing", "\x00", "", ""},
+		{"empty", "", "", ""},
+		{"wrong", "x-key-0123456789abcdef", "", ""},
+		{"prefix of a key", "a-key-0123456789abcde", "", ""},
+		{"key plus a byte", "a-key-0123456789abcdefX", "", ""},
+		{"other case", "A-KEY-0123456789ABCDEF", "", ""},
+		{"disabled", "r-key-0123456789abcdef", "", ""},
+		{"first", "a-key-0123456789abcdef", "partner-a", "gold"},
+		{"no plan", "b-key-0123456789abcdef", "partner-b", ""},
+		{"enabled explicitly", "c-key-0123456789abcdef", "partner-c", "silver"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tc.key != "\x00" {
+				h["X-API-Key"] = tc.key
+			}
+			res, err := a.Authenticate(context.Background(), request(h, nil))
+			if tc.wantName == "" {
+				if kindOf(t, err) != KindForbidden {
+					t.Fatalf("got %v, want forbidden", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.APIKey != tc.wantName || res.Principal != tc.wantName || res.UsagePlan != tc.plan {
+				t.Errorf("got key %q principal %q plan %q, want %q %q", res.APIKey, res.Principal, res.UsagePlan, tc.wantName, tc.plan)
+			}
+			wantExtra := `"apiKey":"` + tc.key + `","apiKeyId":"` + keyID(tc.wantName) + `"`
+			if string(res.IdentityExtra) != wantExtra {
+				t.Errorf("IdentityExtra: got %s, want %s", res.IdentityExtra, wantExtra)
+			}
+			if res.AuthorizerV1 != nil || res.AuthorizerV2 != nil {
+				t.Errorf("authorizer objects: got %s %s, want none", res.AuthorizerV1, res.AuthorizerV2)
+			}
+		})
+	}
+	// Every rejection is counted and logged, never with the key.
+	if got := s.Stats()["forbidden"]; got != 7 {
+		t.Errorf("forbidden: got %d, want 7", got)
+	}
+	if got := s.Stats()["allowed"]; got != 3 {
+		t.Errorf("allowed: got %d, want 3", got)
+	}
+	refused := logs.FilterMessage("request refused").All()
+	if len(refused) != 7 {
+		t.Fatalf("log lines: got %d, want 7", len(refused))
+	}
+	for _, e := range refused {
+		m := e.ContextMap()
+		if m["request_id"] != "Mc7UVioPPHcEKPA=" || m["kind"] != "forbidden" || m["reason"] == "" || m["route"] != "GET /partner" {
+			t.Errorf("log fields: %v", m)
+		}
+		for _, v := range m {
+			if s, ok := v.(string); ok && strings.Contains(s, "-key-") {
+				t.Errorf("log line holds a key: %v", m)
+			}
+		}
+	}
+}
+
+// TestAPIKeyConstantTime checks the comparison's structure: every lookup
+// compares against every enabled key, whether the first, the last or none
+// matches.
+func TestAPIKeyConstantTime(t *testing.T) {
+	ring, err := newKeyRing(testAPIKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ring.keys) != 3 {
+		t.Fatalf("enabled keys: got %d, want 3", len(ring.keys))
+	}
+	for _, v := range []string{"a-key-0123456789abcdef", "c-key-0123456789abcdef", "nope", "", strings.Repeat("x", 4096)} {
+		res, compared := ring.lookup([]byte(v))
+		if compared != len(ring.keys) {
+			t.Errorf("lookup(%.10q): compared %d keys, want all %d", v, compared, len(ring.keys))
+		}
+		if (res != nil) != strings.HasSuffix(v, "-key-0123456789abcdef") {
+			t.Errorf("lookup(%.10q): got %v", v, res)
+		}
+	}
+}
+
+func TestAPIKeyDuplicates(t *testing.T) {
+	keys := []APIKeyConfig{{Name: "a", Value: "same-value"}, {Name: "b", Value: "other"}, {Name: "c", Value: "same-value", Enabled: boolPtr(false)}}
+	_, err := New(nil, keys, Options{})
+	want := "auth: apiKeys[2] (c) has the same value as apiKeys[0] (a)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if strings.Contains(err.Error(), "same-value") {
+		t.Errorf("the error shows the key: %v", err)
+	}
+}
+
+func TestKeyID(t *testing.T) {
+	if a, b := keyID("partner-a"), keyID("partner-a"); a != b || len(a) != 10 || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		t.Errorf("keyID: got %q and %q, want one stable 10-character id", a, b)
+	}
+	if keyID("partner-a") == keyID("partner-b") {
+		t.Errorf("keyID: same id for different names")
+	}
+}

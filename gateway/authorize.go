@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/auth"
+	"github.com/portico/portico/mapping"
+)
+
+// authErrors are the answers to rejections, by flavour
+// (spec/proxy-events.md §6 and spec/authorizers.md).
+type authErrors struct {
+	unauthorized, forbidden, explicitDeny, implicitDeny, insufficientScope, failure apiError
+}
+
+var httpAPIAuthErrors = authErrors{
+	unauthorized:      apiError{401, `{"message":"Unauthorized"}`, ""},
+	forbidden:         apiError{403, `{"message":"Forbidden"}`, ""},
+	explicitDeny:      apiError{403, `{"message":"Forbidden"}`, ""},
+	implicitDeny:      apiError{403, `{"message":"Forbidden"}`, ""},
+	insufficientScope: apiError{403, `{"message":"Forbidden"}`, ""},
+	failure:           apiError{500, `{"message":"Internal Server Error"}`, ""},
+}
+
+var restAPIAuthErrors = authErrors{
+	unauthorized:      apiError{401, `{"message":"Unauthorized"}`, "UnauthorizedException"},
+	forbidden:         apiError{403, `{"message":"Forbidden"}`, "ForbiddenException"},
+	explicitDeny:      apiError{403, `{"Message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"},
+	implicitDeny:      apiError{403, `{"Message":"User is not authorized to access this resource"}`, "AccessDeniedException"},
+	insufficientScope: apiError{403, `{"message":"Forbidden"}`, "ForbiddenException"},
+	failure:           apiError{500, `{"message":null}`, "AuthorizerConfigurationException"},
+}
+
+// forKind picks the answer to a rejection.
+func (a *authErrors) forKind(k auth.Kind) *apiError {
+	switch k {
+	case auth.KindUnauthorized:
+		return &a.unauthorized
+	case auth.KindForbidden:
+		return &a.forbidden
+	case auth.KindExplicitDeny:
+		return &a.explicitDeny
+	case auth.KindImplicitDeny:
+		return &a.implicitDeny
+	case auth.KindInsufficientScope:
+		return &a.insufficientScope
+	}
+	return &a.failure
+}
+
+// authorize runs the route's authenticator. On success it puts the
+// authorizer's context into the event and the client's identity into the
+// rate-limit client, and returns the usage plan; on rejection it writes
+// API Gateway's answer and returns the error.
+func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (plan string, err error) {
+	x.authReq = auth.Request{
+		Method:         string(ctx.Method()),
+		Path:           x.req.Path,
+		Header:         x.authReq.Header,
+		Query:          x.authReq.Query,
+		Cookie:         x.authReq.Cookie,
+		StageVariables: g.cfg.StageVariables,
+		SourceIP:       x.sourceIP,
+		RequestID:      x.requestID[:],
+		Event:          x.authReq.Event,
+	}
+	if r.authNeedsParams {
+		x.authReq.PathParameters = make(map[string]string, len(x.params))
+		for _, p := range x.params {
+			x.authReq.PathParameters[p.Name] = string(mapping.AppendUnescaped(nil, p.Value, false))
+		}
+	}
+	x.ctx.reset(ctx.Time().Add(r.timeout))
+	res, err := r.auth.Authenticate(&x.ctx, &x.authReq)
+	x.ctx.stop()
+	if err != nil {
+		var ae *auth.Error
+		if !errors.As(err, &ae) {
+			ae = &auth.Error{Kind: auth.KindFailure, Reason: err.Error()}
+		}
+		if ae.WWWAuthenticate != "" {
+			ctx.Response.Header.Set("www-authenticate", ae.WWWAuthenticate)
+		}
+		// auth has logged the rejection with its reason; the access log has
+		// the request.
+		g.authErrors.forKind(ae.Kind).write(ctx)
+		return "", err
+	}
+	if r.format == mapping.FormatV2 {
+		x.req.Authorizer = res.AuthorizerV2
+	} else {
+		x.req.Authorizer = res.AuthorizerV1
+	}
+	x.req.IdentityExtra = res.IdentityExtra
+	x.client.APIKey = res.APIKey
+	x.client.Subject = res.Principal
+	return res.UsagePlan, nil
+}
+
+// The request accessors an authorizer reads, bound to the exchange once.
+
+// headerJoined is exchange.header, with repeated headers joined by ",".
+func (x *exchange) headerJoined(name string) []byte {
+	var first []byte
+	joined := false
+	for k, v := range x.fctx.Request.Header.All() {
+		if len(k) != len(name) || !bytes.EqualFold(k, []byte(name)) {
+			continue
+		}
+		switch {
+		case first == nil:
+			first = v
+		case !joined:
+			x.scratch = append(append(append(x.scratch[:0], first...), ','), v...)
+			joined = true
+		default:
+			x.scratch = append(append(x.scratch, ','), v...)
+		}
+	}
+	if joined {
+		return x.scratch
+	}
+	return first
+}
+
+// query returns a decoded query parameter, repeated ones joined by ",".
+func (x *exchange) query(name string) []byte {
+	var out []byte
+	found := false
+	for k, v := range x.fctx.QueryArgs().All() {
+		if string(k) != name {
+			continue
+		}
+		if found {
+			out = append(append(out, ','), v...)
+		} else {
+			out, found = append(x.scratch[:0], v...), true
+		}
+	}
+	if found {
+		x.scratch = out
+		if out == nil {
+			return []byte{}
+		}
+	}
+	return out
+}
+
+func (x *exchange) cookie(name string) []byte { return x.fctx.Request.Header.Cookie(name) }
+
+// authEvent appends the proxy event in the authorizer's payload format.
+func (x *exchange) authEvent(format string, dst []byte) []byte {
+	rt := &x.route.authV2
+	if format == "1.0" {
+		rt = &x.route.authV1
+	}
+	return mapping.AppendEvent(dst, rt, &x.req)
+}
