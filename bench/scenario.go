@@ -58,6 +58,7 @@ func Scenarios() []Scenario {
 		{"http", "http backend to a fasthttp function server vs the bare baseline and nginx (when installed) proxying to the same function server", runHTTP},
 		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the bare baseline", runProcess},
 		{"coldstart", "cold-start latency of examples/hello: process start to first response", runColdStart},
+		{"auth", "cost of a JWT-protected route (RS256, token seen before) and an API-key route against an open route", runAuth},
 		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
 	}
 }
@@ -193,9 +194,10 @@ func (s *session) gateway(name, config string) (string, error) {
 
 // row is one line of the comparison.
 type row struct {
-	name string
-	url  string
-	rate float64 // 0: closed loop
+	name    string
+	url     string
+	rate    float64 // 0: closed loop
+	headers map[string]string
 }
 
 // measure runs rows A B A B … for the configured rounds and returns the
@@ -206,7 +208,7 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 		for _, r := range rows {
 			res, err := Run(ctx, Options{
 				Targets: []Target{{URL: r.url}}, Connections: s.o.Connections,
-				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate,
+				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate, Headers: r.headers,
 			})
 			if err != nil {
 				return nil, err

@@ -465,6 +465,10 @@ type RouteInfo struct {
 	Payload  string
 	// Timeout is the route's integration timeout.
 	Timeout time.Duration
+	// Auth is "name (type)" of the route's authorizer, with its scopes; "-" for none.
+	Auth string
+	// Limits describes the route's throttle; "-" for none.
+	Limits string
 }
 
 // RouteInfos lists the routes of a validated config, in config order,
@@ -473,8 +477,20 @@ func (c *Config) RouteInfos() []RouteInfo {
 	out := make([]RouteInfo, 0, len(c.Routes))
 	for _, r := range c.Routes {
 		key, _ := parseRouteKey(r.Route)
-		out = append(out, RouteInfo{Key: key.String(), Function: r.Function, Backend: c.Functions[r.Function].Backend,
-			Payload: r.Payload, Timeout: c.routeTimeout(r)})
+		info := RouteInfo{Key: key.String(), Function: r.Function, Backend: c.Functions[r.Function].Backend,
+			Payload: r.Payload, Timeout: c.routeTimeout(r), Auth: "-", Limits: "-"}
+		if a := c.Authorizers[r.Authorizer]; a != nil {
+			info.Auth = r.Authorizer + " (" + a.Type + ")"
+			if len(r.Scopes) > 0 {
+				info.Auth += " scopes " + strings.Join(r.Scopes, ",")
+			}
+		}
+		if t := r.Throttle; t != nil {
+			info.Limits = describeThrottle(t)
+		} else if c.Throttle != nil {
+			info.Limits = "default " + describeThrottle(c.Throttle)
+		}
+		out = append(out, info)
 	}
 	return out
 }
@@ -486,4 +502,13 @@ func (c *Config) routeTimeout(r RouteConfig) time.Duration {
 		return r.Timeout
 	}
 	return c.Limits.Timeout
+}
+
+// describeThrottle is "50/s burst 100 per ip".
+func describeThrottle(t *ratelimit.Throttle) string {
+	d := fmt.Sprintf("%g/s burst %d", t.Rate, t.Burst)
+	if t.Key != "" && t.Key != ratelimit.KeyRoute {
+		d += " per " + t.Key
+	}
+	return d
 }

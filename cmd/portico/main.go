@@ -191,7 +191,7 @@ func routes(args []string, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ROUTE\tFUNCTION\tBACKEND\tPAYLOAD\tTIMEOUT\tAUTH\tLIMITS")
 	for _, r := range cfg.RouteInfos() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, r.Function, r.Backend, r.Payload, r.Timeout, "-", "-")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Key, r.Function, r.Backend, r.Payload, r.Timeout, r.Auth, r.Limits)
 	}
 	return tw.Flush()
 }
