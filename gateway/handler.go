@@ -84,6 +84,9 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 
 	x.event = mapping.AppendEvent(x.event[:0], &r.event, &x.req)
+	// Lambda refuses such a payload (RequestTooLargeException, 413); API
+	// Gateway's own limit is 10 MB, so the client sees the 413 the spec
+	// leaves open, not a 500.
 	if len(x.event) > MaxEventBytes {
 		out.err = &backend.InvokeError{Kind: backend.KindTooLarge, Err: errors.New("event over 6 MB")}
 		g.errors.tooLarge.write(ctx)
@@ -92,9 +95,11 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	// Lambda's request id is a UUID of its own (REST reuses it as requestId).
 	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.uuid[:])}
 
+	// The integration timeout counts from the call, as on API Gateway: an
+	// authorizer's time does not eat into it.
 	start := time.Now()
 	ictx := &x.ctx
-	ictx.reset(ctx.Time().Add(r.timeout))
+	ictx.reset(start.Add(r.timeout))
 	result, err := r.invoker.Invoke(ictx, &x.inv, x.result[:0])
 	if err == nil && ictx.Err() != nil {
 		// The result came too late: API Gateway has already answered.

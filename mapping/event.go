@@ -26,7 +26,7 @@ const maxPooledScratch = 64 << 10
 func acquireEncoder() *encoder { return encoderPool.Get().(*encoder) }
 
 func releaseEncoder(e *encoder) {
-	if cap(e.headers.arena) > maxPooledScratch || cap(e.query.arena) > maxPooledScratch ||
+	if cap(e.headers.arena) > maxPooledScratch || cap(e.query.arena) > maxPooledScratch || cap(e.cookies.arena) > maxPooledScratch ||
 		cap(e.scratch) > maxPooledScratch || cap(e.headers.list) > 1024 || cap(e.query.list) > 1024 {
 		return
 	}

@@ -9,7 +9,7 @@ import (
 // call is one invocation handed to an instance.
 type call struct {
 	requestID     string
-	event         []byte // a copy: the runtime may read it after Invoke gave up
+	event         []byte // a copy, as clientContext: the runtime may read them after Invoke gave up
 	clientContext []byte
 	traceID       string
 	deadline      time.Time
@@ -32,7 +32,7 @@ func newCall(inv *backend.Invocation, timeout time.Duration, now time.Time) *cal
 	return &call{
 		requestID:     inv.RequestID,
 		event:         append([]byte(nil), inv.Event...),
-		clientContext: inv.ClientContext,
+		clientContext: append([]byte(nil), inv.ClientContext...),
 		deadline:      now.Add(timeout),
 		timeout:       timeout,
 		result:        make(chan outcome, 1),

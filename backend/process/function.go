@@ -48,7 +48,27 @@ type Function struct {
 	seq  atomic.Uint64
 
 	stopReaper chan struct{}
+	// background counts goroutines Close must wait for; bgMu and closing
+	// keep one from being added once Close has started waiting.
+	bgMu       sync.Mutex
+	closing    bool
 	background sync.WaitGroup
+}
+
+// spawn runs fn in a goroutine Close waits for; after Close it does
+// nothing and reports false.
+func (f *Function) spawn(fn func()) bool {
+	f.bgMu.Lock()
+	defer f.bgMu.Unlock()
+	if f.closing {
+		return false
+	}
+	f.background.Add(1)
+	go func() {
+		defer f.background.Done()
+		fn()
+	}()
+	return true
 }
 
 var _ backend.Invoker = (*Function)(nil)
@@ -108,8 +128,7 @@ func New(ctx context.Context, name string, cfg *backend.FunctionConfig, opts ...
 	if err := f.limiter.Available(); err != nil {
 		f.log.Warn("memory limit not enforced", zap.Error(err))
 	}
-	f.background.Add(1)
-	go f.reap()
+	f.spawn(f.reap)
 	return f, nil
 }
 
@@ -183,6 +202,11 @@ func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []by
 				return dst, err
 			}
 		}
+		if err := ctx.Err(); err != nil {
+			// The gateway has answered already: do not run the function.
+			f.pool.release(in)
+			return dst, &backend.InvokeError{Kind: backend.KindTimeout, Err: err}
+		}
 		c := newCall(inv, f.timeout, time.Now())
 		c.traceID = newTraceID(c.deadline)
 		in.dispatch(c)
@@ -217,13 +241,13 @@ func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 	if err := in.waitReady(ctx, f.initTimeout); err != nil {
 		if backend.IsKind(err, backend.KindTimeout) {
 			// The client gave up; the instance joins the pool once ready.
-			f.background.Add(1)
-			go func() {
-				defer f.background.Done()
+			if !f.spawn(func() {
 				if in.waitReady(context.Background(), f.initTimeout) == nil {
 					f.pool.release(in)
 				}
-			}()
+			}) {
+				in.stop()
+			}
 		} else {
 			f.log.Warn("init failed", zap.String("instance", in.id), zap.Error(err))
 		}
@@ -235,7 +259,6 @@ func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 
 // reap stops instances idle past idleTimeout and keeps minInstances warm.
 func (f *Function) reap() {
-	defer f.background.Done()
 	every := min(max(f.idleTimeout/4, 10*time.Millisecond), time.Second)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -247,7 +270,9 @@ func (f *Function) reap() {
 		case now := <-t.C:
 			for _, in := range f.pool.expired(now.Add(-f.idleTimeout)) {
 				f.log.Debug("stopping idle instance", zap.String("instance", in.id))
-				go in.stop()
+				if !f.spawn(in.stop) {
+					in.stop()
+				}
 			}
 		}
 	}
@@ -262,15 +287,15 @@ func (f *Function) warm() {
 			f.log.Error("warm instance did not start", zap.Error(err))
 			continue
 		}
-		f.background.Add(1)
-		go func() {
-			defer f.background.Done()
+		if !f.spawn(func() {
 			if err := in.waitReady(context.Background(), f.initTimeout); err != nil {
 				f.log.Warn("warm instance failed init", zap.Error(err))
 				return
 			}
 			f.pool.release(in)
-		}()
+		}) {
+			in.stop()
+		}
 	}
 }
 
@@ -286,6 +311,9 @@ func (f *Function) Close() error {
 	default:
 		close(f.stopReaper)
 	}
+	f.bgMu.Lock()
+	f.closing = true
+	f.bgMu.Unlock()
 	var wg sync.WaitGroup
 	for _, in := range f.pool.close() {
 		wg.Add(1)

@@ -64,7 +64,9 @@ func pids(f *Function) []int {
 	defer f.pool.mu.Unlock()
 	var out []int
 	for in := range f.pool.all {
-		out = append(out, in.cmd.Process.Pid)
+		if <-in.started; in.cmd != nil {
+			out = append(out, in.cmd.Process.Pid)
+		}
 	}
 	return out
 }
@@ -390,4 +392,58 @@ func zombie(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
+// Close right after New (minInstances starting) must stop every instance,
+// including those whose start was under way.
+func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
+	for i := 0; i < 10; i++ {
+		f, err := New(context.Background(), "fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"], MinInstances: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(i) * time.Millisecond)
+		started := f.seq.Load()
+		ps := pids(f)
+		f.Close()
+		for _, pid := range ps {
+			if alive(pid) && !zombie(pid) {
+				t.Errorf("round %d: pid %d alive after Close (%d started)", i, pid, started)
+			}
+		}
+		if r, _ := f.Stats(); r < 0 {
+			t.Errorf("negative instance count %d", r)
+		}
+	}
+}
+
+// An instance that dies between being picked and being handed the event
+// gives the event back: the call is retried on another instance instead of
+// waiting out the function's timeout.
+func TestDeadInstanceIsNotDispatchedTo(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], Timeout: 5 * time.Second})
+	mustInvoke(t, f, `{}`)
+	in, err := f.pool.acquire(context.Background(), time.Second)
+	if err != nil || in == nil {
+		t.Fatalf("acquire: %v %v", in, err)
+	}
+	in.kill()
+	<-in.gone
+	c := newCall(&backend.Invocation{RequestID: "r", Event: []byte(`{}`)}, time.Second, time.Now())
+	start := time.Now()
+	in.dispatch(c)
+	select {
+	case out := <-c.result:
+		if !out.retry {
+			t.Errorf("outcome %+v, want a retry", out)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the call waited on a dead instance")
+	}
+	if time.Since(start) > 100*time.Millisecond {
+		t.Errorf("took %v", time.Since(start))
+	}
+	if out := mustInvoke(t, f, `{}`); !strings.Contains(out, "Hello") {
+		t.Errorf("after: %s", out)
+	}
 }

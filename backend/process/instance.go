@@ -28,9 +28,11 @@ type instance struct {
 	log    *zap.Logger
 	output *outputLogger
 	cmd    *exec.Cmd
+	ln     net.Listener
 	srv    *fasthttp.Server
 	cgroup *memCgroup
 
+	started  chan struct{} // closed once the start was tried; cmd is set if it worked
 	next     chan *call    // calls waiting for the runtime's GET /next
 	ready    chan struct{} // closed at the runtime's first GET /next
 	exited   chan struct{} // closed when the process has exited
@@ -55,6 +57,7 @@ func (f *Function) startInstance() (*instance, error) {
 		fn:       f,
 		id:       id,
 		log:      f.log.With(zap.String("instance", id)),
+		started:  make(chan struct{}),
 		next:     make(chan *call, 1),
 		ready:    make(chan struct{}),
 		exited:   make(chan struct{}),
@@ -67,6 +70,7 @@ func (f *Function) startInstance() (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime api listener: %w", err)
 	}
+	in.ln = ln
 	in.srv = in.serveRuntimeAPI(ln)
 
 	cmd := exec.Command(f.artifact.Bootstrap)
@@ -92,12 +96,17 @@ func (f *Function) startInstance() (*instance, error) {
 		in.abort()
 		return nil, err
 	}
+	if !f.pool.register(in) {
+		in.abort()
+		return nil, errClosed
+	}
 	if err := start(cmd); err != nil {
+		f.pool.unregister(in)
 		in.abort()
 		return nil, fmt.Errorf("start %s: %w", f.artifact.Bootstrap, err)
 	}
 	in.cmd = cmd
-	f.pool.register(in)
+	close(in.started)
 	if in.cgroup != nil {
 		if err := in.cgroup.join(cmd.Process.Pid); err != nil {
 			in.log.Warn("memory limit not applied", zap.Error(err))
@@ -114,6 +123,8 @@ func (f *Function) startInstance() (*instance, error) {
 
 // abort releases what a start that failed had set up.
 func (in *instance) abort() {
+	close(in.started)
+	in.ln.Close()     // Shutdown does not close a listener Serve has not taken yet
 	in.srv.Shutdown() //nolint:errcheck
 	if in.cgroup != nil {
 		in.cgroup.remove()
@@ -203,9 +214,16 @@ func (in *instance) failInit(fe *backend.FunctionError) {
 	in.mu.Unlock()
 }
 
-// dispatch hands c to the runtime and starts the function's timeout.
+// dispatch hands c to the runtime and starts the function's timeout. An
+// instance that died since it was picked gives the call straight back for
+// another instance: its function never saw the event.
 func (in *instance) dispatch(c *call) {
 	in.mu.Lock()
+	if in.exitErr != nil {
+		in.mu.Unlock()
+		c.result <- outcome{retry: true}
+		return
+	}
 	in.current = c
 	c.timer = time.AfterFunc(c.timeout, func() { in.timeOut(c) })
 	in.mu.Unlock()
@@ -253,12 +271,17 @@ func (in *instance) timeOut(c *call) {
 // kill stops the process group at once; wait tears the instance down.
 func (in *instance) kill() {
 	in.stopOnce.Do(func() { close(in.stopping) })
-	signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+	if <-in.started; in.cmd != nil {
+		signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+	}
 }
 
 // stop asks the process group to end (SIGTERM), kills it after
 // stopGrace, and returns once the instance is torn down.
 func (in *instance) stop() {
+	if <-in.started; in.cmd == nil {
+		return // it never started
+	}
 	// The runtime's pending GET /next stays open until the process has
 	// gone: answering it first would make the runtime log a failure.
 	select {

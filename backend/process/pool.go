@@ -99,11 +99,26 @@ func (p *pool) checkGrant(in *instance) (*instance, error) {
 	return nil, nil
 }
 
-// register counts a started instance against its slot.
-func (p *pool) register(in *instance) {
+// register counts a starting instance against its slot. It refuses once
+// the pool is closing: the caller gives the slot back and starts nothing,
+// so Close never misses an instance.
+func (p *pool) register(in *instance) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
 	in.inPool = true
 	p.all[in] = struct{}{}
+	return true
+}
+
+// unregister forgets an instance whose process did not start; the caller
+// still holds its slot.
+func (p *pool) unregister(in *instance) {
+	p.mu.Lock()
+	in.inPool = false
+	delete(p.all, in)
 	p.mu.Unlock()
 }
 

@@ -101,8 +101,10 @@ func (in *instance) handleResponse(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
+		// aws-lambda-go exits on the 413: retire the instance now.
 		in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge",
-			"Response payload size exceeded maximum allowed payload size (6291556 bytes).")}, true)
+			"Response payload size exceeded maximum allowed payload size (6291556 bytes).")}, false)
+		in.kill()
 		return
 	}
 	in.finish(c, outcome{payload: append([]byte(nil), body...)}, true)
