@@ -17,10 +17,11 @@ import (
 	"github.com/portico/portico/backend"
 )
 
-// readExample decodes a file of shared/testdata/aws-examples into v.
+// readExample decodes a file of testdata/aws-examples (copies of the shared
+// AWS examples) into v.
 func readExample(t *testing.T, name string, v any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "aws-examples", name))
+	data, err := os.ReadFile(filepath.Join("testdata", "aws-examples", name))
 	if err != nil {
 		t.Fatal(err)
 	}
