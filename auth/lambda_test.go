@@ -408,7 +408,7 @@ func TestLambdaPolicies(t *testing.T) {
 // TestLambdaExampleResponse runs AWS's example authorizer response (its
 // placeholders filled in).
 func TestLambdaExampleResponse(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "aws-examples", "lambda-go.apigw-custom-auth-response.json"))
+	data, err := os.ReadFile(filepath.Join("testdata", "aws-examples", "lambda-go.apigw-custom-auth-response.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
