@@ -8,7 +8,7 @@ import (
 // newAdminServer serves /healthz (the process is up), /readyz (the
 // gateway is accepting traffic: routes loaded, not draining) and /metrics
 // (Prometheus).
-func (g *Gateway) newAdminServer() *fasthttp.Server {
+func (s *Server) newAdminServer() *fasthttp.Server {
 	r := router.New()
 	r.GET("/healthz", func(ctx *fasthttp.RequestCtx) {
 		ctx.SetContentType("application/json")
@@ -16,13 +16,14 @@ func (g *Gateway) newAdminServer() *fasthttp.Server {
 	})
 	r.GET("/readyz", func(ctx *fasthttp.RequestCtx) {
 		ctx.SetContentType("application/json")
-		if !g.ready.Load() || g.draining.Load() {
+		if !s.ready.Load() || s.draining.Load() {
 			ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
 			ctx.SetBodyString(`{"status":"not ready"}`)
 			return
 		}
 		ctx.SetBodyString(`{"status":"ready"}`)
 	})
-	r.GET("/metrics", g.metrics.handler())
-	return &fasthttp.Server{Handler: r.Handler, NoDefaultServerHeader: true, Logger: g.serverLogger()}
+	// The metrics of the gateway serving now: a reload starts them afresh.
+	r.GET("/metrics", func(ctx *fasthttp.RequestCtx) { s.current.Load().metricsHandler(ctx) })
+	return &fasthttp.Server{Handler: r.Handler, NoDefaultServerHeader: true, Logger: serverLogger(s.log)}
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/auth"
@@ -33,14 +34,14 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
-	authSet       *auth.Set
-	authErrors    *authErrors
-	store         ratelimit.Store
-	plans         map[string]*planLimit
-	metrics       *metrics
-	forwardedPort []byte
-	ready         atomic.Bool
-	draining      atomic.Bool
+	authSet        *auth.Set
+	authErrors     *authErrors
+	store          ratelimit.Store
+	plans          map[string]*planLimit
+	metrics        *metrics
+	metricsHandler fasthttp.RequestHandler
+	forwardedPort  []byte
+	inflight       atomic.Int64 // requests being served, for a reload's drain
 }
 
 // Option configures a Gateway.
@@ -84,6 +85,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		})
 	}
 	g.plans = newPlanLimits(cfg.UsagePlans)
+	g.metricsHandler = g.metrics.handler()
 	if err := g.buildInvokers(); err != nil {
 		g.Close()
 		return nil, err

@@ -146,11 +146,37 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer g.Close()
+	srv := gateway.NewServer(g)
+	defer func() { srv.Gateway().Close() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go reloadOnHangup(ctx, srv, *file, log)
 	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
-	return g.ListenAndServe(ctx)
+	return srv.ListenAndServe(ctx)
+}
+
+// reloadOnHangup reloads the config on each SIGHUP. A config with problems
+// is refused (and its problems logged); the running one stays.
+func reloadOnHangup(ctx context.Context, srv *gateway.Server, file string, log *zap.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := gateway.LoadConfig(file)
+		if err == nil {
+			var g *gateway.Gateway
+			if g, err = gateway.New(cfg, gateway.WithLogger(log)); err == nil {
+				srv.Reload(g)
+				continue
+			}
+		}
+		log.Error("reload refused: keeping the running config", zap.String("config", file), zap.Error(err))
+	}
 }
 
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
