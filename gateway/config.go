@@ -54,6 +54,9 @@ type Config struct {
 	Authorizers map[string]*auth.AuthorizerConfig `yaml:"authorizers"`
 	// APIKeys are the keys routes with an apikey authorizer accept.
 	APIKeys []auth.APIKeyConfig `yaml:"apiKeys"`
+	// CORS (api: http) makes the gateway answer preflights and set CORS
+	// headers itself; nil for none.
+	CORS *CORSConfig `yaml:"cors"`
 	// Throttle is the default token bucket of every route; nil for none.
 	Throttle *ratelimit.Throttle `yaml:"throttle"`
 	// UsagePlans are throttles and quotas applied per API key, by name.
@@ -245,6 +248,13 @@ func (c *Config) validate() []error {
 	}
 	if c.Stage == "$default" && c.API == "rest" {
 		add("stage", "a REST API has no $default stage: name one, e.g. dev")
+	}
+	if c.CORS != nil {
+		if c.API == "rest" {
+			add("cors", "REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions")
+		} else {
+			c.CORS.validate(add)
+		}
 	}
 	if len(c.BinaryMediaTypes) > 0 && c.API != "rest" {
 		add("binaryMediaTypes", "only for api: rest (HTTP APIs decide by content type; see textMediaTypes)")

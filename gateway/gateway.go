@@ -34,6 +34,7 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
+	cors           *cors // nil: no CORS configuration
 	authSet        *auth.Set
 	authErrors     *authErrors
 	store          ratelimit.Store
@@ -85,6 +86,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		})
 	}
 	g.plans = newPlanLimits(cfg.UsagePlans)
+	g.cors = newCORS(cfg.CORS)
 	g.metricsHandler = g.metrics.handler()
 	if err := g.buildInvokers(); err != nil {
 		g.Close()

@@ -28,6 +28,7 @@ func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
 
 // outcome is what the access log records of a request.
 type outcome struct {
+	preflight  bool // answered by the CORS configuration
 	route      *route
 	invokeTime time.Duration
 	err        error
@@ -38,6 +39,11 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	x.fctx = ctx
 	var out outcome
 	g.serve(ctx, x, &out)
+	if g.cors != nil && !out.preflight {
+		if origin := x.header("Origin"); len(origin) > 0 {
+			g.cors.decorate(ctx, origin)
+		}
+	}
 	g.setRequestIDHeaders(ctx, x)
 	if out.route != nil {
 		out.route.metrics.observe(ctx.Response.StatusCode(), time.Since(ctx.Time()), out.err)
@@ -61,6 +67,11 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 	r, params := g.table.lookup(ctx.Method(), routePath, x.params[:0])
 	x.params = params
+	if g.cors != nil && !interceptsPreflight(r) && isPreflight(ctx, x) {
+		out.preflight = true
+		g.cors.answerPreflight(ctx, x.header("Origin"))
+		return
+	}
 	if r == nil {
 		g.errors.notFound.write(ctx)
 		return
