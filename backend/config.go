@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +53,15 @@ type FunctionConfig struct {
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
 	// MinInstances (process) are started at load and kept warm.
 	MinInstances int `yaml:"minInstances"`
+	// FunctionName (lambda) is the Lambda function's name or ARN. Default:
+	// the function's key in `functions:`.
+	FunctionName string `yaml:"functionName"`
+	// Qualifier (lambda) is a version or alias; default $LATEST.
+	Qualifier string `yaml:"qualifier"`
+	// Region (lambda) overrides the region of the AWS configuration.
+	Region string `yaml:"region"`
+	// Endpoint (lambda) overrides the Lambda API endpoint, e.g. LocalStack's.
+	Endpoint string `yaml:"endpoint"`
 	// QueueTimeout (process) is how long a request waits for an instance
 	// when all `concurrency` are busy before it is throttled. Zero: 100ms.
 	QueueTimeout time.Duration `yaml:"queueTimeout"`
@@ -71,6 +81,7 @@ var fieldsFor = map[string][]string{
 	KindBuiltin: {"handler", "response", "concurrency"},
 	KindHTTP:    {"url", "timeout", "concurrency"},
 	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"},
+	KindLambda:  {"functionName", "qualifier", "region", "endpoint", "timeout", "concurrency"},
 }
 
 // Validate reports every problem of the config as *FieldError values.
@@ -82,13 +93,10 @@ func (c *FunctionConfig) Validate() []error {
 	used, ok := fieldsFor[c.Backend]
 	switch {
 	case c.Backend == "":
-		add("backend", "required (builtin, http or process)")
-		return errs
-	case c.Backend == KindLambda:
-		add("backend", "lambda is not available in this build yet (use http with a Lambda Invoke API endpoint)")
+		add("backend", "required (builtin, http, process or lambda)")
 		return errs
 	case !ok:
-		add("backend", "unknown backend %q (want builtin, http or process)", c.Backend)
+		add("backend", "unknown backend %q (want builtin, http, process or lambda)", c.Backend)
 		return errs
 	}
 	set := map[string]bool{
@@ -96,8 +104,10 @@ func (c *FunctionConfig) Validate() []error {
 		"memory": c.Memory != 0, "concurrency": c.Concurrency != 0, "env": c.Env != nil,
 		"response": c.Response != nil, "runtime": c.Runtime != "", "source": c.Source != "",
 		"idleTimeout": c.IdleTimeout != 0, "minInstances": c.MinInstances != 0, "queueTimeout": c.QueueTimeout != 0,
+		"functionName": c.FunctionName != "", "qualifier": c.Qualifier != "", "region": c.Region != "", "endpoint": c.Endpoint != "",
 	}
-	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"} {
+	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source",
+		"idleTimeout", "minInstances", "queueTimeout", "functionName", "qualifier", "region", "endpoint"} {
 		if set[f] && !slices.Contains(used, f) {
 			add(f, "not used by backend %s", c.Backend)
 		}
@@ -134,6 +144,15 @@ func (c *FunctionConfig) validateKind() []error {
 			add("url", "required for backend http")
 		} else if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("url", "want an absolute http:// or https:// URL, got %q", c.URL)
+		}
+	case KindLambda:
+		if c.Qualifier != "" && !lambdaQualifier.MatchString(c.Qualifier) {
+			add("qualifier", "want a version or alias (letters, digits, $, _ and -), got %q", c.Qualifier)
+		}
+		if c.Endpoint != "" {
+			if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add("endpoint", "want an absolute http:// or https:// URL, got %q", c.Endpoint)
+			}
 		}
 	case KindProcess:
 		switch {
@@ -185,6 +204,9 @@ func (c *FunctionConfig) validateKind() []error {
 	}
 	return errs
 }
+
+// lambdaQualifier is the Invoke API's Qualifier pattern.
+var lambdaQualifier = regexp.MustCompile(`^[a-zA-Z0-9$_-]{1,128}$`)
 
 // defaultProcessConcurrency mirrors process.DefaultConcurrency (backend
 // may not import its subpackages).

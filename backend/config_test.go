@@ -13,8 +13,10 @@ func TestFunctionConfigValidate(t *testing.T) {
 		want []string // "path: message" of each problem
 	}{
 		{"builtin echo", FunctionConfig{Backend: "builtin", Handler: "echo"}, nil},
-		{"no backend", FunctionConfig{}, []string{"backend: required (builtin, http or process)"}},
-		{"lambda not built", FunctionConfig{Backend: "lambda"}, []string{"backend: lambda is not available in this build yet (use http with a Lambda Invoke API endpoint)"}},
+		{"no backend", FunctionConfig{}, []string{"backend: required (builtin, http, process or lambda)"}},
+		{"lambda", FunctionConfig{Backend: "lambda", FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:f", Qualifier: "live", Region: "eu-west-1"}, nil},
+		{"lambda bad", FunctionConfig{Backend: "lambda", Qualifier: "a/b", Endpoint: "localstack", Memory: 256},
+			[]string{"memory: not used by backend lambda", `qualifier: want a version or alias (letters, digits, $, _ and -), got "a/b"`, `endpoint: want an absolute http:// or https:// URL, got "localstack"`}},
 		{"http needs url", FunctionConfig{Backend: "http"}, []string{"url: required for backend http"}},
 		{"http bad url", FunctionConfig{Backend: "http", URL: "ftp://x"}, []string{`url: want an absolute http:// or https:// URL, got "ftp://x"`}},
 		{"field of another backend", FunctionConfig{Backend: "http", URL: "http://h/x", Memory: 256}, []string{"memory: not used by backend http"}},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/awslambda"
 	"github.com/portico/portico/backend/builtin"
 	"github.com/portico/portico/backend/httpbackend"
 	"github.com/portico/portico/backend/process"
@@ -124,6 +125,8 @@ func (g *Gateway) buildInvokers() error {
 			inv, err = builtin.New(fn)
 		case backend.KindHTTP:
 			inv, err = httpbackend.New(fn)
+		case backend.KindLambda:
+			inv, err = awslambda.New(context.Background(), name, fn)
 		case backend.KindProcess:
 			local := *fn
 			local.Handler, local.Source = g.cfg.Resolve(fn.Handler), g.cfg.Resolve(fn.Source)
