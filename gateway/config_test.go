@@ -24,7 +24,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-reserved-env.yaml", "testdata/invalid-reserved-env.yaml:2:65: functions.f.env.AWS_REGION: reserved by Lambda: it cannot be set"},
 		{"invalid-rest-payload.yaml", "testdata/invalid-rest-payload.yaml:5:46: routes[0].payload: a REST API sends payload \"1.0\" only"},
 		{"invalid-syntax.yaml", "testdata/invalid-syntax.yaml:2: did not find expected ',' or '}'"},
-		{"invalid-unknown-backend.yaml", "testdata/invalid-unknown-backend.yaml:2:16: functions.f.backend: unknown backend \"lambada\" (want builtin, http or process)"},
+		{"invalid-unknown-backend.yaml", "testdata/invalid-unknown-backend.yaml:2:16: functions.f.backend: unknown backend \"lambada\" (want builtin, http, process or lambda)"},
 		{"invalid-unknown-function.yaml", "testdata/invalid-unknown-function.yaml:3:31: routes[0].function: unknown function \"ecko\" (did you mean \"echo\"?)"},
 		{"invalid-unknown-key.yaml", "testdata/invalid-unknown-key.yaml:2:43: functions.echo: unknown field \"timout\" (did you mean \"timeout\"?)"},
 		{"invalid-unset-env.yaml", "testdata/invalid-unset-env.yaml:1:9: listen: ${PORTICO_TEST_UNSET_VARIABLE} is not set"},
