@@ -3,8 +3,9 @@ package backend
 import "context"
 
 // Invocation is one call of a function. The gateway owns it and reuses it
-// across requests, so an Invoker must not keep it, or any slice in it, after
-// Invoke returns.
+// across requests, so an Invoker must not keep it, or any slice or string in
+// it (RequestID may share the gateway's pooled memory), after Invoke
+// returns: copy what must live longer.
 type Invocation struct {
 	// Function is the name of the function as written in the config.
 	Function string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
@@ -104,7 +105,8 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 		return
 	}
 	// Lambda's request id is a UUID of its own (REST reuses it as requestId).
-	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: string(x.uuid[:])}
+	// The id shares the exchange's memory: invokers copy what they keep.
+	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: unsafe.String(&x.uuid[0], len(x.uuid))}
 
 	// The integration timeout counts from the call, as on API Gateway: an
 	// authorizer's time does not eat into it.

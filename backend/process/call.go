@@ -1,6 +1,7 @@
 package process
 
 import (
+	"strings"
 	"time"
 
 	"github.com/portico/portico/backend"
@@ -30,7 +31,7 @@ type outcome struct {
 
 func newCall(inv *backend.Invocation, timeout time.Duration, now time.Time) *call {
 	return &call{
-		requestID:     inv.RequestID,
+		requestID:     strings.Clone(inv.RequestID), // the call may outlive the Invocation
 		event:         append([]byte(nil), inv.Event...),
 		clientContext: append([]byte(nil), inv.ClientContext...),
 		deadline:      now.Add(timeout),
