@@ -35,8 +35,15 @@ type exchange struct {
 	client    ratelimit.Client
 	fctx      *fasthttp.RequestCtx // the request being served
 	route     *route
-	authReq   auth.Request
-	scratch   []byte
+	// setResponseHeader is x.setHeader, bound once.
+	setResponseHeader func(name string, value []byte)
+	authReq           auth.Request
+	scratch           []byte
+}
+
+// setHeader sets a response header of the request being served.
+func (x *exchange) setHeader(name string, value []byte) {
+	x.fctx.Response.Header.SetBytesV(name, value)
 }
 
 // header returns a request header's value, matching the name in any case;
@@ -54,6 +61,7 @@ var exchangePool = sync.Pool{New: func() any {
 	x := new(exchange)
 	// Bound once: a method value allocates.
 	x.client.Header = x.header
+	x.setResponseHeader = x.setHeader
 	x.authReq.Header, x.authReq.Query, x.authReq.Cookie, x.authReq.Event = x.headerJoined, x.query, x.cookie, x.authEvent
 	return x
 }}

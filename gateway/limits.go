@@ -56,7 +56,7 @@ var storeErrors = rate.Sometimes{Interval: 10 * time.Second}
 // refused request, with its Retry-After and RateLimit headers set, or nil.
 func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, plan string) *apiError {
 	now := ctx.Time()
-	set := ctx.Response.Header.Set
+	set := x.setResponseHeader
 	if pl := g.plans[plan]; pl != nil && plan != "" {
 		x.key = append(append(x.key[:0], pl.prefix...), client.APIKey...)
 		if pl.throttle != nil {
@@ -84,7 +84,7 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		if g.storeError(err) {
 			// onStoreError answered: its decision has no bucket state to report.
 			if !d.Allowed {
-				set(ratelimit.HeaderRetryAfter, "1")
+				ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
 				return &g.errors.throttled
 			}
 			return nil

@@ -40,7 +40,7 @@ func ExampleLocal_Take() {
 func ExampleAppendHeaders() {
 	lim := ratelimit.Limit{Rate: 100, Burst: 200}
 	d := ratelimit.Decision{Limit: 200, Reset: 2 * time.Second, RetryAfter: 10 * time.Millisecond}
-	ratelimit.AppendHeaders(d, lim, func(name, value string) {
+	ratelimit.AppendHeaders(d, lim, func(name string, value []byte) {
 		fmt.Printf("%s: %s\n", name, value)
 	})
 	// Output:

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"math"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -38,8 +39,9 @@ const (
 // before the end of the effective window (§6). Retry-After is
 // d.RetryAfter in seconds rounded up, left out when no retry would succeed
 // (a limit of rate 0).
-func AppendHeaders(d Decision, policy Limit, set func(name, value string)) {
-	var buf [64]byte
+func AppendHeaders(d Decision, policy Limit, set func(name string, value []byte)) {
+	buf := acquireBuf()
+	defer releaseBuf(buf)
 	b := append(buf[:0], policyThrottle...)
 	b = append(b, ";q="...)
 	b = strconv.AppendInt(b, int64(max(policy.Burst, 0)), 10)
@@ -48,7 +50,7 @@ func AppendHeaders(d Decision, policy Limit, set func(name, value string)) {
 		b = append(b, ";w="...)
 		b = strconv.AppendInt(b, int64(w), 10)
 	}
-	set(HeaderRateLimitPolicy, string(b))
+	set(HeaderRateLimitPolicy, b)
 	appendState(d, policyThrottle, set)
 }
 
@@ -61,8 +63,9 @@ func AppendHeaders(d Decision, policy Limit, set func(name, value string)) {
 //
 // When a request passes both a throttle and a quota, report the one that
 // refused it, else the one with the fewer remaining requests.
-func AppendQuotaHeaders(d Decision, q Quota, set func(name, value string)) {
-	var buf [64]byte
+func AppendQuotaHeaders(d Decision, q Quota, set func(name string, value []byte)) {
+	buf := acquireBuf()
+	defer releaseBuf(buf)
 	b := append(buf[:0], policyQuota...)
 	b = append(b, ";q="...)
 	b = strconv.AppendInt(b, max(q.Limit, 0), 10)
@@ -74,13 +77,14 @@ func AppendQuotaHeaders(d Decision, q Quota, set func(name, value string)) {
 		b = append(b, ";w="...)
 		b = strconv.AppendInt(b, w, 10)
 	}
-	set(HeaderRateLimitPolicy, string(b))
+	set(HeaderRateLimitPolicy, b)
 	appendState(d, policyQuota, set)
 }
 
 // appendState sets RateLimit and, when refused, Retry-After.
-func appendState(d Decision, name string, set func(name, value string)) {
-	var buf [64]byte
+func appendState(d Decision, name string, set func(name string, value []byte)) {
+	buf := acquireBuf()
+	defer releaseBuf(buf)
 	b := append(buf[:0], name...)
 	b = append(b, ";r="...)
 	b = strconv.AppendInt(b, max(d.Remaining, 0), 10)
@@ -90,9 +94,9 @@ func appendState(d Decision, name string, set func(name, value string)) {
 	}
 	b = append(b, ";t="...)
 	b = strconv.AppendInt(b, seconds(t), 10)
-	set(HeaderRateLimit, string(b))
+	set(HeaderRateLimit, b)
 	if !d.Allowed && d.RetryAfter > 0 {
-		set(HeaderRetryAfter, strconv.FormatInt(seconds(d.RetryAfter), 10))
+		set(HeaderRetryAfter, strconv.AppendInt(b[:0], seconds(d.RetryAfter), 10))
 	}
 }
 
@@ -107,3 +111,10 @@ func seconds(d time.Duration) int64 {
 	}
 	return s
 }
+
+// Header values are built in pooled buffers: a buffer handed to the set
+// callback escapes, and a fresh one per call would allocate per request.
+var bufPool = sync.Pool{New: func() any { return new([64]byte) }}
+
+func acquireBuf() *[64]byte  { return bufPool.Get().(*[64]byte) }
+func releaseBuf(b *[64]byte) { bufPool.Put(b) }

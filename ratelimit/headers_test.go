@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-func collect(fn func(set func(name, value string))) map[string]string {
+func collect(fn func(set func(name string, value []byte))) map[string]string {
 	h := map[string]string{}
-	fn(func(name, value string) { h[name] = value })
+	fn(func(name string, value []byte) { h[name] = string(value) })
 	return h
 }
 
@@ -52,7 +52,7 @@ func TestAppendHeaders(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := collect(func(set func(name, value string)) { AppendHeaders(tc.d, tc.policy, set) })
+			got := collect(func(set func(name string, value []byte)) { AppendHeaders(tc.d, tc.policy, set) })
 			if !maps.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
@@ -87,7 +87,7 @@ func TestAppendQuotaHeaders(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := collect(func(set func(name, value string)) { AppendQuotaHeaders(tc.d, tc.q, set) })
+			got := collect(func(set func(name string, value []byte)) { AppendQuotaHeaders(tc.d, tc.q, set) })
 			if !maps.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
@@ -103,7 +103,7 @@ func TestAppendHeadersFromStore(t *testing.T) {
 	for range 6 {
 		d, _ = l.Take(context.Background(), []byte("k"), lim, t0)
 	}
-	got := collect(func(set func(name, value string)) { AppendHeaders(d, lim, set) })
+	got := collect(func(set func(name string, value []byte)) { AppendHeaders(d, lim, set) })
 	want := map[string]string{"RateLimit-Policy": `"throttle";q=5;w=1`, "RateLimit": `"throttle";r=0;t=1`, "Retry-After": "1"}
 	if !maps.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)

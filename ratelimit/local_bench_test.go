@@ -112,7 +112,7 @@ func BenchmarkAppendKey(b *testing.B) {
 func BenchmarkAppendHeaders(b *testing.B) {
 	d := Decision{Limit: 200, Reset: 1500 * time.Millisecond, RetryAfter: 10 * time.Millisecond}
 	lim := Limit{Rate: 100, Burst: 200}
-	set := func(name, value string) {}
+	set := func(name string, value []byte) {}
 	b.ReportAllocs()
 	for b.Loop() {
 		AppendHeaders(d, lim, set)
