@@ -12,16 +12,24 @@ import (
 // clock is time as the generator sees it; tests give it a fake one.
 type clock interface {
 	Now() time.Time
-	// SleepUntil returns at t or later (at once when t has passed).
-	SleepUntil(t time.Time)
+	// SleepUntil returns at t or later (at once when t has passed), or
+	// when ctx is done.
+	SleepUntil(ctx context.Context, t time.Time)
 }
 
 type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
-func (realClock) SleepUntil(t time.Time) {
-	if d := time.Until(t); d > 0 {
-		time.Sleep(d)
+func (realClock) SleepUntil(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -79,7 +87,7 @@ func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Resul
 					if finished(when) {
 						return
 					}
-					clk.SleepUntil(when)
+					clk.SleepUntil(ctx, when)
 				} else {
 					when = clk.Now()
 				}
@@ -101,8 +109,11 @@ func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Resul
 	}
 
 	progressDone := make(chan struct{})
+	var progress sync.WaitGroup
 	if o.Progress != nil {
+		progress.Add(1)
 		go func() {
+			defer progress.Done()
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
 			for {
@@ -119,6 +130,7 @@ func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Resul
 	}
 	wg.Wait()
 	close(progressDone)
+	progress.Wait()
 	end := clk.Now()
 
 	total := newRecorder(measureStart)

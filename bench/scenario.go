@@ -389,10 +389,11 @@ http {
 		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	if err := cmd.Start(); err != nil {
+	stop, err := startDaemon(cmd)
+	if err != nil {
 		return "", err
 	}
-	s.cleanup = append(s.cleanup, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }) //nolint:errcheck
+	s.cleanup = append(s.cleanup, stop)
 	for i := 0; i < 100; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()

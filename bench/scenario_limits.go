@@ -66,11 +66,11 @@ func (s *session) redis() (string, error) {
 	if s.cpus != "" {
 		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if err := cmd.Start(); err != nil {
+	stop, err := startDaemon(exec.Command(argv[0], argv[1:]...))
+	if err != nil {
 		return "", err
 	}
-	s.cleanup = append(s.cleanup, func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck
+	s.cleanup = append(s.cleanup, stop)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	for i := 0; i < 100; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {

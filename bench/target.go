@@ -195,3 +195,24 @@ func (c *child) peakRSS() (int64, error) {
 	}
 	return 0, errors.New("no VmHWM in /proc status")
 }
+
+// startDaemon starts a server that is not a Portico target (nginx,
+// redis-server) in its own process group, killed with the bench process,
+// and returns its stop: SIGTERM to the group, then SIGKILL after 5 s.
+func startDaemon(cmd *exec.Cmd) (func(), error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }() //nolint:errcheck
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}, nil
+}

@@ -302,6 +302,7 @@ func (c *Config) validate() []error {
 	}
 	if c.Throttle != nil {
 		errs = append(errs, c.fieldErrors("throttle", c.Throttle.Validate())...)
+		c.checkThrottleKey("throttle", c.Throttle, add)
 	}
 	for name, plan := range c.UsagePlans {
 		if plan == nil {
@@ -369,6 +370,12 @@ func (c *Config) validate() []error {
 		}
 		if r.Throttle != nil {
 			errs = append(errs, c.fieldErrors(path+".throttle", r.Throttle.Validate())...)
+			c.checkThrottleKey(path+".throttle", r.Throttle, add)
+			if a := c.Authorizers[r.Authorizer]; r.Throttle.Key == ratelimit.KeyAPIKey && (a == nil || a.Type != "apikey") {
+				add(path+".throttle.key", "apikey needs an apikey authorizer on the route: without one every request shares one bucket")
+			} else if r.Throttle.Key == ratelimit.KeyJWTSubject && (a == nil || a.Type == "apikey") {
+				add(path+".throttle.key", "jwt:sub needs a jwt or lambda authorizer on the route: without one every request shares one bucket")
+			}
 		}
 		if r.Authorizer != "" {
 			a, ok := c.Authorizers[r.Authorizer]
@@ -389,6 +396,14 @@ func (c *Config) validate() []error {
 	}
 	sortByPosition(errs)
 	return errs
+}
+
+// checkThrottleKey refuses a throttle that names a key but no rate and
+// burst: those would read as rate 0, burst 0, which blocks the route.
+func (c *Config) checkThrottleKey(path string, t *ratelimit.Throttle, add func(path, format string, args ...any)) {
+	if t.Key != "" && t.Key != ratelimit.KeyRoute && t.Rate == 0 && t.Burst == 0 {
+		add(path, "key %s without rate and burst: give both (rate 0, burst 0 would block every request)", t.Key)
+	}
 }
 
 // fieldErrors places the errors a leaf package's Validate returned (paths

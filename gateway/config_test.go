@@ -10,6 +10,8 @@ import (
 // with file, line, column and field path.
 func TestInvalidConfigs(t *testing.T) {
 	cases := []struct{ file, want string }{
+		{"invalid-throttle-apikey-without-authorizer.yaml", "testdata/invalid-throttle-apikey-without-authorizer.yaml:3:72: routes[0].throttle.key: apikey needs an apikey authorizer on the route: without one every request shares one bucket"},
+		{"invalid-throttle-key-only.yaml", "testdata/invalid-throttle-key-only.yaml:3:47: routes[0].throttle: key ip without rate and burst: give both (rate 0, burst 0 would block every request)"},
 		{"invalid-bad-api.yaml", "testdata/invalid-bad-api.yaml:1:6: api: want http or rest, got \"graphql\""},
 		{"invalid-bad-duration.yaml", "testdata/invalid-bad-duration.yaml:2:12: limits.timeout: invalid duration \"30x\": want a number with a unit, such as \"30s\", \"250ms\" or \"1m30s\""},
 		{"invalid-bad-payload.yaml", "testdata/invalid-bad-payload.yaml:3:46: routes[0].payload: want \"2.0\" or \"1.0\", got \"3.0\""},

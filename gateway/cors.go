@@ -142,7 +142,15 @@ func (c *cors) answerPreflight(ctx *fasthttp.RequestCtx, origin []byte) {
 		return
 	}
 	h := &ctx.Response.Header
+	if c.echoOrigin {
+		h.Add("Vary", "Origin")
+	}
 	c.setOrigin(h, origin)
+	c.setPreflight(h)
+}
+
+// setPreflight sets the headers only a preflight answer carries.
+func (c *cors) setPreflight(h *fasthttp.ResponseHeader) {
 	if c.methods != "" {
 		h.Set("Access-Control-Allow-Methods", c.methods)
 	}
@@ -155,8 +163,9 @@ func (c *cors) answerPreflight(ctx *fasthttp.RequestCtx, origin []byte) {
 }
 
 // decorate replaces the CORS headers of a response to a request from
-// origin with the configured ones.
-func (c *cors) decorate(ctx *fasthttp.RequestCtx, origin []byte) {
+// origin with the configured ones; a preflight that a route answered gets
+// the full preflight set.
+func (c *cors) decorate(ctx *fasthttp.RequestCtx, origin []byte, preflight bool) {
 	h := &ctx.Response.Header
 	var names [][]byte
 	for k := range h.All() {
@@ -167,6 +176,9 @@ func (c *cors) decorate(ctx *fasthttp.RequestCtx, origin []byte) {
 	for _, name := range names {
 		h.DelBytes(name)
 	}
+	if c.echoOrigin {
+		h.Add("Vary", "Origin") // the answer depends on the origin, allowed or not
+	}
 	if !c.allows(origin) {
 		return
 	}
@@ -174,12 +186,14 @@ func (c *cors) decorate(ctx *fasthttp.RequestCtx, origin []byte) {
 	if c.expose != "" {
 		h.Set("Access-Control-Expose-Headers", c.expose)
 	}
+	if preflight {
+		c.setPreflight(h)
+	}
 }
 
 func (c *cors) setOrigin(h *fasthttp.ResponseHeader, origin []byte) {
 	if c.echoOrigin {
 		h.SetBytesV("Access-Control-Allow-Origin", origin)
-		h.Add("Vary", "Origin")
 	} else {
 		h.Set("Access-Control-Allow-Origin", "*")
 	}

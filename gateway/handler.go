@@ -42,7 +42,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	g.serve(ctx, x, &out)
 	if g.cors != nil && !out.preflight {
 		if origin := x.header("Origin"); len(origin) > 0 {
-			g.cors.decorate(ctx, origin)
+			g.cors.decorate(ctx, origin, isPreflight(ctx, x))
 		}
 	}
 	g.setRequestIDHeaders(ctx, x)

@@ -62,7 +62,9 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		if pl.throttle != nil {
 			d, err := g.store.Take(ctx, x.key, *pl.throttle, now)
 			if failed := g.storeError(err); !d.Allowed {
-				if !failed {
+				if failed {
+					ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
+				} else {
 					ratelimit.AppendHeaders(d, *pl.throttle, set)
 				}
 				return &g.errors.throttled
@@ -71,7 +73,9 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		if pl.quota != nil {
 			d, err := g.store.Count(ctx, x.key, *pl.quota, now)
 			if failed := g.storeError(err); !d.Allowed {
-				if !failed {
+				if failed {
+					ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
+				} else {
 					ratelimit.AppendQuotaHeaders(d, *pl.quota, set)
 				}
 				return &g.errors.quotaExceeded

@@ -55,7 +55,7 @@ func newMetrics() *metrics {
 }
 
 // errorKinds are the values of the kind label.
-var errorKinds = []string{"function", "malformed", "timeout", "throttled", "unavailable", "too large", "rejected", "unauthorized"}
+var errorKinds = []string{"function", "malformed", "timeout", "throttled", "unavailable", "too large", "rejected", "auth"}
 
 func (m *metrics) forRoute(key string) routeMetrics {
 	rm := routeMetrics{latency: m.latency.WithLabelValues(key), errors: map[string]prometheus.Counter{}}
@@ -87,7 +87,7 @@ func errorKind(err error) string {
 	case errors.Is(err, errThrottled), errors.Is(err, errConcurrencyLimit):
 		return "throttled"
 	case errors.As(err, new(*auth.Error)):
-		return "unauthorized"
+		return "auth" // refused or failed by the authorizer
 	case errors.As(err, &ie):
 		return ie.Kind.String()
 	case errors.As(err, &fe):

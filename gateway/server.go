@@ -37,7 +37,18 @@ func (s *Server) Gateway() *Gateway { return s.current.Load() }
 
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	g := s.current.Load()
-	g.inflight.Add(1)
+	for {
+		// Count the request before using g, then check g is still current:
+		// a Reload that swapped in between may already see no requests on
+		// g and close it.
+		g.inflight.Add(1)
+		if now := s.current.Load(); now != g {
+			g.inflight.Add(-1)
+			g = now
+			continue
+		}
+		break
+	}
 	g.handle(ctx)
 	g.inflight.Add(-1)
 }
