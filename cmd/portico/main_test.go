@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portico/portico/bench"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -69,5 +74,52 @@ func TestCommands(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBenchCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go bench.ServeFixed(ctx, ln, bench.FixedResponse{Status: 200, Body: "ok"}) //nolint:errcheck
+	url := "http://" + ln.Addr().String() + "/x"
+
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bench", "-n", "200", "-c", "4", "-m", "POST", "-H", "X-A: 1", "--body", "hi", "--json", url}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var res struct {
+		Requests int64               `json:"requests"`
+		Status   map[string]int64    `json:"status"`
+		Latency  struct{ P99 int64 } `json:"latency_us"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	if res.Requests != 200 || res.Status["200"] != 200 {
+		t.Errorf("requests %d status %v", res.Requests, res.Status)
+	}
+
+	stdout.Reset()
+	html := filepath.Join(t.TempDir(), "r.html")
+	if code := run([]string{"bench", "-n", "50", "-c", "2", "--html", html, url + "@2", url + "@1"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "req/s") {
+		t.Errorf("table:\n%s", stdout.String())
+	}
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("html report: %v", err)
+	}
+
+	stdout.Reset()
+	if code := run([]string{"bench", "--list"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "coldstart") {
+		t.Errorf("--list: %d %s", code, stdout.String())
+	}
+	if code := run([]string{"bench"}, &stdout, &stderr); code != 2 {
+		t.Errorf("no target: exit %d, want 2", code)
 	}
 }
