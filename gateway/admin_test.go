@@ -3,30 +3,19 @@ package gateway
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestAdminListener(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "c.yaml")
-	os.WriteFile(file, []byte(`
+	g := loadTestGateway(t, `
 functions:
   ok: {backend: builtin, handler: mock, response: {statusCode: 200}}
   bad: {backend: builtin, handler: mock, response: {statusCode: "nope"}}
 routes:
   - {route: "GET /ok", function: ok}
   - {route: "GET /bad", function: bad}
-`), 0o644)
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	defer g.Close()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	adminLn, _ := net.Listen("tcp", "127.0.0.1:0")

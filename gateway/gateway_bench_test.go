@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -90,18 +89,7 @@ func benchmarkGateway(b *testing.B, payload string) {
 }
 
 func benchmarkGatewayConfig(b *testing.B, config string) {
-	file := filepath.Join(b.TempDir(), "bench.yaml")
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	g := loadTestGateway(b, config)
 	b.Cleanup(func() { g.Close() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,28 +3,9 @@ package gateway
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
-
-func loadTestGateway(t *testing.T, config string) *Gateway {
-	t.Helper()
-	file := filepath.Join(t.TempDir(), "c.yaml")
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
 
 // TestReload swaps in a new config while a request of the old one is in
 // flight: the old request finishes with the old function, new requests get

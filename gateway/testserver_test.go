@@ -21,9 +21,8 @@ type testGateway struct {
 	done   chan error
 }
 
-// startGateway writes config to a temp file, loads it and serves it on a
-// free port until the test ends.
-func startGateway(t *testing.T, config string) *testGateway {
+// loadTestGateway writes config to a temp file and builds its gateway.
+func loadTestGateway(t testing.TB, config string) *Gateway {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "portico.yaml")
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
@@ -37,6 +36,14 @@ func startGateway(t *testing.T, config string) *testGateway {
 	if err != nil {
 		t.Fatalf("new gateway: %v", err)
 	}
+	return g
+}
+
+// startGateway builds the gateway of config and serves it on a free port
+// until the test ends.
+func startGateway(t *testing.T, config string) *testGateway {
+	t.Helper()
+	g := loadTestGateway(t, config)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
