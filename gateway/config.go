@@ -46,6 +46,8 @@ type Config struct {
 	AccountID string `yaml:"accountId"`
 	// Limits bounds requests and waits.
 	Limits Limits `yaml:"limits"`
+	// Routing settles matching questions AWS leaves open.
+	Routing RoutingConfig `yaml:"routing"`
 	// Log configures the process log and the access log.
 	Log LogConfig `yaml:"log"`
 	// Functions are the functions routes may invoke, by name.
@@ -90,6 +92,15 @@ type Limits struct {
 	// DrainTimeout is how long shutdown waits for in-flight requests.
 	// Default 15s.
 	DrainTimeout time.Duration `yaml:"drainTimeout"`
+}
+
+// RoutingConfig settles route-matching behaviours AWS does not document.
+type RoutingConfig struct {
+	// TrailingSlash is ignore (default: /pets/ matches GET /pets) or strict.
+	TrailingSlash string `yaml:"trailingSlash"`
+	// GreedyMatchesRoot lets /{proxy+} match / too, with an empty proxy
+	// parameter. Default false, as on REST APIs.
+	GreedyMatchesRoot bool `yaml:"greedyMatchesRoot"`
 }
 
 // LogConfig configures logging.
@@ -285,6 +296,11 @@ func (c *Config) validate() []error {
 	}
 	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
 		add("limits.maxHeaderBytes", "must be at least 1024")
+	}
+	switch c.Routing.TrailingSlash {
+	case "", "ignore", "strict":
+	default:
+		add("routing.trailingSlash", "want ignore or strict, got %q", c.Routing.TrailingSlash)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

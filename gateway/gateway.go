@@ -181,7 +181,7 @@ func (g *Gateway) buildRoutes() error {
 	if g.rest {
 		api = mapping.APIREST
 	}
-	g.table = newRouteTable()
+	g.table = newRouteTable(cfg.Routing)
 	for i, rc := range cfg.Routes {
 		key, err := parseRouteKey(rc.Route)
 		if err != nil {

@@ -19,6 +19,10 @@ import (
 type routeTable struct {
 	root     *node
 	fallback *route // the $default route, or nil
+	// strictSlash: /pets/ does not match GET /pets (routing.trailingSlash).
+	strictSlash bool
+	// greedyRoot: /{proxy+} matches / too (routing.greedyMatchesRoot).
+	greedyRoot bool
 }
 
 type node struct {
@@ -65,7 +69,9 @@ func (s *methodSet) set(method string, r *route) {
 	s.byMethod[methodIndex([]byte(method))] = r
 }
 
-func newRouteTable() *routeTable { return &routeTable{root: &node{}} }
+func newRouteTable(rc RoutingConfig) *routeTable {
+	return &routeTable{root: &node{}, strictSlash: rc.TrailingSlash == "strict", greedyRoot: rc.GreedyMatchesRoot}
+}
 
 // add inserts a route; keys were validated and conflicts ruled out.
 func (t *routeTable) add(key routeKey, r *route) {
@@ -112,16 +118,16 @@ func (t *routeTable) add(key routeKey, r *route) {
 // to params. It returns nil when nothing matches and there is no $default.
 func (t *routeTable) lookup(method, path []byte, params []mapping.Param) (*route, []mapping.Param) {
 	idx := methodIndex(method)
-	if r, ps := t.root.match(idx, path, params, true); r != nil {
+	if r, ps := t.match(t.root, idx, path, params, true); r != nil {
 		return r, ps
 	}
 	return t.fallback, params
 }
 
 // match matches rest (empty, or starting with '/') below n.
-func (n *node) match(idx int, rest []byte, params []mapping.Param, root bool) (*route, []mapping.Param) {
-	// A single trailing slash is ignored: /pets/ matches GET /pets.
-	if len(rest) == 0 || (len(rest) == 1 && (!root || n.here != nil)) {
+func (t *routeTable) match(n *node, idx int, rest []byte, params []mapping.Param, root bool) (*route, []mapping.Param) {
+	// A single trailing slash is ignored unless strict: /pets/ matches GET /pets.
+	if len(rest) == 0 || (len(rest) == 1 && ((!root && !t.strictSlash) || (root && n.here != nil))) {
 		if r := n.here.pick(idx); r != nil {
 			return r, params
 		}
@@ -141,19 +147,19 @@ func (n *node) match(idx int, rest []byte, params []mapping.Param, root bool) (*
 			child = n.literals[string(mapping.AppendUnescaped(buf[:0], seg, false))]
 		}
 		if child != nil {
-			if r, ps := child.match(idx, next, params, false); r != nil {
+			if r, ps := t.match(child, idx, next, params, false); r != nil {
 				return r, ps
 			}
 		}
 	}
 	if n.param != nil && len(seg) > 0 {
 		mark := len(params)
-		if r, ps := n.param.match(idx, next, append(params, mapping.Param{Name: n.paramName, Value: seg}), false); r != nil {
+		if r, ps := t.match(n.param, idx, next, append(params, mapping.Param{Name: n.paramName, Value: seg}), false); r != nil {
 			return r, ps
 		}
 		params = params[:mark]
 	}
-	if n.greedy != nil && len(rest) > 1 {
+	if n.greedy != nil && (len(rest) > 1 || (root && t.greedyRoot && len(rest) == 1)) {
 		if r := n.greedy.pick(idx); r != nil {
 			return r, append(params, mapping.Param{Name: n.greedyName, Value: rest[1:]})
 		}

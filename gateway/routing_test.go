@@ -120,3 +120,33 @@ routes: [{route: "GET /pets/{id}", function: echo}]
 		t.Errorf("stage: got %v", rc["stage"])
 	}
 }
+
+func TestRoutingOptions(t *testing.T) {
+	g := startGateway(t, `
+routing: {trailingSlash: strict, greedyMatchesRoot: true}
+functions:
+  echo: {backend: builtin, handler: echo}
+routes:
+  - {route: "GET /pets", function: echo}
+  - {route: "ANY /{proxy+}", function: echo}
+`)
+	ev := echoed(t, do(t, "GET", g.url+"/", nil, ""))
+	if ev["routeKey"] != "ANY /{proxy+}" {
+		t.Errorf("greedyMatchesRoot: / went to %v", ev["routeKey"])
+	}
+	if p := ev["pathParameters"].(map[string]any); p["proxy"] != "" {
+		t.Errorf("proxy for /: %v", p)
+	}
+	ev = echoed(t, do(t, "GET", g.url+"/pets/", nil, ""))
+	if ev["routeKey"] != "ANY /{proxy+}" {
+		t.Errorf("strict trailing slash: /pets/ went to %v, want the greedy route", ev["routeKey"])
+	}
+	ev = echoed(t, do(t, "GET", g.url+"/pets", nil, ""))
+	if ev["routeKey"] != "GET /pets" {
+		t.Errorf("/pets went to %v", ev["routeKey"])
+	}
+	if _, err := ParseConfig("c.yaml", []byte("routing: {trailingSlash: loose}\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f}]\n"), nil); err == nil ||
+		err.Error() != `c.yaml:1:26: routing.trailingSlash: want ignore or strict, got "loose"` {
+		t.Errorf("bad trailingSlash: %v", err)
+	}
+}
