@@ -48,6 +48,8 @@ type Config struct {
 	Limits Limits `yaml:"limits"`
 	// Routing settles matching questions AWS leaves open.
 	Routing RoutingConfig `yaml:"routing"`
+	// Responses settles result-mapping questions AWS leaves open.
+	Responses ResponsesConfig `yaml:"responses"`
 	// Log configures the process log and the access log.
 	Log LogConfig `yaml:"log"`
 	// Functions are the functions routes may invoke, by name.
@@ -101,6 +103,14 @@ type RoutingConfig struct {
 	// GreedyMatchesRoot lets /{proxy+} match / too, with an empty proxy
 	// parameter. Default false, as on REST APIs.
 	GreedyMatchesRoot bool `yaml:"greedyMatchesRoot"`
+}
+
+// ResponsesConfig settles result-mapping behaviours AWS does not document.
+type ResponsesConfig struct {
+	// StringResult is what a 2.0 function that returns a bare JSON string
+	// sends: content (default: the string's content, as the AWS docs show)
+	// or json (the JSON text, quotes included).
+	StringResult string `yaml:"stringResult"`
 }
 
 // LogConfig configures logging.
@@ -296,6 +306,11 @@ func (c *Config) validate() []error {
 	}
 	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
 		add("limits.maxHeaderBytes", "must be at least 1024")
+	}
+	switch c.Responses.StringResult {
+	case "", "content", "json":
+	default:
+		add("responses.stringResult", "want content or json, got %q", c.Responses.StringResult)
 	}
 	switch c.Routing.TrailingSlash {
 	case "", "ignore", "strict":

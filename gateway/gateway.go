@@ -42,6 +42,7 @@ type Gateway struct {
 	plans          map[string]*planLimit
 	metrics        *metrics
 	metricsHandler fasthttp.RequestHandler
+	resultV2       mapping.ResultOptions
 	forwardedPort  []byte
 	inflight       atomic.Int64 // requests being served, for a reload's drain
 }
@@ -88,6 +89,8 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	g.plans = newPlanLimits(cfg.UsagePlans)
 	g.cors = newCORS(cfg.CORS)
+	g.resultV2 = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8",
+		KeepStringQuotes: cfg.Responses.StringResult == "json"}
 	g.metricsHandler = g.metrics.handler()
 	if err := g.buildInvokers(); err != nil {
 		g.Close()

@@ -18,7 +18,6 @@ import (
 const MaxEventBytes = 6 << 20
 
 var (
-	resultOptionsV2         = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8"}
 	resultOptionsV1         = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "application/json"}
 	resultOptionsRESTText   = mapping.ResultOptions{DecodeBase64: false, DefaultContentType: "application/json"}
 	resultOptionsRESTBinary = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "application/json"}
@@ -198,7 +197,7 @@ var errThrottled = errors.New("gateway: throttled")
 func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, result []byte) error {
 	resp := &ctx.Response
 	if r.format == mapping.FormatV2 {
-		return mapping.WriteResultV2(result, resp, &resultOptionsV2)
+		return mapping.WriteResultV2(result, resp, &g.resultV2)
 	}
 	opts := &resultOptionsV1
 	if g.rest {

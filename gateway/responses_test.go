@@ -101,3 +101,14 @@ routes: [{route: "GET /x", function: f, payload: "1.0"}]
 		t.Errorf("Set-Cookie: got %q", got)
 	}
 }
+
+func TestStringResultOption(t *testing.T) {
+	g := startGateway(t, `
+responses: {stringResult: json}
+functions: {f: {backend: builtin, handler: mock, response: "Hello from Lambda!"}}
+routes: [{route: "GET /x", function: f}]
+`)
+	if r := do(t, "GET", g.url+"/x", nil, ""); r.status != 200 || r.body != `"Hello from Lambda!"` {
+		t.Errorf("got %d %s, want the JSON string with its quotes", r.status, r.body)
+	}
+}

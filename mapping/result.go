@@ -36,6 +36,10 @@ type ResultOptions struct {
 	// the response's Content-Type alone. It does not apply to a 2.0 result
 	// without statusCode, which is always application/json.
 	DefaultContentType string
+	// KeepStringQuotes sends a 2.0 result that is a bare JSON string as
+	// its JSON text, quotes and escapes included, instead of its content
+	// (which the AWS docs show). Default false.
+	KeepStringQuotes bool
 }
 
 var zeroResultOptions ResultOptions

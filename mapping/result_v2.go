@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/valyala/fasthttp"
@@ -52,6 +53,11 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 		}
 		if !s.atEnd() {
 			return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+		}
+		if v.kind == jsonString && opts.KeepStringQuotes {
+			// A string's raw is its content: send the whole JSON text
+			// instead, as any non-string value is sent.
+			v = jsonValue{raw: bytes.TrimSpace(s.data), kind: jsonArray}
 		}
 		return st.writeInferredV2(resp, v)
 	}
