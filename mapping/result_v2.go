@@ -54,12 +54,14 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 		if !s.atEnd() {
 			return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
 		}
-		if v.kind == jsonString && opts.KeepStringQuotes {
-			// A string's raw is its content: send the whole JSON text
-			// instead, as any non-string value is sent.
-			v = jsonValue{raw: bytes.TrimSpace(s.data), kind: jsonArray}
+		body := v.raw
+		switch {
+		case v.kind == jsonString && opts.KeepStringQuotes:
+			body = bytes.TrimSpace(s.data) // the JSON text, quotes included
+		case v.kind == jsonString:
+			body = jsonStringText(v, &st.body)
 		}
-		return st.writeInferredV2(resp, v)
+		return writeInferredV2(resp, body)
 	}
 
 	start := s.pos
@@ -92,12 +94,12 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 			b64 = v
 		}
 	}
-	whole := jsonValue{raw: s.data[start:s.pos], kind: jsonObject}
+	whole := s.data[start:s.pos]
 	if !s.atEnd() {
 		return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
 	}
 	if status.kind == jsonAbsent {
-		return st.writeInferredV2(resp, whole)
+		return writeInferredV2(resp, whole)
 	}
 
 	code, err := st.parseStatusCode(status)
@@ -129,16 +131,11 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 	return st.writeBody(resp, body, isBase64, opts.DecodeBase64)
 }
 
-// writeInferredV2 answers a result without statusCode: 200, JSON, the
-// value's text as body (a string's unescaped content).
-func (st *resultState) writeInferredV2(resp *fasthttp.Response, v jsonValue) error {
+// writeInferredV2 answers a result without statusCode: 200, JSON, body.
+func writeInferredV2(resp *fasthttp.Response, body []byte) error {
 	resp.SetStatusCode(fasthttp.StatusOK)
 	resp.Header.SetContentTypeBytes(strApplicationJSON)
-	if v.kind == jsonString {
-		resp.SetBody(jsonStringText(v, &st.body))
-	} else {
-		resp.SetBody(v.raw)
-	}
+	resp.SetBody(body)
 	return nil
 }
 
