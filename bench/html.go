@@ -55,8 +55,8 @@ text{font-size:12px;fill:#444}
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"}
 
 const (
-	plotW, plotH                         = 760, 360
-	padLeft, padRight, padTop, padBottom = 70, 160, 20, 40
+	plotW, plotH                         = 960, 360
+	padLeft, padRight, padTop, padBottom = 70, 300, 20, 40
 )
 
 // percentilePlot draws latency against percentile, the x axis stretched as
