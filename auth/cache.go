@@ -66,9 +66,3 @@ func (c *ttlCache[V]) put(key string, val V, expires, now time.Time) {
 	}
 }
 
-// len returns the number of entries, expired ones included.
-func (c *ttlCache[V]) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}

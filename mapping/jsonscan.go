@@ -378,12 +378,6 @@ func (s *jsonScanner) readValue() (jsonValue, error) {
 	return s.readScalar()
 }
 
-// skipValue validates and moves past the next value.
-func (s *jsonScanner) skipValue() error {
-	_, err := s.readValue()
-	return err
-}
-
 // setContainer records at depth whether the open container is an object.
 func (s *jsonScanner) setContainer(depth int, object bool) {
 	word := &s.shallow

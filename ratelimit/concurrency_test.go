@@ -8,7 +8,8 @@ import (
 
 func TestConcurrencyLimiter(t *testing.T) {
 	c := NewConcurrencyLimiter(2)
-	if !c.Acquire() || !c.Acquire() {
+	first, second := c.Acquire(), c.Acquire()
+	if !first || !second {
 		t.Fatal("the first two Acquire failed")
 	}
 	if c.Acquire() {
