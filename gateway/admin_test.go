@@ -40,6 +40,7 @@ routes:
 		`portico_invocation_errors_total{kind="malformed",route="GET /bad"} 1`,
 		`portico_unmatched_requests_total 1`,
 		`portico_request_duration_seconds_count{route="GET /ok"} 1`,
+		`portico_auth_total{event="allowed"} 0`,
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)

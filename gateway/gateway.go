@@ -108,6 +108,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	g.metrics.watchAuth(g.authSet)
 	if err := g.buildRoutes(); err != nil {
 		g.Close()
 		return nil, err

@@ -112,6 +112,26 @@ func (m *metrics) watchInstances(function string, inv backend.Invoker) {
 	)
 }
 
+// watchAuth exports the authorizers' counters (rejections by kind, cache
+// hits, JWKS fetches) as portico_auth_total{event}, read at each scrape.
+func (m *metrics) watchAuth(set *auth.Set) {
+	m.registry.MustRegister(authCollector{set: set,
+		desc: prometheus.NewDesc("portico_auth_total", "Authorizer events: allowed, rejections by kind, cache hits, JWKS fetches.", []string{"event"}, nil)})
+}
+
+type authCollector struct {
+	set  *auth.Set
+	desc *prometheus.Desc
+}
+
+func (c authCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c authCollector) Collect(ch chan<- prometheus.Metric) {
+	for event, n := range c.set.Stats() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), event)
+	}
+}
+
 func (m *metrics) handler() fasthttp.RequestHandler {
 	return fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 }
