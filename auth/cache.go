@@ -65,4 +65,3 @@ func (c *ttlCache[V]) put(key string, val V, expires, now time.Time) {
 		delete(c.m, old.key)
 	}
 }
-
