@@ -165,9 +165,10 @@ stage: dev
 authorizers: {keys: {type: apikey}}
 apiKeys:
   - {name: partner-a, value: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", usagePlan: small}
-  - {name: partner-b, value: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}
+  - {name: partner-b, value: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", usagePlan: big}
 usagePlans:
   small: {quota: {limit: 2, period: day}}
+  big: {quota: {limit: 100, period: day}}
 functions: {echo: {backend: builtin, handler: echo}}
 routes:
   - {route: "GET /partner", function: echo, authorizer: keys}

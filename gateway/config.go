@@ -362,6 +362,8 @@ func (c *Config) validate() []error {
 		errs = append(errs, c.fieldErrors(path, k.Validate())...)
 		if k.UsagePlan != "" && c.UsagePlans[k.UsagePlan] == nil {
 			add(path+".usagePlan", "unknown usage plan %q", k.UsagePlan)
+		} else if k.UsagePlan == "" && c.API == "rest" {
+			add(path+".usagePlan", "required on a REST API: API Gateway refuses (403) a key that is in no usage plan")
 		}
 		if j, dup := seenKeys[k.Value]; dup && k.Value != "" {
 			add(path+".value", "same value as apiKeys[%d]", j)

@@ -10,6 +10,7 @@ import (
 // with file, line, column and field path.
 func TestInvalidConfigs(t *testing.T) {
 	cases := []struct{ file, want string }{
+		{"invalid-rest-key-without-plan.yaml", "testdata/invalid-rest-key-without-plan.yaml:4:11: apiKeys[0].usagePlan: required on a REST API: API Gateway refuses (403) a key that is in no usage plan"},
 		{"invalid-throttle-apikey-without-authorizer.yaml", "testdata/invalid-throttle-apikey-without-authorizer.yaml:3:72: routes[0].throttle.key: apikey needs an apikey authorizer on the route: without one every request shares one bucket"},
 		{"invalid-throttle-key-only.yaml", "testdata/invalid-throttle-key-only.yaml:3:47: routes[0].throttle: key ip without rate and burst: give both (rate 0, burst 0 would block every request)"},
 		{"invalid-bad-api.yaml", "testdata/invalid-bad-api.yaml:1:6: api: want http or rest, got \"graphql\""},
