@@ -3,7 +3,6 @@ package auth
 import (
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -155,17 +154,12 @@ func (c *AuthorizerConfig) Validate() []error {
 		add("type", "unknown authorizer type %q (want jwt, lambda or apikey)", c.Type)
 		return errs
 	}
-	set := map[string]bool{
-		"issuer": c.Issuer != "", "audience": c.Audience != nil, "jwksUri": c.JWKSURI != "",
-		"leeway": c.Leeway != 0, "function": c.Function != "", "payload": c.Payload != "",
-		"simpleResponses": c.SimpleResponses, "resultTtl": c.ResultTTL != 0,
-		"identitySource": c.IdentitySource != nil,
-	}
-	for _, f := range []string{"issuer", "audience", "jwksUri", "leeway", "function", "payload", "simpleResponses", "resultTtl", "identitySource"} {
-		if set[f] && !slices.Contains(used, f) {
-			add(f, "not used by type %s", c.Type)
-		}
-	}
+	errs = append(errs, backend.UnusedFields("type "+c.Type, used, []backend.Field{
+		{Name: "issuer", Set: c.Issuer != ""}, {Name: "audience", Set: c.Audience != nil}, {Name: "jwksUri", Set: c.JWKSURI != ""},
+		{Name: "leeway", Set: c.Leeway != 0}, {Name: "function", Set: c.Function != ""}, {Name: "payload", Set: c.Payload != ""},
+		{Name: "simpleResponses", Set: c.SimpleResponses}, {Name: "resultTtl", Set: c.ResultTTL != 0},
+		{Name: "identitySource", Set: c.IdentitySource != nil},
+	})...)
 	switch c.Type {
 	case typeJWT:
 		c.validateJWT(add)

@@ -76,6 +76,27 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
 
+// Field is one optional field of a config and whether it is set, for
+// UnusedFields.
+type Field struct {
+	Name string
+	Set  bool
+}
+
+// UnusedFields reports, in order, each set field that used does not list:
+// a field the config's kind (owner, e.g. "backend http") ignores, which is
+// a mistake a user wants to hear about. Configs whose fields depend on a
+// kind (functions, authorizers) share it.
+func UnusedFields(owner string, used []string, fields []Field) []error {
+	var errs []error
+	for _, f := range fields {
+		if f.Set && !slices.Contains(used, f.Name) {
+			errs = append(errs, &FieldError{Path: f.Name, Msg: "not used by " + owner})
+		}
+	}
+	return errs
+}
+
 // fieldsFor lists the fields each backend uses, besides backend itself.
 var fieldsFor = map[string][]string{
 	KindBuiltin: {"handler", "response", "concurrency"},
@@ -99,19 +120,13 @@ func (c *FunctionConfig) Validate() []error {
 		add("backend", "unknown backend %q (want builtin, http, process or lambda)", c.Backend)
 		return errs
 	}
-	set := map[string]bool{
-		"handler": c.Handler != "", "url": c.URL != "", "timeout": c.Timeout != 0,
-		"memory": c.Memory != 0, "concurrency": c.Concurrency != 0, "env": c.Env != nil,
-		"response": c.Response != nil, "runtime": c.Runtime != "", "source": c.Source != "",
-		"idleTimeout": c.IdleTimeout != 0, "minInstances": c.MinInstances != 0, "queueTimeout": c.QueueTimeout != 0,
-		"functionName": c.FunctionName != "", "qualifier": c.Qualifier != "", "region": c.Region != "", "endpoint": c.Endpoint != "",
-	}
-	for _, f := range []string{"handler", "url", "timeout", "memory", "concurrency", "env", "response", "runtime", "source",
-		"idleTimeout", "minInstances", "queueTimeout", "functionName", "qualifier", "region", "endpoint"} {
-		if set[f] && !slices.Contains(used, f) {
-			add(f, "not used by backend %s", c.Backend)
-		}
-	}
+	errs = append(errs, UnusedFields("backend "+c.Backend, used, []Field{
+		{"handler", c.Handler != ""}, {"url", c.URL != ""}, {"timeout", c.Timeout != 0},
+		{"memory", c.Memory != 0}, {"concurrency", c.Concurrency != 0}, {"env", c.Env != nil},
+		{"response", c.Response != nil}, {"runtime", c.Runtime != ""}, {"source", c.Source != ""},
+		{"idleTimeout", c.IdleTimeout != 0}, {"minInstances", c.MinInstances != 0}, {"queueTimeout", c.QueueTimeout != 0},
+		{"functionName", c.FunctionName != ""}, {"qualifier", c.Qualifier != ""}, {"region", c.Region != ""}, {"endpoint", c.Endpoint != ""},
+	})...)
 	if c.Timeout < 0 {
 		add("timeout", "must not be negative")
 	}
