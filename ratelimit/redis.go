@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -142,16 +141,7 @@ return {1, n, limit}
 `)
 
 // intervalMicros is interval in µs: at least 1, at most maxMicros.
-func intervalMicros(rate float64) int64 {
-	t := math.Round(1e6 / rate)
-	switch {
-	case t < 1:
-		return 1
-	case t > float64(maxMicros):
-		return maxMicros
-	}
-	return int64(t)
-}
+func intervalMicros(rate float64) int64 { return intervalIn(rate, 1e6, maxMicros) }
 
 // Take implements Store.
 func (r *Redis) Take(ctx context.Context, key []byte, lim Limit, now time.Time) (Decision, error) {

@@ -58,13 +58,17 @@ const maxSpan = int64(1) << 61 // ~73 years
 
 // interval returns the emission interval of rate in ns, the time one token
 // takes to come back: at least 1ns, at most maxSpan.
-func interval(rate float64) int64 {
-	t := math.Round(1e9 / rate)
+func interval(rate float64) int64 { return intervalIn(rate, float64(time.Second), maxSpan) }
+
+// intervalIn returns 1/rate in units of which a second has perSecond,
+// rounded, at least 1 and at most most.
+func intervalIn(rate, perSecond float64, most int64) int64 {
+	t := math.Round(perSecond / rate)
 	switch {
 	case t < 1:
 		return 1
-	case t > float64(maxSpan):
-		return maxSpan
+	case t > float64(most):
+		return most
 	}
 	return int64(t)
 }
