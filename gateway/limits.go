@@ -62,22 +62,14 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		if pl.throttle != nil {
 			d, err := g.store.Take(ctx, x.key, *pl.throttle, now)
 			if failed := g.storeError(err); !d.Allowed {
-				if failed {
-					ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
-				} else {
-					ratelimit.AppendHeaders(d, *pl.throttle, set)
-				}
+				refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, *pl.throttle, set) })
 				return &g.errors.throttled
 			}
 		}
 		if pl.quota != nil {
 			d, err := g.store.Count(ctx, x.key, *pl.quota, now)
 			if failed := g.storeError(err); !d.Allowed {
-				if failed {
-					ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
-				} else {
-					ratelimit.AppendQuotaHeaders(d, *pl.quota, set)
-				}
+				refusalHeaders(ctx, failed, func() { ratelimit.AppendQuotaHeaders(d, *pl.quota, set) })
 				return &g.errors.quotaExceeded
 			}
 		}
@@ -85,20 +77,28 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 	if rl := r.limit; rl != nil {
 		x.key, _ = ratelimit.AppendKey(append(x.key[:0], rl.prefix...), rl.kind, client)
 		d, err := g.store.Take(ctx, x.key, rl.limit, now)
-		if g.storeError(err) {
-			// onStoreError answered: its decision has no bucket state to report.
-			if !d.Allowed {
-				ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
-				return &g.errors.throttled
-			}
-			return nil
-		}
-		ratelimit.AppendHeaders(d, rl.limit, set)
+		failed := g.storeError(err)
 		if !d.Allowed {
+			refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, rl.limit, set) })
 			return &g.errors.throttled
+		}
+		if !failed {
+			ratelimit.AppendHeaders(d, rl.limit, set)
 		}
 	}
 	return nil
+}
+
+// refusalHeaders sets the headers of a refused request: the decision's
+// RateLimit fields (written by fields), or, when the store failed and
+// onStoreError refused, only Retry-After — that decision has no bucket
+// state to report.
+func refusalHeaders(ctx *fasthttp.RequestCtx, storeFailed bool, fields func()) {
+	if storeFailed {
+		ctx.Response.Header.Set(ratelimit.HeaderRetryAfter, "1")
+		return
+	}
+	fields()
 }
 
 // storeError logs a rate-limit store failure now and then, and reports
