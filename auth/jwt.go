@@ -363,23 +363,35 @@ func tokenScopes(claims map[string]any) []string {
 // out, numbers and booleans as their text, lists as "[a b c]" and objects
 // as JSON text.
 func appendHTTPClaims(dst []byte, claims map[string]any) []byte {
-	keys := make([]string, 0, len(claims))
-	for k, v := range claims {
-		if v != nil {
+	dst = append(dst, '{')
+	dst = appendMembers(dst, claims, false, func(_ string, v any) bool { return v != nil }, false, appendStringified)
+	return append(dst, '}')
+}
+
+// appendStringified appends a value as the JSON string HTTP APIs make of it.
+func appendStringified(dst []byte, v any) []byte { return appendString(dst, claimString(v), false) }
+
+// appendMembers appends the "key":value members of m that keep accepts,
+// keys sorted, comma-separated (and after a comma when comma is set, for
+// members that follow others); value writes each value.
+func appendMembers(dst []byte, m map[string]any, comma bool, keep func(k string, v any) bool, ascii bool, value func(dst []byte, v any) []byte) []byte {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if keep(k, v) {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
+	for _, k := range keys {
+		if comma {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k, false)
+		comma = true
+		dst = appendString(dst, k, ascii)
 		dst = append(dst, ':')
-		dst = appendString(dst, claimString(claims[k]), false)
+		dst = value(dst, m[k])
 	}
-	return append(dst, '}')
+	return dst
 }
 
 // claimString is a claim value as HTTP APIs stringify it.
@@ -437,20 +449,9 @@ func appendJSONValue(dst []byte, v any, ascii bool) []byte {
 		}
 		return append(dst, ']')
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
 		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, k, ascii)
-			dst = append(dst, ':')
-			dst = appendJSONValue(dst, v[k], ascii)
-		}
+		dst = appendMembers(dst, v, false, func(string, any) bool { return true }, ascii,
+			func(dst []byte, x any) []byte { return appendJSONValue(dst, x, ascii) })
 		return append(dst, '}')
 	}
 	return append(dst, "null"...)

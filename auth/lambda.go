@@ -403,21 +403,9 @@ func (a *lambdaAuthorizer) parseAnswer(out []byte) (*lambdaEntry, error) {
 		head = append(head, `"principalId":`...)
 		head = appendString(head, principal, false)
 	}
-	keys := make([]string, 0, len(ctxMap))
-	for k, v := range ctxMap {
-		if v != nil && k != "principalId" && k != "integrationLatency" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if len(head) > 1 {
-			head = append(head, ',')
-		}
-		head = appendString(head, k, false)
-		head = append(head, ':')
-		head = appendString(head, claimString(ctxMap[k]), false)
-	}
+	head = appendMembers(head, ctxMap, hasPrincipal, func(k string, v any) bool {
+		return v != nil && k != "principalId" && k != "integrationLatency"
+	}, false, appendStringified)
 	e.v1Head = head
 	e.cached.AuthorizerV1 = appendLatency(slices.Clip(head), 0)
 	e.cached.Principal = principal
