@@ -73,9 +73,7 @@ func percentilePlot(results []*Result) string {
 	var b strings.Builder
 	startPlot(&b, "percentile", "latency (ms)")
 	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
-		x := padLeft + float64(i)/5*(plotW-padLeft-padRight)
-		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/><text x="%.1f" y="%d" text-anchor="middle">%s</text>`,
-			x, padTop, x, plotH-padBottom, x, plotH-padBottom+16, label)
+		xTick(&b, float64(i)/5, label)
 	}
 	yTicks(&b, maxMs, "%.2f")
 	for i, r := range results {
@@ -105,9 +103,7 @@ func throughputPlot(results []*Result) string {
 	var b strings.Builder
 	startPlot(&b, "second of the run", "requests/s")
 	for s := 0; s <= seconds; s += max(1, seconds/10) {
-		x := padLeft + float64(s)/float64(seconds)*(plotW-padLeft-padRight)
-		fmt.Fprintf(&b, `<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/><text x="%.1f" y="%d" text-anchor="middle">%d</text>`,
-			x, padTop, x, plotH-padBottom, x, plotH-padBottom+16, s)
+		xTick(&b, float64(s)/float64(seconds), fmt.Sprint(s))
 	}
 	yTicks(&b, maxN, "%.0f")
 	for i, r := range results {
@@ -128,6 +124,14 @@ func startPlot(b *strings.Builder, xLabel, yLabel string) {
 	fmt.Fprintf(b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, padLeft, padTop, padLeft, plotH-padBottom)
 	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, (padLeft+plotW-padRight)/2, plotH-4, template.HTMLEscapeString(xLabel))
 	fmt.Fprintf(b, `<text x="14" y="%d" transform="rotate(-90 14 %d)" text-anchor="middle">%s</text>`, plotH/2, plotH/2, template.HTMLEscapeString(yLabel))
+}
+
+// xTick draws a vertical grid line and its label at fraction f (0..1) of
+// the x axis.
+func xTick(b *strings.Builder, f float64, label string) {
+	x := padLeft + f*(plotW-padLeft-padRight)
+	fmt.Fprintf(b, `<line class="grid" x1="%.1f" y1="%d" x2="%.1f" y2="%d"/><text x="%.1f" y="%d" text-anchor="middle">%s</text>`,
+		x, padTop, x, plotH-padBottom, x, plotH-padBottom+16, template.HTMLEscapeString(label))
 }
 
 func yPos(v, maxV float64) float64 {
