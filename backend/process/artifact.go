@@ -151,6 +151,35 @@ func isZip(path string, m fs.FileMode) bool {
 	return err == nil && string(magic[:]) == "PK\x03\x04"
 }
 
+// fillCacheEntry makes the cache folder parent/key once. Under a lock on
+// it, reuse says whether a folder already there will do (or why it will
+// not); otherwise fill writes the content into a temporary folder next to
+// it, which is then renamed into place, so the entry is seen whole or not
+// at all. what names the work in the error of a wait that ctx ended.
+func fillCacheEntry(ctx context.Context, what, parent, key string, reuse func(dir string) (bool, error), fill func(tmp string) error) error {
+	final := filepath.Join(parent, key)
+	unlock, err := cacheLocks.lock(ctx, final)
+	if err != nil {
+		return fmt.Errorf("process: %s: %w", what, err)
+	}
+	defer unlock()
+	if ok, err := reuse(final); ok || err != nil {
+		return err
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("process: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, key+".tmp-")
+	if err != nil {
+		return fmt.Errorf("process: %w", err)
+	}
+	if err := fill(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return publishDir(tmp, final)
+}
+
 // publishDir renames the finished tmp folder to final. If another Prepare
 // (maybe in another process) got there first, its folder is kept and tmp
 // removed: both hold the same content, as final is named by a hash.

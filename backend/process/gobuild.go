@@ -47,32 +47,21 @@ func prepareGo(ctx context.Context, source, cacheDir, goBin string) (Artifact, e
 	if err != nil {
 		return Artifact{}, err
 	}
-	parent := filepath.Join(cacheDir, "go")
-	final := filepath.Join(parent, key)
+	final := filepath.Join(cacheDir, "go", key)
 	art := Artifact{Bootstrap: filepath.Join(final, "bootstrap"), TaskRoot: source}
-
-	unlock, err := cacheLocks.lock(ctx, final)
+	err = fillCacheEntry(ctx, "go build in "+source, filepath.Join(cacheDir, "go"), key,
+		func(string) (bool, error) {
+			_, err := os.Stat(art.Bootstrap)
+			return err == nil, nil
+		},
+		func(tmp string) error {
+			cmd := goCommand(ctx, goBin, source, slices.Concat(goBuildArgs, []string{"-o", filepath.Join(tmp, "bootstrap"), "."})...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return goError(ctx, "build", source, err, out)
+			}
+			return nil
+		})
 	if err != nil {
-		return Artifact{}, fmt.Errorf("process: go build in %s: %w", source, err)
-	}
-	defer unlock()
-	if _, err := os.Stat(art.Bootstrap); err == nil {
-		return art, nil
-	}
-
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return Artifact{}, fmt.Errorf("process: %w", err)
-	}
-	tmp, err := os.MkdirTemp(parent, key+".tmp-")
-	if err != nil {
-		return Artifact{}, fmt.Errorf("process: %w", err)
-	}
-	cmd := goCommand(ctx, goBin, source, slices.Concat(goBuildArgs, []string{"-o", filepath.Join(tmp, "bootstrap"), "."})...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(tmp)
-		return Artifact{}, goError(ctx, "build", source, err, out)
-	}
-	if err := publishDir(tmp, final); err != nil {
 		return Artifact{}, err
 	}
 	return art, nil

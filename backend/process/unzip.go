@@ -49,45 +49,28 @@ func prepareZip(ctx context.Context, zipPath, cacheDir string, lim unzipLimits) 
 		return Artifact{}, fmt.Errorf("process: zip %s: %w", zipPath, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	parent := filepath.Join(cacheDir, "zip")
-	final := filepath.Join(parent, sum)
-	art := Artifact{Bootstrap: filepath.Join(final, "bootstrap"), TaskRoot: final}
-
-	unlock, err := cacheLocks.lock(ctx, final)
+	final := filepath.Join(cacheDir, "zip", sum)
+	err = fillCacheEntry(ctx, "zip "+zipPath, filepath.Join(cacheDir, "zip"), sum,
+		func(dir string) (bool, error) {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return false, nil
+			}
+			return true, checkBootstrap(dir, zipPath)
+		},
+		func(tmp string) error {
+			zr, err := zip.NewReader(f, size)
+			if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // unzip checks every name itself
+				return fmt.Errorf("process: zip %s: %w", zipPath, err)
+			}
+			if err := unzip(ctx, tmp, zr, lim); err != nil {
+				return fmt.Errorf("process: zip %s: %w", zipPath, err)
+			}
+			return checkBootstrap(tmp, zipPath)
+		})
 	if err != nil {
-		return Artifact{}, fmt.Errorf("process: zip %s: %w", zipPath, err)
-	}
-	defer unlock()
-	if fi, err := os.Stat(final); err == nil && fi.IsDir() {
-		if err := checkBootstrap(final, zipPath); err != nil {
-			return Artifact{}, err
-		}
-		return art, nil
-	}
-
-	zr, err := zip.NewReader(f, size)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // unzip checks every name itself
-		return Artifact{}, fmt.Errorf("process: zip %s: %w", zipPath, err)
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return Artifact{}, fmt.Errorf("process: %w", err)
-	}
-	tmp, err := os.MkdirTemp(parent, sum+".tmp-")
-	if err != nil {
-		return Artifact{}, fmt.Errorf("process: %w", err)
-	}
-	if err := unzip(ctx, tmp, zr, lim); err != nil {
-		os.RemoveAll(tmp)
-		return Artifact{}, fmt.Errorf("process: zip %s: %w", zipPath, err)
-	}
-	if err := checkBootstrap(tmp, zipPath); err != nil {
-		os.RemoveAll(tmp)
 		return Artifact{}, err
 	}
-	if err := publishDir(tmp, final); err != nil {
-		return Artifact{}, err
-	}
-	return art, nil
+	return Artifact{Bootstrap: filepath.Join(final, "bootstrap"), TaskRoot: final}, nil
 }
 
 // unzip writes the entries of zr under dst, keeping their permission bits.
