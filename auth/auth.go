@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsdefault"
 )
 
 // Options is what the gateway knows that authorizers need. Zero fields take
@@ -24,7 +25,7 @@ type Options struct {
 	// Region, AccountID, APIID and Stage make the method and route ARNs
 	// (arn:aws:execute-api:{Region}:{AccountID}:{APIID}/{Stage}/GET/pets)
 	// that Lambda authorizer policies are evaluated against. Defaults:
-	// us-east-1, 123456789012, local, $default.
+	// awsdefault.Region(), awsdefault.AccountID, local, $default.
 	Region, AccountID, APIID, Stage string
 	// Invoker returns the invoker of a function named in `functions:`, for
 	// Lambda authorizers. New calls it once per lambda authorizer.
@@ -43,10 +44,8 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	defaultRegion    = "us-east-1"
-	defaultAccountID = "123456789012"
-	defaultAPIID     = "local"
-	defaultStage     = "$default"
+	defaultAPIID = "local"
+	defaultStage = "$default"
 )
 
 // Set holds every configured authorizer and the API keys. It is safe for
@@ -94,10 +93,10 @@ func New(authorizers map[string]*AuthorizerConfig, keys []APIKeyConfig, opts Opt
 		return nil, fmt.Errorf("auth: unknown api %q (want http or rest)", opts.API)
 	}
 	if opts.Region == "" {
-		opts.Region = defaultRegion
+		opts.Region = awsdefault.Region()
 	}
 	if opts.AccountID == "" {
-		opts.AccountID = defaultAccountID
+		opts.AccountID = awsdefault.AccountID
 	}
 	if opts.APIID == "" {
 		opts.APIID = defaultAPIID

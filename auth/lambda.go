@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsid"
 )
 
 // authorizerTimeout is API Gateway's Lambda authorizer timeout.
@@ -255,7 +255,7 @@ func (r *lambdaRoute) invoke(ctx context.Context, req *Request, vals [][]byte, a
 		eventPool.Put(b)
 		return nil, nil, &Error{Kind: KindFailure, Reason: "building the authorizer event: " + err.Error()}
 	}
-	inv := backend.Invocation{Function: a.function, Event: event, RequestID: newUUID()}
+	inv := backend.Invocation{Function: a.function, Event: event, RequestID: awsid.NewUUID()}
 	cctx, cancel := context.WithTimeout(ctx, authorizerTimeout)
 	start := time.Now()
 	out, err := a.invoker.Invoke(cctx, &inv, nil)
@@ -306,26 +306,6 @@ func invokeError(err error, cctx context.Context) *Error {
 		return &Error{Kind: KindFailure, Reason: "the authorizer timed out", err: err}
 	}
 	return &Error{Kind: KindFailure, Reason: "the authorizer invocation failed", err: err}
-}
-
-// newUUID returns a random (version 4) UUID, the authorizer invocation's
-// request id.
-func newUUID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	j := 0
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
-		}
-		b[j], b[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
-		j += 2
-	}
-	return string(b[:])
 }
 
 // answer is an authorizer function's result, either form.

@@ -13,6 +13,9 @@ type Invocation struct {
 	Event []byte
 	// RequestID identifies the invocation (Lambda's aws_request_id).
 	RequestID string
+	// TraceID is the X-Ray trace header value of the request that caused
+	// the invocation (Lambda-Runtime-Trace-Id); empty: the invoker makes one.
+	TraceID string
 	// ClientContext is the optional client context JSON (not base64); nil for none.
 	ClientContext []byte
 }

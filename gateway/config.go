@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
@@ -150,7 +151,6 @@ const (
 	defaultIdleTimeout    = 60 * time.Second
 	defaultDrainTimeout   = 15 * time.Second
 	defaultAPIID          = "local"
-	defaultAccountID      = "123456789012"
 )
 
 // LoadConfig reads, decodes, defaults and validates a config file. The error
@@ -216,7 +216,7 @@ func (c *Config) setDefaults() {
 		c.APIID = defaultAPIID
 	}
 	if c.AccountID == "" {
-		c.AccountID = defaultAccountID
+		c.AccountID = awsdefault.AccountID
 	}
 	if c.TextMediaTypes == nil {
 		c.TextMediaTypes = mapping.DefaultTextMediaTypes

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsid"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
@@ -101,41 +102,7 @@ func (x *exchange) newRequestID() []byte {
 }
 
 // newUUID fills x.uuid with a random (version 4) UUID, REST's requestId.
-func (x *exchange) newUUID() []byte {
-	var raw [16]byte
-	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
-	raw[6] = raw[6]&0x0f | 0x40
-	raw[8] = raw[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	j := 0
-	for i, b := range raw {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			x.uuid[j] = '-'
-			j++
-		}
-		x.uuid[j], x.uuid[j+1] = hex[b>>4], hex[b&0xf]
-		j += 2
-	}
-	return x.uuid[:]
-}
+func (x *exchange) newUUID() []byte { return awsid.AppendUUID(x.uuid[:0]) }
 
-// newTraceID fills x.trace with an X-Ray trace header value,
-// "Root=1-{8 hex seconds}-{24 hex random}".
-func (x *exchange) newTraceID(now time.Time) []byte {
-	b := append(x.trace[:0], "Root=1-"...)
-	b = appendHex(b, uint64(now.Unix()), 8)
-	b = append(b, '-')
-	b = appendHex(b, rand.Uint64(), 16)
-	b = appendHex(b, rand.Uint64(), 8)
-	return b
-}
-
-// appendHex appends the low digits hex digits of v.
-func appendHex(dst []byte, v uint64, digits int) []byte {
-	const hex = "0123456789abcdef"
-	for i := digits - 1; i >= 0; i-- {
-		dst = append(dst, hex[(v>>(4*uint(i)))&0xf])
-	}
-	return dst
-}
+// newTraceID fills x.trace with an X-Ray trace header value.
+func (x *exchange) newTraceID(now time.Time) []byte { return awsid.AppendTraceID(x.trace[:0], now) }

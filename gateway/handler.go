@@ -105,7 +105,14 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 	// Lambda's request id is a UUID of its own (REST reuses it as requestId).
 	// The id shares the exchange's memory: invokers copy what they keep.
-	x.inv = backend.Invocation{Function: r.function, Event: x.event, RequestID: unsafe.String(&x.uuid[0], len(x.uuid))}
+	// The trace id is the event's X-Amzn-Trace-Id, so the function's
+	// Lambda-Runtime-Trace-Id names the same trace.
+	x.inv = backend.Invocation{
+		Function:  r.function,
+		Event:     x.event,
+		RequestID: unsafe.String(&x.uuid[0], len(x.uuid)),
+		TraceID:   unsafe.String(unsafe.SliceData(x.req.TraceID), len(x.req.TraceID)),
+	}
 
 	// The integration timeout counts from the call, as on API Gateway: an
 	// authorizer's time does not eat into it.

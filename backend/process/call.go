@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsid"
 )
 
 // call is one invocation handed to an instance.
@@ -34,8 +35,18 @@ func newCall(inv *backend.Invocation, timeout time.Duration, now time.Time) *cal
 		requestID:     strings.Clone(inv.RequestID), // the call may outlive the Invocation
 		event:         append([]byte(nil), inv.Event...),
 		clientContext: append([]byte(nil), inv.ClientContext...),
+		traceID:       traceIDFor(inv, now),
 		deadline:      now.Add(timeout),
 		timeout:       timeout,
 		result:        make(chan outcome, 1),
 	}
+}
+
+// traceIDFor is the trace id the runtime is given: the caller's, so the
+// function and the event name one trace, else a new one.
+func traceIDFor(inv *backend.Invocation, now time.Time) string {
+	if inv.TraceID != "" {
+		return strings.Clone(inv.TraceID)
+	}
+	return awsid.NewTraceID(now)
 }

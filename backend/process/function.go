@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsdefault"
 )
 
 // Defaults, as on Lambda where it has one.
@@ -86,10 +87,10 @@ type options struct {
 // WithLogger sets the logger for instance output and lifecycle events.
 func WithLogger(l *zap.Logger) Option { return func(o *options) { o.log = l } }
 
-// WithRegion sets AWS_REGION and the region in ARNs. Default: $AWS_REGION, else us-east-1.
+// WithRegion sets AWS_REGION and the region in ARNs. Default: awsdefault.Region().
 func WithRegion(r string) Option { return func(o *options) { o.region = r } }
 
-// WithAccountID sets the account in ARNs. Default 123456789012.
+// WithAccountID sets the account in ARNs. Default awsdefault.AccountID.
 func WithAccountID(id string) Option { return func(o *options) { o.accountID = id } }
 
 // WithCacheDir sets where zip packages are unpacked and Go builds are kept.
@@ -99,12 +100,12 @@ func WithCacheDir(dir string) Option { return func(o *options) { o.prepare.Cache
 // starts its minInstances and its idle reaper. Paths in cfg must be
 // absolute. Close stops everything New started.
 func New(ctx context.Context, name string, cfg *backend.FunctionConfig, opts ...Option) (*Function, error) {
-	o := options{log: zap.NewNop(), region: os.Getenv("AWS_REGION"), accountID: "123456789012"}
+	o := options{log: zap.NewNop(), accountID: awsdefault.AccountID}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.region == "" {
-		o.region = "us-east-1"
+		o.region = awsdefault.Region()
 	}
 	art, err := Prepare(ctx, cfg.Handler, cfg.Runtime, cfg.Source, o.prepare)
 	if err != nil {
@@ -208,7 +209,6 @@ func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []by
 			return dst, &backend.InvokeError{Kind: backend.KindTimeout, Err: err}
 		}
 		c := newCall(inv, f.timeout, time.Now())
-		c.traceID = newTraceID(c.deadline)
 		in.dispatch(c)
 		select {
 		case out := <-c.result:
@@ -322,11 +322,4 @@ func (f *Function) Close() error {
 	wg.Wait()
 	f.background.Wait()
 	return nil
-}
-
-// newTraceID makes an X-Ray trace header for an invocation.
-func newTraceID(t time.Time) string {
-	var b [20]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", t.Unix(), hex.EncodeToString(b[:12]), hex.EncodeToString(b[12:]))
 }

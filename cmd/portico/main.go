@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/bench"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/internal/awsid"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -258,7 +258,7 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: newRequestID()}, nil)
+	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: awsid.NewUUID()}, nil)
 	var fe *backend.FunctionError
 	if errors.As(err, &fe) {
 		fmt.Fprintf(stdout, "%s\n", fe.Payload)
@@ -269,13 +269,4 @@ func invoke(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s\n", result)
 	return nil
-}
-
-// newRequestID returns a random UUID, the form of Lambda's request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
