@@ -165,7 +165,14 @@ func LoadConfig(file string) (*Config, error) {
 
 // ParseConfig is LoadConfig on bytes already read; lookup expands ${VAR}.
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	cfg := &Config{file: file, dir: filepath.Dir(file)}
+	// Paths resolve against an absolute folder: a function's process runs
+	// in its own working folder, where a relative path would mean another
+	// file.
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	cfg := &Config{file: file, dir: dir}
 	pos, errs := decodeConfig(file, data, cfg, lookup)
 	cfg.pos = pos
 	cfg.setDefaults()
