@@ -37,9 +37,12 @@ func (c *CORSConfig) validate(add func(path, format string, args ...any)) {
 	}
 	for i, o := range c.AllowOrigins {
 		switch {
-		case o == "*":
+		case o == "*" || o == "http://*" || o == "https://*":
+			// A wildcard with credentials would hand any site of the
+			// scheme the user's cookies: browsers refuse "*" there, and
+			// echoing the origin for a scheme wildcard is the same hole.
 			if c.AllowCredentials {
-				add(fmt.Sprintf("cors.allowOrigins[%d]", i), `"*" cannot be combined with allowCredentials: list the origins`)
+				add(fmt.Sprintf("cors.allowOrigins[%d]", i), "%q cannot be combined with allowCredentials: list the origins", o)
 			}
 		case !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://"):
 			add(fmt.Sprintf("cors.allowOrigins[%d]", i), `want an origin such as "https://app.example.com", "https://*" or "*", got %q`, o)

@@ -57,6 +57,7 @@ routes:
 func TestCORSConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ config, want string }{
 		{"cors: {allowOrigins: [\"*\"], allowCredentials: true}", `c.yaml:1:23: cors.allowOrigins[0]: "*" cannot be combined with allowCredentials: list the origins`},
+		{"cors: {allowOrigins: [\"https://a.example\", \"https://*\"], allowCredentials: true}", `c.yaml:1:44: cors.allowOrigins[1]: "https://*" cannot be combined with allowCredentials: list the origins`},
 		{"cors: {allowOrigins: [example.com]}", `c.yaml:1:23: cors.allowOrigins[0]: want an origin such as "https://app.example.com", "https://*" or "*", got "example.com"`},
 		{"cors: {allowOrigins: [\"*\"], maxAge: 90000}", `c.yaml:1:37: cors.maxAge: want -1 to 86400 seconds, got 90000`},
 		{"api: rest\nstage: dev\ncors: {allowOrigins: [\"*\"]}", `c.yaml:3:7: cors: REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions`},
