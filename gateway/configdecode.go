@@ -158,6 +158,11 @@ type configDecoder interface {
 // laughs") ends in an error instead of exhausting memory.
 const maxDecodeNodes = 1_000_000
 
+// maxDecodeBytes bounds the scalar text one decodeConfig call decodes,
+// counting a scalar again each time an alias reaches it: a few aliases of
+// one long string cost as much memory as a million nodes.
+const maxDecodeBytes = 16 << 20
+
 // maxPositions bounds the size of the Positions a decodeConfig call returns,
 // which alias expansion could otherwise blow up; Positions.At answers for
 // paths left out with the position of an ancestor.
@@ -361,7 +366,8 @@ type decodeState struct {
 	pos     Positions
 	errs    []error
 	count   int                 // nodes visited, see maxDecodeNodes
-	stopped bool                // set once count passed maxDecodeNodes
+	bytes   int                 // scalar text decoded, see maxDecodeBytes
+	stopped bool                // set once count or bytes passed its cap
 	active  map[*yaml.Node]bool // anchored nodes being decoded, to catch alias cycles
 }
 
@@ -393,7 +399,17 @@ func (d *decodeState) enter(n *yaml.Node, path string) *yaml.Node {
 		return nil
 	}
 	d.record(path, n)
-	return d.follow(n, path)
+	t := d.follow(n, path)
+	if t != nil && t.Kind == yaml.ScalarNode {
+		d.bytes += len(t.Value)
+		if d.bytes > maxDecodeBytes {
+			d.leave(t)
+			d.stopped = true
+			d.errorf(n, path, "document is too large: more than %d MiB of values once aliases are expanded", maxDecodeBytes>>20)
+			return nil
+		}
+	}
+	return t
 }
 
 // follow returns the node the alias n stands for (n itself when it is no
