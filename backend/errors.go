@@ -3,6 +3,7 @@ package backend
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/goccy/go-json"
 )
@@ -23,8 +24,24 @@ type FunctionError struct {
 	Payload []byte
 }
 
+// maxErrorText bounds how much of a payload FunctionError.Error quotes:
+// errors end up in logs, and a function's error document can be megabytes
+// of anything, secrets included.
+const maxErrorText = 200
+
+// Error names the error type and quotes at most the first 200 bytes of the
+// payload (cut at a character boundary), with the payload's full size when
+// it was cut.
 func (e *FunctionError) Error() string {
-	return fmt.Sprintf("backend: function error %s: %s", e.Type, e.Payload)
+	p := e.Payload
+	if len(p) <= maxErrorText {
+		return fmt.Sprintf("backend: function error %s: %s", e.Type, p)
+	}
+	cut := maxErrorText
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("backend: function error %s: %s… (%d bytes)", e.Type, p[:cut], len(p))
 }
 
 // NewFunctionError builds a FunctionError whose payload is Lambda's
