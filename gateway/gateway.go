@@ -39,6 +39,7 @@ type Gateway struct {
 	authSet        *auth.Set
 	authErrors     *authErrors
 	store          ratelimit.Store
+	storeHandedOn  bool // a newer gateway took store over: Close leaves it open
 	plans          map[string]*planLimit
 	metrics        *metrics
 	metricsHandler fasthttp.RequestHandler
@@ -252,7 +253,24 @@ func (g *Gateway) Invoker(function string) (backend.Invoker, error) {
 	return inv, nil
 }
 
-// Close releases the invokers' resources.
+// takeStateFrom makes g use prev's rate-limit store when both configs
+// configure the same one, so buckets and quotas survive a reload: a
+// throttle or usage plan keeps its state under its route key or plan name,
+// and a changed limit applies to the state it finds. Call it before g
+// serves and before prev is closed.
+func (g *Gateway) takeStateFrom(prev *Gateway) {
+	if prev.store == nil || prev.storeHandedOn || g.cfg.RateLimit != prev.cfg.RateLimit {
+		return
+	}
+	if g.store != nil {
+		_ = g.store.Close() // opened by New, never used
+	}
+	g.store = prev.store
+	prev.storeHandedOn = true
+}
+
+// Close releases the invokers' resources, and the rate-limit store unless a
+// newer gateway took it over.
 func (g *Gateway) Close() error {
 	var errs []error
 	for _, inv := range g.invokers {
@@ -263,7 +281,7 @@ func (g *Gateway) Close() error {
 	if g.authSet != nil {
 		errs = append(errs, g.authSet.Close())
 	}
-	if g.store != nil {
+	if g.store != nil && !g.storeHandedOn {
 		errs = append(errs, g.store.Close())
 	}
 	return errors.Join(errs...)

@@ -59,6 +59,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 // admin, limits) keep their first values; Reload logs when they differ.
 func (s *Server) Reload(next *Gateway) {
 	next.forwardedPort = s.forwardedPort
+	next.takeStateFrom(s.current.Load())
 	old := s.current.Swap(next)
 	if next.cfg.Listen != old.cfg.Listen || next.cfg.Admin != old.cfg.Admin || next.cfg.Limits != s.limits {
 		s.log.Warn("listen, admin and limits changes take effect on restart only")
