@@ -28,11 +28,11 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping/ ./gateway/ ./backend/... | tee bench/results/$(COMMIT).txt
 	./bin/portico bench --scenario mock | tee -a bench/results/$(COMMIT).txt
 
-# Each fuzz target for FUZZTIME.
+# Each fuzz target for FUZZTIME, in every package that has one.
 fuzz:
-	@for pkg in ./mapping ./gateway ./auth ./ratelimit ./bench; do \
-	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$target"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for dir in $$(grep -l '^func Fuzz' $$(git ls-files '*_test.go') | xargs -n1 dirname | sort -u); do \
+	  for target in $$(grep -h -o '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+	    echo "== ./$$dir $$target"; \
+	    $(GO) test ./$$dir -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) || exit 1; \
 	  done; \
 	done
