@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Each case: a mock function returns result, the client must see the rest.
@@ -110,5 +113,58 @@ routes: [{route: "GET /x", function: f}]
 `)
 	if r := do(t, "GET", g.url+"/x", nil, ""); r.status != 200 || r.body != `"Hello from Lambda!"` {
 		t.Errorf("got %d %s, want the JSON string with its quotes", r.status, r.body)
+	}
+}
+
+// getWithin sends GET url with net/http, which reads past 1xx interim
+// responses to the final one, and gives up after a deadline: a response
+// that never ends fails the test instead of hanging it.
+func getWithin(t *testing.T, url string) (int, string, error) {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// A status outside 200..599 would make the client wait for a final
+// response that never comes (1xx) or is not HTTP (600+): it is a malformed
+// result.
+func TestStatusOutsideRangeIsMalformed(t *testing.T) {
+	flavours := []struct {
+		name, api, prefix, payload string
+		status                     int
+		body                       string
+	}{
+		{"http api 2.0", "http", "", "2.0", 500, `{"message":"Internal Server Error"}`},
+		{"http api 1.0", "http", "", "1.0", 500, `{"message":"Internal Server Error"}`},
+		{"rest", "rest\nstage: dev", "/dev", "1.0", 502, `{"message": "Internal server error"}`},
+	}
+	for _, fl := range flavours {
+		t.Run(fl.name, func(t *testing.T) {
+			config := "api: " + fl.api + "\nfunctions:\n"
+			routes := "routes:\n"
+			codes := []string{"100", "101", "103", "199", "600", "0", "-200"}
+			for _, code := range codes {
+				config += "  f" + code + ": {backend: builtin, handler: mock, response: {statusCode: " + code + ", body: hi}}\n"
+				routes += "  - {route: \"GET /s" + code + "\", function: f" + code + ", payload: \"" + fl.payload + "\"}\n"
+			}
+			config += "  ok: {backend: builtin, handler: mock, response: {statusCode: 200, body: hi}}\n"
+			routes += "  - {route: \"GET /s200\", function: ok, payload: \"" + fl.payload + "\"}\n"
+			g := startGateway(t, config+routes)
+			if status, _, err := getWithin(t, g.url+fl.prefix+"/s200"); err != nil || status != 200 {
+				t.Fatalf("statusCode 200: got %d, %v", status, err)
+			}
+			for _, code := range codes {
+				status, body, err := getWithin(t, g.url+fl.prefix+"/s"+code)
+				if err != nil || status != fl.status || body != fl.body {
+					t.Errorf("statusCode %s: got %d %q (%v), want %d %q", code, status, body, err, fl.status, fl.body)
+				}
+			}
+		})
 	}
 }

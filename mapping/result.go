@@ -139,7 +139,10 @@ func malformedJSON(err error) error {
 }
 
 // parseStatusCode reads statusCode: a JSON integer or a string holding one,
-// in 100..599.
+// in 200..599. A 1xx code is not a final response: sent as one it leaves
+// the client waiting for the response that would follow it (or, for 101,
+// switches the connection to a protocol nobody speaks), so it is as
+// malformed as 600.
 func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 	var digits []byte
 	switch v.kind {
@@ -166,8 +169,8 @@ func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 			n = n*10 + int(c-'0')
 		}
 	}
-	if neg || n < 100 || n > 599 {
-		return 0, fmt.Errorf("%w: statusCode %s is out of range 100..599", ErrMalformedResult, v.raw)
+	if neg || n < 200 || n > 599 {
+		return 0, fmt.Errorf("%w: statusCode %s is out of range 200..599", ErrMalformedResult, v.raw)
 	}
 	return n, nil
 }

@@ -91,7 +91,7 @@ var resultV1Cases = []resultCase{
 	{name: "status and body", result: `{"statusCode": 404, "body": "not here"}`, opts: optsV1, status: 404, headers: []string{ctJSON}, body: "not here"},
 	{name: "status as string", result: `{"statusCode":"201","body":"x"}`, opts: optsV1, status: 201, headers: []string{ctJSON}, body: "x"},
 	{name: "status as escaped string", result: `{"statusCode":"\u0032\u0030\u0032"}`, opts: optsV1, status: 202, headers: []string{ctJSON}},
-	{name: "status 100", result: `{"statusCode":100}`, opts: optsV1, status: 100, headers: []string{ctJSON}},
+	{name: "status 200", result: `{"statusCode":200}`, opts: optsV1, status: 200, headers: []string{ctJSON}},
 	{name: "status 599", result: `{"statusCode":599}`, opts: optsV1, status: 599, headers: []string{ctJSON}},
 	{name: "whitespace around", result: " \t\r\n{ \"statusCode\" : 200 , \"body\" : \"b\" } \n", opts: optsV1, status: 200, headers: []string{ctJSON}, body: "b"},
 	{name: "last duplicate key wins", result: `{"statusCode":500,"statusCode":200}`, opts: optsV1, status: 200, headers: []string{ctJSON}},
@@ -103,6 +103,9 @@ var resultV1Cases = []resultCase{
 	{name: "missing status", result: `{"body":"x"}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status null", result: `{"statusCode":null}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 99", result: `{"statusCode":99}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 100", result: `{"statusCode":100}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 101", result: `{"statusCode":"101"}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 199", result: `{"statusCode":199}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 600", result: `{"statusCode":600}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 0", result: `{"statusCode":0}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status negative", result: `{"statusCode":-200}`, opts: optsV1, wantErr: ErrMalformedResult},
@@ -326,6 +329,9 @@ var resultV2Cases = []resultCase{
 
 	{name: "status null", result: `{"statusCode":null}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "status out of range", result: `{"statusCode":1000}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 100", result: `{"statusCode":100}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 101", result: `{"statusCode":101,"headers":{"Upgrade":"websocket"}}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 199", result: `{"statusCode":"199"}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "status fraction", result: `{"statusCode":200.5}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "body object", result: `{"statusCode":200,"body":{"a":1}}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "header array value", result: `{"statusCode":200,"headers":{"X-A":["1"]}}`, opts: optsV2, wantErr: ErrMalformedResult},
@@ -398,7 +404,8 @@ func TestWriteResultErrorReason(t *testing.T) {
 		write              func([]byte, *fasthttp.Response, *ResultOptions) error
 	}{
 		{"status type", `{"statusCode":true}`, "mapping: malformed proxy result: statusCode is not an integer", WriteResultV1},
-		{"status range", `{"statusCode":700}`, "mapping: malformed proxy result: statusCode 700 is out of range 100..599", WriteResultV1},
+		{"status range", `{"statusCode":700}`, "mapping: malformed proxy result: statusCode 700 is out of range 200..599", WriteResultV1},
+		{"informational status", `{"statusCode":101}`, "mapping: malformed proxy result: statusCode 101 is out of range 200..599", WriteResultV2},
 		{"missing", `{}`, "mapping: malformed proxy result: statusCode is missing", WriteResultV1},
 		{"syntax", `{"statusCode":200,}`, "mapping: malformed proxy result: invalid character '}' at offset 18", WriteResultV1},
 		{"eof", `{"statusCode":`, "mapping: malformed proxy result: unexpected end of JSON input at offset 14", WriteResultV1},

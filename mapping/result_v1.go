@@ -14,7 +14,7 @@ import (
 //	 "multiValueHeaders": {name: [values]}, "body": "string"}
 //
 // statusCode is required (an integer, or a string holding one, in
-// 100..599); the other fields may be absent or null, and unknown fields are
+// 200..599); the other fields may be absent or null, and unknown fields are
 // ignored. A name present in both headers and multiValueHeaders (compared
 // ignoring case) gets the multiValueHeaders values first, then the headers
 // value unless it is already among them. Header names keep their case;

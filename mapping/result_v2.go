@@ -13,7 +13,7 @@ import (
 //	{"cookies": ["a=1; Path=/"], "isBase64Encoded": bool, "statusCode": int,
 //	 "headers": {name: value}, "body": "string"}
 //
-// statusCode is an integer, or a string holding one, in 100..599; the other
+// statusCode is an integer, or a string holding one, in 200..599; the other
 // fields may be absent or null, multiValueHeaders and unknown fields are
 // ignored. Each cookie becomes its own Set-Cookie header, byte for byte.
 // Header names keep their case; Content-Length, Transfer-Encoding,
