@@ -125,9 +125,10 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 		g.errors.forInvoke(err).write(ctx)
 		return
 	}
+	// A result that does not map leaves the response as it was, with the
+	// RateLimit headers already on it: the error answer keeps them.
 	if err := g.writeResult(ctx, x, r, result); err != nil {
 		out.err = err
-		ctx.Response.Reset()
 		g.errors.forInvoke(err).write(ctx)
 	}
 }
@@ -211,9 +212,13 @@ func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, r
 	return mapping.WriteResultV1(result, resp, opts)
 }
 
-// setRequestIDHeaders adds the ids API Gateway puts on every response.
+// setRequestIDHeaders adds the ids API Gateway puts on every response, in
+// its case. A response fasthttp answers before reading a request (a read
+// timeout) has not had the server's no-normalizing setting applied yet, so
+// it is applied here.
 func (g *Gateway) setRequestIDHeaders(ctx *fasthttp.RequestCtx, x *exchange) {
 	h := &ctx.Response.Header
+	h.DisableNormalizing()
 	if g.rest {
 		h.SetBytesV("x-amzn-RequestId", x.uuid[:])
 		h.SetBytesV("x-amz-apigw-id", x.requestID[:])

@@ -687,8 +687,8 @@ func ExampleWriteResultV1() {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	if err := WriteResultV1(result, resp, &ResultOptions{DefaultContentType: "application/json"}); err != nil {
-		resp.Reset()
-		resp.SetStatusCode(fasthttp.StatusBadGateway) // REST; an HTTP API answers 500
+		// resp is untouched: answer as REST does (an HTTP API answers 500).
+		resp.SetStatusCode(fasthttp.StatusBadGateway)
 		return
 	}
 	fmt.Println(resp.StatusCode(), string(resp.Header.ContentType()), string(resp.Body()))
@@ -721,4 +721,36 @@ func ExampleWriteResultV2() {
 	// 200 text/plain; charset=utf-8 hi
 	// 200 application/json Hello from Lambda!
 	// 200 application/json {"message":"Hello from Lambda!"}
+}
+
+// A result that turns out malformed half-way (after headers that were
+// fine) must leave the response as the caller had it: the gateway's own
+// headers stay, and none of the function's get through.
+func TestWriteResultErrorLeavesResponse(t *testing.T) {
+	for _, c := range []struct {
+		name, result string
+		write        func([]byte, *fasthttp.Response, *ResultOptions) error
+	}{
+		{"v1 bad multiValueHeaders after headers", `{"statusCode":201,"headers":{"X-Fn":"a"},"multiValueHeaders":{"X-Fn":["a"],"X-M":"b"},"body":"x"}`, WriteResultV1},
+		{"v1 bad header name after good ones", `{"statusCode":201,"multiValueHeaders":{"X-Fn":["a"]},"headers":{"X-Fn2":"b","X(B)":"c"}}`, WriteResultV1},
+		{"v1 bad base64", `{"statusCode":201,"headers":{"X-Fn":"a"},"isBase64Encoded":true,"body":"!!"}`, WriteResultV1},
+		{"v2 bad header value after good ones", `{"statusCode":201,"headers":{"X-Fn":"a","X-Bad":{}}}`, WriteResultV2},
+		{"v2 bad cookie after good ones", `{"statusCode":201,"headers":{"X-Fn":"a"},"cookies":["a=1",true]}`, WriteResultV2},
+		{"v2 bad base64", `{"statusCode":201,"headers":{"X-Fn":"a"},"cookies":["a=1"],"isBase64Encoded":true,"body":"!!"}`, WriteResultV2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp := newResultResponse()
+			resp.Header.SetNoDefaultContentType(true) // as the gateway's server
+			resp.Header.Set("RateLimit", `"throttle";r=1;t=1`)
+			if err := c.write([]byte(c.result), resp, &optsV1Binary); err == nil {
+				t.Fatal("got no error")
+			}
+			if got := resultHeaders(resp); !slices.Equal(got, []string{`RateLimit: "throttle";r=1;t=1`}) {
+				t.Errorf("got headers %q, want only the caller's", got)
+			}
+			if resp.StatusCode() != 200 || len(resp.Body()) != 0 {
+				t.Errorf("got status %d body %q, want the response untouched", resp.StatusCode(), resp.Body())
+			}
+		})
+	}
 }
