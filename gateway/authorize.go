@@ -59,7 +59,7 @@ func (a *authErrors) forKind(k auth.Kind) *apiError {
 func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (plan string, err error) {
 	x.authReq = auth.Request{
 		Method:         unsafe.String(unsafe.SliceData(ctx.Method()), len(ctx.Method())), // valid during Authenticate, as the Request is
-		Path:           x.req.Path,
+		Path:           x.req.RawPath,
 		Header:         x.authReq.Header,
 		Query:          x.authReq.Query,
 		Cookie:         x.authReq.Cookie,
@@ -71,7 +71,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 	if r.authNeedsParams {
 		x.authReq.PathParameters = make(map[string]string, len(x.params))
 		for _, p := range x.params {
-			x.authReq.PathParameters[p.Name] = string(mapping.AppendUnescaped(nil, p.Value, false))
+			x.authReq.PathParameters[p.Name] = string(p.Value)
 		}
 	}
 	x.ctx.reset(ctx.Time().Add(r.timeout))

@@ -19,6 +19,7 @@ type apiError struct {
 
 // errorSet is the flavour's answer to each situation (spec/proxy-events.md §6).
 type errorSet struct {
+	badRequest     apiError // a path the gateway will not route
 	notFound       apiError
 	functionError  apiError // function error, malformed result
 	invokeRejected apiError // throttled, unavailable, rejected
@@ -30,6 +31,7 @@ type errorSet struct {
 }
 
 var httpAPIErrors = errorSet{
+	badRequest:     apiError{400, `{"message":"Bad Request"}`, ""},
 	notFound:       apiError{404, `{"message":"Not Found"}`, ""},
 	functionError:  apiError{500, `{"message":"Internal Server Error"}`, ""},
 	invokeRejected: apiError{500, `{"message":"Internal Server Error"}`, ""},
@@ -41,6 +43,7 @@ var httpAPIErrors = errorSet{
 }
 
 var restAPIErrors = errorSet{
+	badRequest:     apiError{400, `{"message":"Bad Request"}`, ""},
 	notFound:       apiError{403, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException"},
 	functionError:  apiError{502, `{"message": "Internal server error"}`, ""},
 	invokeRejected: apiError{500, `{"message": "Internal server error"}`, ""},

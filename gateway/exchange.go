@@ -20,6 +20,7 @@ import (
 // exchange is the per-request scratch state of the handler, pooled.
 type exchange struct {
 	params []mapping.Param
+	path   []byte // the decoded request path (appendRequestPath)
 	req    mapping.Request
 	inv    backend.Invocation
 	event  []byte
@@ -79,6 +80,7 @@ func releaseExchange(x *exchange) {
 		return
 	}
 	x.params = x.params[:0]
+	x.path = x.path[:0]
 	x.req = mapping.Request{}
 	x.inv = backend.Invocation{}
 	x.sourceIP = x.sourceIP[:0]

@@ -59,7 +59,14 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	x.newRequestID()
 	x.newUUID()
-	path := ctx.Request.URI().PathOriginal()
+	raw := ctx.Request.URI().PathOriginal()
+	path, ok := appendRequestPath(x.path[:0], raw)
+	x.path = path
+	if !ok {
+		out.err = errBadPath
+		g.errors.badRequest.write(ctx)
+		return
+	}
 	routePath, ok := g.stripStage(path)
 	if !ok {
 		g.errors.notFound.write(ctx)
@@ -78,7 +85,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 	out.route = r
 	x.route = r
-	g.fillRequest(ctx, x, path)
+	g.fillRequest(ctx, x, path, raw)
 	plan := ""
 	if r.auth != nil {
 		var err error
@@ -132,9 +139,10 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 		g.errors.forInvoke(err).write(ctx)
 		return
 	}
+	// A result that does not map leaves the response as it was, with the
+	// RateLimit headers already on it: the error answer keeps them.
 	if err := g.writeResult(ctx, x, r, result); err != nil {
 		out.err = err
-		ctx.Response.Reset()
 		g.errors.forInvoke(err).write(ctx)
 	}
 }
@@ -158,7 +166,7 @@ func (g *Gateway) stripStage(path []byte) ([]byte, bool) {
 }
 
 // fillRequest works out the per-request fields of the event.
-func (g *Gateway) fillRequest(ctx *fasthttp.RequestCtx, x *exchange, path []byte) {
+func (g *Gateway) fillRequest(ctx *fasthttp.RequestCtx, x *exchange, path, raw []byte) {
 	var clientXFF, traceID []byte
 	for k, v := range ctx.Request.Header.All() {
 		switch {
@@ -183,6 +191,7 @@ func (g *Gateway) fillRequest(ctx *fasthttp.RequestCtx, x *exchange, path []byte
 	x.req = mapping.Request{
 		Ctx:            ctx,
 		Path:           path,
+		RawPath:        raw,
 		RequestID:      x.requestID[:],
 		UUID:           x.uuid[:],
 		Time:           ctx.Time(),
@@ -199,6 +208,9 @@ var forwardedProto = []byte("http")
 
 // errThrottled marks a request refused by a rate limit, for the access log.
 var errThrottled = errors.New("gateway: throttled")
+
+// errBadPath marks a request refused for its path, for the access log.
+var errBadPath = errors.New("gateway: request path with an empty or dot segment")
 
 // writeResult maps the function's result to the response.
 func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, result []byte) error {
@@ -218,9 +230,13 @@ func (g *Gateway) writeResult(ctx *fasthttp.RequestCtx, x *exchange, r *route, r
 	return mapping.WriteResultV1(result, resp, opts)
 }
 
-// setRequestIDHeaders adds the ids API Gateway puts on every response.
+// setRequestIDHeaders adds the ids API Gateway puts on every response, in
+// its case. A response fasthttp answers before reading a request (a read
+// timeout) has not had the server's no-normalizing setting applied yet, so
+// it is applied here.
 func (g *Gateway) setRequestIDHeaders(ctx *fasthttp.RequestCtx, x *exchange) {
 	h := &ctx.Response.Header
+	h.DisableNormalizing()
 	if g.rest {
 		h.SetBytesV("x-amzn-RequestId", x.uuid[:])
 		h.SetBytesV("x-amz-apigw-id", x.requestID[:])

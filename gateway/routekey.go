@@ -89,6 +89,9 @@ func parseRouteKey(s string) (routeKey, error) {
 			key.segments = append(key.segments, segment{kind: kind, text: name})
 		case strings.ContainsAny(p, "{}"):
 			return routeKey{}, fmt.Errorf("malformed route %q: a variable must fill its whole segment, got %q", s, p)
+		case strings.Contains(p, "%"):
+			// Requests are matched decoded: an escape here could never match.
+			return routeKey{}, fmt.Errorf("malformed route %q: write the path decoded (requests are matched decoded), got %q", s, p)
 		default:
 			key.segments = append(key.segments, segment{kind: segLiteral, text: p})
 		}

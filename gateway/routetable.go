@@ -113,9 +113,10 @@ func (t *routeTable) add(key routeKey, r *route) {
 	n.here.set(key.method, r)
 }
 
-// lookup returns the route for method and path (percent-encoded, starting
-// with /) and appends the route's path parameters, as raw slices of path,
-// to params. It returns nil when nothing matches and there is no $default.
+// lookup returns the route for method and path (from appendRequestPath,
+// stage removed) and appends the route's path parameters, as slices of
+// path, to params. It returns nil when nothing matches and there is no
+// $default.
 func (t *routeTable) lookup(method, path []byte, params []mapping.Param) (*route, []mapping.Param) {
 	idx := methodIndex(method)
 	if r, ps := t.match(t.root, idx, path, params, true); r != nil {
@@ -141,12 +142,7 @@ func (t *routeTable) match(n *node, idx int, rest []byte, params []mapping.Param
 		seg, next = seg[:i], seg[i:]
 	}
 	if n.literals != nil {
-		child := n.literals[string(seg)]
-		if child == nil && bytes.IndexByte(seg, '%') >= 0 {
-			var buf [128]byte
-			child = n.literals[string(mapping.AppendUnescaped(buf[:0], seg, false))]
-		}
-		if child != nil {
+		if child := n.literals[string(seg)]; child != nil {
 			if r, ps := t.match(child, idx, next, params, false); r != nil {
 				return r, ps
 			}
@@ -165,4 +161,38 @@ func (t *routeTable) match(n *node, idx int, rest []byte, params []mapping.Param
 		}
 	}
 	return nil, params
+}
+
+// appendRequestPath appends raw (a request path as received) percent-decoded
+// once: the one path that both selects the route and is the path the event
+// shows (REST shows raw, which decodes to it). An encoded slash is a slash,
+// as on API Gateway, so it separates segments like any other.
+//
+// It reports false for a path the gateway refuses with 400, judged after
+// decoding: one not starting with '/', with an empty segment (//), or with
+// a "." or ".." segment. A function or framework that cleans such a path
+// would see another path than the one that chose the route; refusing them
+// leaves nothing to clean. A single trailing slash is allowed (see
+// routing.trailingSlash).
+func appendRequestPath(dst, raw []byte) ([]byte, bool) {
+	start := len(dst)
+	dst = mapping.AppendUnescaped(dst, raw, false)
+	p := dst[start:]
+	if len(p) == 0 || p[0] != '/' {
+		return dst, false
+	}
+	for rest := p[1:]; ; {
+		seg, next, more := bytes.Cut(rest, []byte{'/'})
+		if isDotSegment(seg) || (more && len(seg) == 0) {
+			return dst, false
+		}
+		if !more {
+			return dst, true
+		}
+		rest = next
+	}
+}
+
+func isDotSegment(seg []byte) bool {
+	return string(seg) == "." || string(seg) == ".."
 }

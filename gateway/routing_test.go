@@ -1,6 +1,16 @@
 package gateway
 
-import "testing"
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
 
 const routingConfig = `
 functions:
@@ -37,7 +47,7 @@ func TestRoutingPrecedence(t *testing.T) {
 		{"unknown path", "GET", "/nowhere", "$default", nil},
 		{"encoded literal", "GET", "/caf%C3%A9", "GET /café", nil},
 		{"variable is decoded", "GET", "/pets/a%20b", "GET /pets/{id}", map[string]any{"id": "a b"}},
-		{"encoded slash stays in one segment", "GET", "/pets/a%2Fb", "GET /pets/{id}", map[string]any{"id": "a/b"}},
+		{"encoded slash is a slash", "GET", "/pets/a%2Fb", "ANY /pets/{proxy+}", map[string]any{"proxy": "a/b"}},
 		{"paths are case sensitive", "GET", "/PETS/dog", "$default", nil},
 		{"unknown method goes to ANY", "PROPFIND", "/pets/dog", "ANY /pets/dog", nil},
 	}
@@ -145,8 +155,149 @@ routes:
 	if ev["routeKey"] != "GET /pets" {
 		t.Errorf("/pets went to %v", ev["routeKey"])
 	}
+	if _, err := ParseConfig("c.yaml", []byte("functions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: \"GET /caf%C3%A9\", function: f}]\n"), nil); err == nil ||
+		err.Error() != `c.yaml:2:18: routes[0].route: malformed route "GET /caf%C3%A9": write the path decoded (requests are matched decoded), got "caf%C3%A9"` {
+		t.Errorf("encoded route literal: %v", err)
+	}
 	if _, err := ParseConfig("c.yaml", []byte("routing: {trailingSlash: loose}\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f}]\n"), nil); err == nil ||
 		err.Error() != `c.yaml:1:26: routing.trailingSlash: want ignore or strict, got "loose"` {
 		t.Errorf("bad trailingSlash: %v", err)
+	}
+}
+
+// rawDo sends method and path byte for byte over a plain TCP connection
+// (no client cleans the path up first) and returns the response.
+func rawDo(t *testing.T, baseURL, method, path string, headers map[string]string) *response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
+	req := method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+	for k, v := range headers {
+		req += k + ": " + v + "\r\n"
+	}
+	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
+	if err := resp.Read(bufio.NewReader(conn)); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	out := &response{status: resp.StatusCode(), headers: map[string][]string{}, body: string(resp.Body())}
+	for k, v := range resp.Header.All() {
+		name := strings.ToLower(string(k))
+		out.headers[name] = append(out.headers[name], string(v))
+	}
+	return out
+}
+
+// One path decides both the route and what the function is told: a
+// request either reaches the route its event describes, with the event's
+// path the one that chose it, or is refused. Encoded slashes are slashes;
+// dot segments and empty segments are refused.
+func TestPathSelectsRouteAndEvent(t *testing.T) {
+	const routes = `
+authorizers: {keys: {type: apikey}}
+apiKeys: [{name: k, value: secret-key, usagePlan: p}]
+usagePlans: {p: {}}
+functions: {echo: {backend: builtin, handler: echo}}
+routes:
+  - {route: "GET /admin/{proxy+}", function: echo, authorizer: keys, payload: "%s"}
+  - {route: "GET /echo/{proxy+}", function: echo, payload: "%s"}
+  - {route: $default, function: echo, payload: "%s"}
+`
+	flavours := []struct {
+		name, config, prefix, payload string
+		denied                        int
+	}{
+		{"http api 2.0", "", "", "2.0", 403},
+		{"http api 1.0", "", "", "1.0", 403},
+		{"rest", "api: rest\nstage: dev\n", "/dev", "1.0", 403},
+	}
+	cases := []struct {
+		name, path string
+		// refused: 400 whether or not the key is given. Otherwise the
+		// request must reach wantKey (and need the key for the admin
+		// route), with the event's path equal to wantPath.
+		refused            bool
+		wantKey, wantPath  string
+		wantProxy, rawPath string // rawPath: REST's path, encoding kept
+	}{
+		{name: "encoded slash", path: "/admin%2Fx", wantKey: "GET /admin/{proxy+}", wantPath: "/admin/x", wantProxy: "x", rawPath: "/admin%2Fx"},
+		{name: "encoded slash lower case", path: "/admin%2fx%2Fy", wantKey: "GET /admin/{proxy+}", wantPath: "/admin/x/y", wantProxy: "x/y", rawPath: "/admin%2fx%2Fy"},
+		{name: "encoded literal", path: "/%61dmin/x", wantKey: "GET /admin/{proxy+}", wantPath: "/admin/x", wantProxy: "x", rawPath: "/%61dmin/x"},
+		{name: "plain", path: "/admin/x", wantKey: "GET /admin/{proxy+}", wantPath: "/admin/x", wantProxy: "x", rawPath: "/admin/x"},
+		{name: "leading empty segment", path: "//admin/x", refused: true},
+		{name: "inner empty segment", path: "/admin//x", refused: true},
+		{name: "encoded empty segment", path: "/admin%2F%2Fx", refused: true},
+		{name: "encoded dot dot", path: "/echo/%2e%2e/admin/x", refused: true},
+		{name: "encoded dot dot and slash", path: "/echo/%2E%2E%2Fadmin%2Fx", refused: true},
+		{name: "dot dot", path: "/echo/../admin/x", refused: true},
+		{name: "dot", path: "/echo/./x", refused: true},
+		{name: "trailing dot dot", path: "/admin/x/..", refused: true},
+		{name: "not starting with a slash", path: "admin/x", refused: true},
+		{name: "dots inside a segment are fine", path: "/echo/a..b/.c", wantKey: "GET /echo/{proxy+}", wantPath: "/echo/a..b/.c", wantProxy: "a..b/.c", rawPath: "/echo/a..b/.c"},
+	}
+	for _, fl := range flavours {
+		t.Run(fl.name, func(t *testing.T) {
+			g := startGateway(t, fl.config+fmt.Sprintf(routes, fl.payload, fl.payload, fl.payload))
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					path := fl.prefix + tc.path
+					if tc.path[0] != '/' {
+						path = tc.path
+					}
+					key := map[string]string{"x-api-key": "secret-key"}
+					if tc.refused {
+						for _, h := range []map[string]string{nil, key} {
+							if r := rawDo(t, g.url, "GET", path, h); r.status != 400 || r.body != `{"message":"Bad Request"}` {
+								t.Errorf("got %d %s, want 400 Bad Request", r.status, r.body)
+							}
+						}
+						return
+					}
+					if tc.wantKey == "GET /admin/{proxy+}" {
+						if r := rawDo(t, g.url, "GET", path, nil); r.status != fl.denied {
+							t.Errorf("without a key: got %d %s, want %d from the admin route", r.status, r.body, fl.denied)
+						}
+					}
+					ev := echoed(t, rawDo(t, g.url, "GET", path, key))
+					gotKey := ev["routeKey"]
+					if fl.payload == "1.0" {
+						gotKey = "GET " + ev["resource"].(string)
+					}
+					if gotKey != tc.wantKey {
+						t.Errorf("route: got %v, want %v", gotKey, tc.wantKey)
+					}
+					if p, _ := ev["pathParameters"].(map[string]any); p["proxy"] != tc.wantProxy {
+						t.Errorf("proxy: got %v, want %v", p["proxy"], tc.wantProxy)
+					}
+					switch {
+					case fl.payload == "2.0":
+						rc := ev["requestContext"].(map[string]any)["http"].(map[string]any)
+						if ev["rawPath"] != tc.wantPath || rc["path"] != tc.wantPath {
+							t.Errorf("rawPath %v, http.path %v, want %v", ev["rawPath"], rc["path"], tc.wantPath)
+						}
+					case fl.config == "":
+						if ev["path"] != tc.wantPath {
+							t.Errorf("path %v, want %v", ev["path"], tc.wantPath)
+						}
+					default:
+						// REST keeps the path's encoding; decoded once it is
+						// the path that chose the route.
+						if ev["path"] != tc.rawPath {
+							t.Errorf("path %v, want %v", ev["path"], tc.rawPath)
+						}
+						if decoded, err := url.PathUnescape(ev["path"].(string)); err != nil || decoded != tc.wantPath {
+							t.Errorf("path %v decodes to %q (%v), want %v", ev["path"], decoded, err, tc.wantPath)
+						}
+					}
+				})
+			}
+		})
 	}
 }

@@ -109,7 +109,7 @@ func (s *Server) handleServerError(ctx *fasthttp.RequestCtx, err error) {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			ctx.Response.SetStatusCode(fasthttp.StatusRequestTimeout)
-			return
+			break // still gets the request ids below
 		}
 		ctx.Response.SetStatusCode(fasthttp.StatusBadRequest)
 		ctx.Response.Header.SetContentType("application/json")

@@ -14,7 +14,6 @@ type encoder struct {
 	headers pairs
 	query   pairs
 	cookies pairs
-	scratch []byte
 }
 
 var encoderPool = sync.Pool{New: func() any { return new(encoder) }}
@@ -27,13 +26,12 @@ func acquireEncoder() *encoder { return encoderPool.Get().(*encoder) }
 
 func releaseEncoder(e *encoder) {
 	if cap(e.headers.arena) > maxPooledScratch || cap(e.query.arena) > maxPooledScratch || cap(e.cookies.arena) > maxPooledScratch ||
-		cap(e.scratch) > maxPooledScratch || cap(e.headers.list) > 1024 || cap(e.query.list) > 1024 {
+		cap(e.headers.list) > 1024 || cap(e.query.list) > 1024 {
 		return
 	}
 	e.headers.reset()
 	e.query.reset()
 	e.cookies.reset()
-	e.scratch = e.scratch[:0]
 	encoderPool.Put(e)
 }
 
@@ -189,7 +187,7 @@ func appendMultiGroups(dst []byte, p *pairs) []byte {
 	return append(dst, '}')
 }
 
-// appendParams appends the decoded path parameters as a JSON object.
+// appendParams appends the path parameters as a JSON object.
 func (e *encoder) appendParams(dst []byte, params []Param) []byte {
 	dst = append(dst, '{')
 	for i := range params {
@@ -198,8 +196,7 @@ func (e *encoder) appendParams(dst []byte, params []Param) []byte {
 		}
 		dst = appendJSONString(dst, params[i].Name)
 		dst = append(dst, ':')
-		e.scratch = AppendUnescaped(e.scratch[:0], params[i].Value, false)
-		dst = appendJSONString(dst, e.scratch)
+		dst = appendJSONString(dst, params[i].Value)
 	}
 	return append(dst, '}')
 }

@@ -52,7 +52,8 @@ func testRoute(t testing.TB, rt Route) *Route {
 func testRequest(ctx *fasthttp.RequestCtx, params ...Param) *Request {
 	return &Request{
 		Ctx:            ctx,
-		Path:           ctx.URI().PathOriginal(),
+		Path:           AppendUnescaped(nil, ctx.URI().PathOriginal(), false),
+		RawPath:        ctx.URI().PathOriginal(),
 		RequestID:      []byte("JKJaXmPLvHcESHA="),
 		UUID:           []byte("77375676-0000-4b79-853a-f982474efe18"),
 		Time:           testTime,
@@ -101,7 +102,7 @@ var eventCases = []eventCase{
 	{
 		name:   "v2-get-params",
 		route:  Route{API: APIHTTP, Format: FormatV2, Key: "GET /pets/{name}/photos/{proxy+}", Resource: "/pets/{name}/photos/{proxy+}", StageVariables: map[string]string{"env": "dev"}},
-		params: []Param{{Name: "name", Value: []byte("dog%20house")}, {Name: "proxy", Value: []byte("a%2Fb")}},
+		params: []Param{{Name: "name", Value: []byte("dog house")}, {Name: "proxy", Value: []byte("a/b")}},
 		check: func(t *testing.T, event []byte) {
 			ev := decodeV2(t, event)
 			equal(t, "version", ev.Version, "2.0")
@@ -221,7 +222,7 @@ var eventCases = []eventCase{
 	{
 		name:   "rest-post-binary",
 		route:  Route{API: APIREST, Format: FormatV1, Key: "ANY /files/{proxy+}", Resource: "/files/{proxy+}", Stage: "dev", BinaryMediaTypes: mustMedia("image/*")},
-		params: []Param{{Name: "proxy", Value: []byte("x%2By/img.png")}},
+		params: []Param{{Name: "proxy", Value: []byte("x+y/img.png")}},
 		check: func(t *testing.T, event []byte) {
 			ev := decodeV1(t, event)
 			equal(t, "path", ev.Path, "/files/x%2By/img.png")
@@ -320,4 +321,24 @@ func compareGolden(t *testing.T, path string, event []byte) {
 	if !reflect.DeepEqual(gotV, wantV) {
 		t.Errorf("event differs from %s:\ngot  %s", path, event)
 	}
+}
+
+// REST shows the path as received and HTTP APIs the decoded one; either
+// way decoding the event's path once gives Request.Path, the path that
+// chose the route. The stage segment comes off REST's path even when it
+// was sent encoded.
+func TestEventPathForms(t *testing.T) {
+	ctx := readRequest(t, []byte("GET /d%65v/a%2Fb%20c HTTP/1.1\r\nHost: h\r\n\r\n"))
+	req := testRequest(ctx)
+	if string(req.Path) != "/dev/a/b c" {
+		t.Fatalf("test request: Path %q", req.Path)
+	}
+	rest := decodeV1(t, AppendEvent(nil, testRoute(t, Route{API: APIREST, Format: FormatV1, Key: "$default", Resource: "/{proxy+}", Stage: "dev"}), req))
+	equal(t, "REST path", rest.Path, "/a%2Fb%20c")
+	equal(t, "REST requestContext.path", rest.RequestContext.Path, "/d%65v/a%2Fb%20c")
+	v1 := decodeV1(t, AppendEvent(nil, testRoute(t, Route{API: APIHTTP, Format: FormatV1, Key: "$default", Resource: "$default", Stage: "dev"}), req))
+	equal(t, "HTTP API 1.0 path", v1.Path, "/dev/a/b c")
+	v2 := decodeV2(t, AppendEvent(nil, testRoute(t, Route{API: APIHTTP, Format: FormatV2, Key: "$default", Resource: "$default", Stage: "dev"}), req))
+	equal(t, "rawPath", v2.RawPath, "/dev/a/b c")
+	equal(t, "http.path", v2.RequestContext.HTTP.Path, "/dev/a/b c")
 }

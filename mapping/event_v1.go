@@ -7,8 +7,8 @@ import (
 
 // appendV1 appends a payload format 1.0 event. REST events have no version
 // key, keep header-name case, leave the stage out of path and keep its
-// percent-encoding; HTTP API 1.0 events lower-case header names and decode
-// the path.
+// percent-encoding; HTTP API 1.0 events lower-case header names and show
+// the decoded path.
 func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 	r := &req.Ctx.Request
 	rest := rt.API == APIREST
@@ -25,14 +25,14 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 	dst = append(dst, `"resource":`...)
 	dst = append(dst, rt.resourceJSON...)
 
-	// e.scratch holds requestContext.path (with the stage), then path.
-	var path []byte
+	// ctxPath is requestContext.path (with the stage), path the top-level
+	// path.
+	ctxPath, path := req.Path, req.Path
 	if rest {
-		e.scratch = append(e.scratch[:0], req.Path...)
-		path = bytes.TrimPrefix(e.scratch, []byte(rt.stagePrefix))
-	} else {
-		e.scratch = AppendUnescaped(e.scratch[:0], req.Path, false)
-		path = e.scratch
+		ctxPath, path = req.RawPath, req.RawPath
+		if stage := rt.stagePrefix; stage != "" && bytes.HasPrefix(req.Path, []byte(stage)) {
+			path = path[rawPrefixLen(path, len(stage)):]
+		}
 	}
 	if len(path) == 0 {
 		path = []byte{'/'}
@@ -76,10 +76,10 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 		dst = append(dst, req.IdentityExtra...)
 	}
 	dst = append(dst, `},"path":`...)
-	if len(e.scratch) == 0 {
+	if len(ctxPath) == 0 {
 		dst = append(dst, `"/"`...)
 	} else {
-		dst = appendJSONString(dst, e.scratch)
+		dst = appendJSONString(dst, ctxPath)
 	}
 	dst = append(dst, `,"protocol":`...)
 	dst = appendJSONString(dst, protocol(req))

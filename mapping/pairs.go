@@ -109,6 +109,20 @@ func AppendUnescaped(dst, b []byte, plus bool) []byte {
 	return dst
 }
 
+// rawPrefixLen returns how many bytes at the start of raw AppendUnescaped
+// decodes into the first n bytes of its output.
+func rawPrefixLen(raw []byte, n int) int {
+	i := 0
+	for ; i < len(raw) && n > 0; n-- {
+		if raw[i] == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
+			i += 3
+		} else {
+			i++
+		}
+	}
+	return i
+}
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Param is a path parameter of the matched route. Value is as it appeared in
-// the URL (still percent-encoded); the encoder decodes it.
+// Param is a path parameter of the matched route. Value is a slice of
+// Request.Path, so already percent-decoded; the encoder writes it as it is.
 type Param struct {
 	Name  string
 	Value []byte
@@ -17,9 +17,13 @@ type Param struct {
 // Slices must stay valid until AppendEvent returns.
 type Request struct {
 	Ctx *fasthttp.RequestCtx
-	// Path is the request path as received, percent-encoded, without the
-	// query string and with the stage segment (if any) still in front.
+	// Path is the request path percent-decoded once, without the query
+	// string and with the stage segment (if any) still in front: the path
+	// that selected the route. HTTP API events show it as it is.
 	Path []byte
+	// RawPath is the same path as received, still percent-encoded, as REST
+	// events show it; decoding it once gives Path.
+	RawPath []byte
 	// RequestID is API Gateway's 16-character id (HTTP API requestId, REST
 	// extendedRequestId).
 	RequestID []byte

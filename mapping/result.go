@@ -64,11 +64,24 @@ type resultState struct {
 	key, name, value, cmpName, cmpValue, body, decoded []byte
 	// multi indexes the multiValueHeaders members for the 1.0 merge.
 	multi []multiHeader
+	// headers are the response headers the result sets, their names and
+	// values copied into headerBytes. They reach the response only once the
+	// whole result has been read, so that a malformed result leaves the
+	// response as the caller had it (with the gateway's own headers).
+	headers     []stagedHeader
+	headerBytes []byte
 	// sawContentType is set once the function supplied a Content-Type.
 	sawContentType bool
 	// mergeComparisons counts the work of the 1.0 header merge.
 	mergeComparisons int
 }
+
+// stagedHeader is one header of the result: name is headerBytes[start:split],
+// value headerBytes[split:end].
+type stagedHeader struct{ start, split, end int }
+
+// maxPooledStagedHeaders is the largest staged-header list kept for reuse.
+const maxPooledStagedHeaders = 1024
 
 // multiHeader is one multiValueHeaders member: its raw key and its array.
 type multiHeader struct {
@@ -91,6 +104,11 @@ func releaseResultState(st *resultState) {
 	if cap(st.multi) > maxPooledMultiEntries {
 		st.multi = nil
 	}
+	st.headers = st.headers[:0]
+	if cap(st.headers) > maxPooledStagedHeaders {
+		st.headers = nil
+	}
+	st.headerBytes = resultBuffer(st.headerBytes)
 	st.key = resultBuffer(st.key)
 	st.name = resultBuffer(st.name)
 	st.value = resultBuffer(st.value)
@@ -139,7 +157,10 @@ func malformedJSON(err error) error {
 }
 
 // parseStatusCode reads statusCode: a JSON integer or a string holding one,
-// in 100..599.
+// in 200..599. A 1xx code is not a final response: sent as one it leaves
+// the client waiting for the response that would follow it (or, for 101,
+// switches the connection to a protocol nobody speaks), so it is as
+// malformed as 600.
 func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 	var digits []byte
 	switch v.kind {
@@ -166,8 +187,8 @@ func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 			n = n*10 + int(c-'0')
 		}
 	}
-	if neg || n < 100 || n > 599 {
-		return 0, fmt.Errorf("%w: statusCode %s is out of range 100..599", ErrMalformedResult, v.raw)
+	if neg || n < 200 || n > 599 {
+		return 0, fmt.Errorf("%w: statusCode %s is out of range 200..599", ErrMalformedResult, v.raw)
 	}
 	return n, nil
 }
@@ -217,11 +238,9 @@ func resultHeaderValue(v jsonValue, buf *[]byte, name []byte) (value []byte, ski
 	}
 }
 
-// addHeader adds one function header to h. Names that must be HTTP tokens
-// are checked; headers owned by HTTP framing are dropped. fasthttp routes
-// Content-Type, Content-Encoding, Server and Set-Cookie to their dedicated
-// fields and replaces CR and LF in values with spaces.
-func (st *resultState) addHeader(h *fasthttp.ResponseHeader, name, value []byte) error {
+// addHeader stages one function header. Names that must be HTTP tokens
+// are checked; headers owned by HTTP framing are dropped.
+func (st *resultState) addHeader(name, value []byte) error {
 	if !isResultHeaderName(name) {
 		return fmt.Errorf("%w: header name %q is not a valid HTTP token", ErrMalformedResult, name)
 	}
@@ -231,20 +250,23 @@ func (st *resultState) addHeader(h *fasthttp.ResponseHeader, name, value []byte)
 	if len(value) > 0 && asciiFoldEqual(name, strResultContentType) {
 		st.sawContentType = true
 	}
-	h.AddBytesKV(name, value)
+	st.stageHeader(name, value)
 	return nil
 }
 
-// finishHeaders sets the default Content-Type when the function gave none.
-func (st *resultState) finishHeaders(h *fasthttp.ResponseHeader, defaultContentType string) {
-	if !st.sawContentType && defaultContentType != "" {
-		h.SetContentType(defaultContentType)
-	}
+// stageHeader copies a header into the staged list, unchecked.
+func (st *resultState) stageHeader(name, value []byte) {
+	start := len(st.headerBytes)
+	st.headerBytes = append(st.headerBytes, name...)
+	split := len(st.headerBytes)
+	st.headerBytes = append(st.headerBytes, value...)
+	st.headers = append(st.headers, stagedHeader{start, split, len(st.headerBytes)})
 }
 
-// writeBody sets the response body from body (absent, null or a string),
-// base64-decoding it when marked and asked to.
-func (st *resultState) writeBody(resp *fasthttp.Response, body jsonValue, isBase64, decode bool) error {
+// resultBody returns the response body of body (absent, null or a
+// string), base64-decoded when marked and asked to. It stays valid until
+// st is released.
+func (st *resultState) resultBody(body jsonValue, isBase64, decode bool) ([]byte, error) {
 	var b []byte
 	if body.kind == jsonString {
 		b = jsonStringText(body, &st.body)
@@ -253,12 +275,27 @@ func (st *resultState) writeBody(resp *fasthttp.Response, body jsonValue, isBase
 		var err error
 		st.decoded, err = appendBase64Decoded(st.decoded[:0], b)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrBadBase64, err)
+			return nil, fmt.Errorf("%w: %w", ErrBadBase64, err)
 		}
 		b = st.decoded
 	}
-	resp.SetBody(b)
-	return nil
+	return b, nil
+}
+
+// write puts a fully read result onto resp: status, the staged headers in
+// order, the default Content-Type when the function gave none, and body.
+// fasthttp routes Content-Type, Content-Encoding, Server and Set-Cookie to
+// their dedicated fields and replaces CR and LF in values with spaces.
+func (st *resultState) write(resp *fasthttp.Response, code int, body []byte, defaultContentType string) {
+	resp.SetStatusCode(code)
+	h := &resp.Header
+	for _, sh := range st.headers {
+		h.AddBytesKV(st.headerBytes[sh.start:sh.split], st.headerBytes[sh.split:sh.end])
+	}
+	if !st.sawContentType && defaultContentType != "" {
+		h.SetContentType(defaultContentType)
+	}
+	resp.SetBody(body)
 }
 
 // appendBase64Decoded appends the decoded form of src, which may be padded

@@ -24,11 +24,12 @@ var resultFuzzSeeds = []string{
 	`[1,"two",{"statusCode":200}]`,
 	`-1.5e+3`, `true`, `null`, ``, ` `, `{`, `{"statusCode":200,}`, `"\ud800"`, "\"\xff\"",
 	`{"statusCode":200,"x":[[[[[[{"a":[]}]]]]]]}`,
+	`{"statusCode":100}`, `{"statusCode":"101"}`, `{"statusCode":199,"body":"x"}`, `{"statusCode":600}`,
 	`{"status\u0043ode":200,"headers":{"X-\u0041":"\u0031"}}`,
 }
 
 // fuzzResult runs write on data and checks the invariants every result
-// must keep: no panic, only the documented errors, a status in 100..599,
+// must keep: no panic, only the documented errors, a status in 200..599,
 // nothing accepted that is not JSON, and the v2 inference rule.
 func fuzzResult(t *testing.T, write func([]byte, *fasthttp.Response, *ResultOptions) error, v2 bool, data []byte, decode bool) {
 	resp := new(fasthttp.Response)
@@ -49,7 +50,7 @@ func fuzzResult(t *testing.T, write func([]byte, *fasthttp.Response, *ResultOpti
 	if !valid {
 		t.Fatalf("%q: accepted invalid JSON", data)
 	}
-	if code := resp.StatusCode(); code < 100 || code > 599 {
+	if code := resp.StatusCode(); code < 200 || code > 599 {
 		t.Fatalf("%q: got status %d", data, code)
 	}
 	for k := range resp.Header.All() {

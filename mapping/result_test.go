@@ -91,7 +91,7 @@ var resultV1Cases = []resultCase{
 	{name: "status and body", result: `{"statusCode": 404, "body": "not here"}`, opts: optsV1, status: 404, headers: []string{ctJSON}, body: "not here"},
 	{name: "status as string", result: `{"statusCode":"201","body":"x"}`, opts: optsV1, status: 201, headers: []string{ctJSON}, body: "x"},
 	{name: "status as escaped string", result: `{"statusCode":"\u0032\u0030\u0032"}`, opts: optsV1, status: 202, headers: []string{ctJSON}},
-	{name: "status 100", result: `{"statusCode":100}`, opts: optsV1, status: 100, headers: []string{ctJSON}},
+	{name: "status 200", result: `{"statusCode":200}`, opts: optsV1, status: 200, headers: []string{ctJSON}},
 	{name: "status 599", result: `{"statusCode":599}`, opts: optsV1, status: 599, headers: []string{ctJSON}},
 	{name: "whitespace around", result: " \t\r\n{ \"statusCode\" : 200 , \"body\" : \"b\" } \n", opts: optsV1, status: 200, headers: []string{ctJSON}, body: "b"},
 	{name: "last duplicate key wins", result: `{"statusCode":500,"statusCode":200}`, opts: optsV1, status: 200, headers: []string{ctJSON}},
@@ -103,6 +103,9 @@ var resultV1Cases = []resultCase{
 	{name: "missing status", result: `{"body":"x"}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status null", result: `{"statusCode":null}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 99", result: `{"statusCode":99}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 100", result: `{"statusCode":100}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 101", result: `{"statusCode":"101"}`, opts: optsV1, wantErr: ErrMalformedResult},
+	{name: "status 199", result: `{"statusCode":199}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 600", result: `{"statusCode":600}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status 0", result: `{"statusCode":0}`, opts: optsV1, wantErr: ErrMalformedResult},
 	{name: "status negative", result: `{"statusCode":-200}`, opts: optsV1, wantErr: ErrMalformedResult},
@@ -326,6 +329,9 @@ var resultV2Cases = []resultCase{
 
 	{name: "status null", result: `{"statusCode":null}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "status out of range", result: `{"statusCode":1000}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 100", result: `{"statusCode":100}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 101", result: `{"statusCode":101,"headers":{"Upgrade":"websocket"}}`, opts: optsV2, wantErr: ErrMalformedResult},
+	{name: "status 199", result: `{"statusCode":"199"}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "status fraction", result: `{"statusCode":200.5}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "body object", result: `{"statusCode":200,"body":{"a":1}}`, opts: optsV2, wantErr: ErrMalformedResult},
 	{name: "header array value", result: `{"statusCode":200,"headers":{"X-A":["1"]}}`, opts: optsV2, wantErr: ErrMalformedResult},
@@ -398,7 +404,8 @@ func TestWriteResultErrorReason(t *testing.T) {
 		write              func([]byte, *fasthttp.Response, *ResultOptions) error
 	}{
 		{"status type", `{"statusCode":true}`, "mapping: malformed proxy result: statusCode is not an integer", WriteResultV1},
-		{"status range", `{"statusCode":700}`, "mapping: malformed proxy result: statusCode 700 is out of range 100..599", WriteResultV1},
+		{"status range", `{"statusCode":700}`, "mapping: malformed proxy result: statusCode 700 is out of range 200..599", WriteResultV1},
+		{"informational status", `{"statusCode":101}`, "mapping: malformed proxy result: statusCode 101 is out of range 200..599", WriteResultV2},
 		{"missing", `{}`, "mapping: malformed proxy result: statusCode is missing", WriteResultV1},
 		{"syntax", `{"statusCode":200,}`, "mapping: malformed proxy result: invalid character '}' at offset 18", WriteResultV1},
 		{"eof", `{"statusCode":`, "mapping: malformed proxy result: unexpected end of JSON input at offset 14", WriteResultV1},
@@ -680,8 +687,8 @@ func ExampleWriteResultV1() {
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	if err := WriteResultV1(result, resp, &ResultOptions{DefaultContentType: "application/json"}); err != nil {
-		resp.Reset()
-		resp.SetStatusCode(fasthttp.StatusBadGateway) // REST; an HTTP API answers 500
+		// resp is untouched: answer as REST does (an HTTP API answers 500).
+		resp.SetStatusCode(fasthttp.StatusBadGateway)
 		return
 	}
 	fmt.Println(resp.StatusCode(), string(resp.Header.ContentType()), string(resp.Body()))
@@ -714,4 +721,36 @@ func ExampleWriteResultV2() {
 	// 200 text/plain; charset=utf-8 hi
 	// 200 application/json Hello from Lambda!
 	// 200 application/json {"message":"Hello from Lambda!"}
+}
+
+// A result that turns out malformed half-way (after headers that were
+// fine) must leave the response as the caller had it: the gateway's own
+// headers stay, and none of the function's get through.
+func TestWriteResultErrorLeavesResponse(t *testing.T) {
+	for _, c := range []struct {
+		name, result string
+		write        func([]byte, *fasthttp.Response, *ResultOptions) error
+	}{
+		{"v1 bad multiValueHeaders after headers", `{"statusCode":201,"headers":{"X-Fn":"a"},"multiValueHeaders":{"X-Fn":["a"],"X-M":"b"},"body":"x"}`, WriteResultV1},
+		{"v1 bad header name after good ones", `{"statusCode":201,"multiValueHeaders":{"X-Fn":["a"]},"headers":{"X-Fn2":"b","X(B)":"c"}}`, WriteResultV1},
+		{"v1 bad base64", `{"statusCode":201,"headers":{"X-Fn":"a"},"isBase64Encoded":true,"body":"!!"}`, WriteResultV1},
+		{"v2 bad header value after good ones", `{"statusCode":201,"headers":{"X-Fn":"a","X-Bad":{}}}`, WriteResultV2},
+		{"v2 bad cookie after good ones", `{"statusCode":201,"headers":{"X-Fn":"a"},"cookies":["a=1",true]}`, WriteResultV2},
+		{"v2 bad base64", `{"statusCode":201,"headers":{"X-Fn":"a"},"cookies":["a=1"],"isBase64Encoded":true,"body":"!!"}`, WriteResultV2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp := newResultResponse()
+			resp.Header.SetNoDefaultContentType(true) // as the gateway's server
+			resp.Header.Set("RateLimit", `"throttle";r=1;t=1`)
+			if err := c.write([]byte(c.result), resp, &optsV1Binary); err == nil {
+				t.Fatal("got no error")
+			}
+			if got := resultHeaders(resp); !slices.Equal(got, []string{`RateLimit: "throttle";r=1;t=1`}) {
+				t.Errorf("got headers %q, want only the caller's", got)
+			}
+			if resp.StatusCode() != 200 || len(resp.Body()) != 0 {
+				t.Errorf("got status %d body %q, want the response untouched", resp.StatusCode(), resp.Body())
+			}
+		})
+	}
 }

@@ -14,7 +14,7 @@ import (
 //	 "multiValueHeaders": {name: [values]}, "body": "string"}
 //
 // statusCode is required (an integer, or a string holding one, in
-// 100..599); the other fields may be absent or null, and unknown fields are
+// 200..599); the other fields may be absent or null, and unknown fields are
 // ignored. A name present in both headers and multiValueHeaders (compared
 // ignoring case) gets the multiValueHeaders values first, then the headers
 // value unless it is already among them. Header names keep their case;
@@ -22,8 +22,8 @@ import (
 // Trailer are dropped.
 //
 // WriteResultV1 sets the status, headers and body without resetting resp
-// first. It returns an error wrapping ErrMalformedResult or ErrBadBase64, in
-// which case resp may be partly written and the caller should reset it.
+// first, and only once the whole result has been read: when it returns an
+// error (wrapping ErrMalformedResult or ErrBadBase64) resp is untouched.
 // opts may be nil. It keeps no reference to result or resp after it returns
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
@@ -100,17 +100,20 @@ func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) err
 		return err
 	}
 
-	resp.SetStatusCode(code)
-	if err := st.writeHeadersV1(&resp.Header, headers, multi); err != nil {
+	if err := st.stageHeadersV1(headers, multi); err != nil {
 		return err
 	}
-	st.finishHeaders(&resp.Header, opts.DefaultContentType)
-	return st.writeBody(resp, body, isBase64, opts.DecodeBase64)
+	b, err := st.resultBody(body, isBase64, opts.DecodeBase64)
+	if err != nil {
+		return err
+	}
+	st.write(resp, code, b, opts.DefaultContentType)
+	return nil
 }
 
-// writeHeadersV1 adds multiValueHeaders, then each headers pair that
+// stageHeadersV1 stages multiValueHeaders, then each headers pair that
 // multiValueHeaders does not already hold.
-func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi jsonValue) error {
+func (st *resultState) stageHeadersV1(headers, multi jsonValue) error {
 	st.multi = st.multi[:0]
 	if multi.kind == jsonObject {
 		ms := jsonScanner{data: multi.raw}
@@ -164,7 +167,7 @@ func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi
 				if skip {
 					continue
 				}
-				if err := st.addHeader(h, name, value); err != nil {
+				if err := st.addHeader(name, value); err != nil {
 					return err
 				}
 			}
@@ -205,7 +208,7 @@ func (st *resultState) writeHeadersV1(h *fasthttp.ResponseHeader, headers, multi
 		if dup {
 			continue
 		}
-		if err := st.addHeader(h, name, value); err != nil {
+		if err := st.addHeader(name, value); err != nil {
 			return err
 		}
 	}

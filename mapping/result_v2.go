@@ -13,7 +13,7 @@ import (
 //	{"cookies": ["a=1; Path=/"], "isBase64Encoded": bool, "statusCode": int,
 //	 "headers": {name: value}, "body": "string"}
 //
-// statusCode is an integer, or a string holding one, in 100..599; the other
+// statusCode is an integer, or a string holding one, in 200..599; the other
 // fields may be absent or null, multiValueHeaders and unknown fields are
 // ignored. Each cookie becomes its own Set-Cookie header, byte for byte.
 // Header names keep their case; Content-Length, Transfer-Encoding,
@@ -25,8 +25,8 @@ import (
 // content.
 //
 // WriteResultV2 sets the status, headers and body without resetting resp
-// first. It returns an error wrapping ErrMalformedResult or ErrBadBase64, in
-// which case resp may be partly written and the caller should reset it.
+// first, and only once the whole result has been read: when it returns an
+// error (wrapping ErrMalformedResult or ErrBadBase64) resp is untouched.
 // opts may be nil. It keeps no reference to result or resp after it returns
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
@@ -120,15 +120,18 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 		return err
 	}
 
-	resp.SetStatusCode(code)
-	if err := st.writeHeadersV2(&resp.Header, headers); err != nil {
+	if err := st.stageHeadersV2(headers); err != nil {
 		return err
 	}
-	if err := st.writeCookiesV2(&resp.Header, cookies); err != nil {
+	if err := st.stageCookiesV2(cookies); err != nil {
 		return err
 	}
-	st.finishHeaders(&resp.Header, opts.DefaultContentType)
-	return st.writeBody(resp, body, isBase64, opts.DecodeBase64)
+	b, err := st.resultBody(body, isBase64, opts.DecodeBase64)
+	if err != nil {
+		return err
+	}
+	st.write(resp, code, b, opts.DefaultContentType)
+	return nil
 }
 
 // writeInferredV2 answers a result without statusCode: 200, JSON, body.
@@ -139,7 +142,7 @@ func writeInferredV2(resp *fasthttp.Response, body []byte) error {
 	return nil
 }
 
-func (st *resultState) writeHeadersV2(h *fasthttp.ResponseHeader, headers jsonValue) error {
+func (st *resultState) stageHeadersV2(headers jsonValue) error {
 	if headers.kind != jsonObject {
 		return nil
 	}
@@ -167,18 +170,18 @@ func (st *resultState) writeHeadersV2(h *fasthttp.ResponseHeader, headers jsonVa
 		if skip {
 			continue
 		}
-		if err := st.addHeader(h, name, value); err != nil {
+		if err := st.addHeader(name, value); err != nil {
 			return err
 		}
 	}
 }
 
-// writeCookiesV2 adds one Set-Cookie header per cookies item, as given.
+// stageCookiesV2 stages one Set-Cookie header per cookies item, as given.
 // fasthttp keeps a Set-Cookie value added with AddBytesKV verbatim (apart
 // from CR/LF, which become spaces) and writes it after the other headers;
 // ResponseHeader.SetCookie would re-serialise it instead. Empty strings and
 // nulls are skipped.
-func (st *resultState) writeCookiesV2(h *fasthttp.ResponseHeader, cookies jsonValue) error {
+func (st *resultState) stageCookiesV2(cookies jsonValue) error {
 	if cookies.kind != jsonArray {
 		return nil
 	}
@@ -207,7 +210,7 @@ func (st *resultState) writeCookiesV2(h *fasthttp.ResponseHeader, cookies jsonVa
 		}
 		cookie := jsonStringText(v, &st.value)
 		if len(cookie) > 0 {
-			h.AddBytesKV(strSetCookieHeader, cookie)
+			st.stageHeader(strSetCookieHeader, cookie)
 		}
 	}
 }
