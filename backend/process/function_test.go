@@ -447,3 +447,23 @@ func TestDeadInstanceIsNotDispatchedTo(t *testing.T) {
 		t.Errorf("after: %s", out)
 	}
 }
+
+// A runtime that exits while a background child still holds its stdout
+// leaves the pool at once: the next call starts a fresh instance instead of
+// waiting out the function's timeout on the dead one.
+func TestExitedRuntimeLeavesPoolAtOnce(t *testing.T) {
+	cfg := fake("exitafterone")
+	cfg.Timeout = 20 * time.Second
+	f := newFunction(t, cfg)
+	for i := range 3 {
+		start := time.Now()
+		event := `{"i":` + strconv.Itoa(i) + `}`
+		out, err := invoke(t, f, event, 30*time.Second)
+		if err != nil || out != event {
+			t.Fatalf("call %d: %s %v", i, out, err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("call %d took %v (function timeout %v)", i, took, cfg.Timeout)
+		}
+	}
+}
