@@ -171,15 +171,13 @@ func idleConnFate() string {
 	return closedFate(c, br)
 }
 
-// closedFate waits up to 3 s for the server to close c: "closed" or "open".
+// closedFate waits up to 3 s for the server to close c (after an error
+// response, perhaps): "closed" or "open".
 func closedFate(c net.Conn, br *bufio.Reader) string {
 	c.SetReadDeadline(time.Now().Add(3 * time.Second)) //nolint:errcheck
-	_, err := br.ReadByte()
+	_, err := io.Copy(io.Discard, br)
 	var ne net.Error
-	switch {
-	case err == nil:
-		return "answered"
-	case errors.As(err, &ne) && ne.Timeout():
+	if errors.As(err, &ne) && ne.Timeout() {
 		return "open"
 	}
 	return "closed"
