@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,6 +65,18 @@ func fakeRuntime(mode string) int {
 		if err := bg.Start(); err != nil {
 			return 1
 		}
+	}
+	if child, ok := strings.CutPrefix(mode, "parent-of-"); ok {
+		// The runtime is a child of this process (as a shell bootstrap
+		// runs its tools), in its own process group or not.
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "PORTICO_TEST_RUNTIME=echo")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: child == "own-group", Pdeathsig: syscall.SIGKILL}
+		if cmd.Run() != nil {
+			return 1
+		}
+		return 0
 	}
 	if mode == "initerror" {
 		post("/init/error", `{"errorMessage":"config missing","errorType":"Runtime.ConfigInvalid"}`)

@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
 )
@@ -49,7 +50,8 @@ func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
 		DisablePreParseMultipartForm: true,
 		Logger:                       zap.NewStdLog(in.log),
 	}
-	go srv.Serve(ln) //nolint:errcheck // ends when the instance stops
+	peers := &peerListener{Listener: ln, in: in, refused: rate.Sometimes{Interval: time.Second}}
+	go srv.Serve(peers) //nolint:errcheck // ends when the instance stops
 	return srv
 }
 
