@@ -42,6 +42,9 @@ type instance struct {
 
 	readyOnce, stopOnce sync.Once
 
+	sigMu  sync.Mutex // orders signals to the group before the reaping
+	reaped bool       // the runtime has been reaped (guarded by sigMu)
+
 	mu       sync.Mutex
 	current  *call                  // the invocation in progress, or nil
 	initErr  *backend.FunctionError // from /init/error
@@ -179,8 +182,11 @@ func (in *instance) wait(out *outputPipes) {
 	// Until the runtime is reaped its pid, and so its process group id,
 	// cannot be reused: kill the rest of the group first.
 	waitExited(pid)
+	in.sigMu.Lock()
 	signalGroup(pid, syscall.SIGKILL)
 	state, err := in.cmd.Process.Wait()
+	in.reaped = true
+	in.sigMu.Unlock()
 	switch {
 	case err != nil:
 	case !state.Success():
@@ -329,7 +335,18 @@ func (in *instance) timeOut(c *call) {
 func (in *instance) kill() {
 	in.stopOnce.Do(func() { close(in.stopping) })
 	if <-in.started; in.cmd != nil {
-		signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+		in.signal(syscall.SIGKILL)
+	}
+}
+
+// signal sends sig to the instance's process group, unless the runtime
+// has been reaped: its pid, and so the group id, may belong to another
+// process by then.
+func (in *instance) signal(sig syscall.Signal) {
+	in.sigMu.Lock()
+	defer in.sigMu.Unlock()
+	if !in.reaped {
+		signalGroup(in.cmd.Process.Pid, sig)
 	}
 }
 
@@ -344,11 +361,11 @@ func (in *instance) stop() {
 	select {
 	case <-in.exited:
 	default:
-		signalGroup(in.cmd.Process.Pid, syscall.SIGTERM)
+		in.signal(syscall.SIGTERM)
 		select {
 		case <-in.exited:
 		case <-time.After(stopGrace):
-			signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+			in.signal(syscall.SIGKILL)
 		}
 	}
 	<-in.gone
