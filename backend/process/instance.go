@@ -305,7 +305,9 @@ func (in *instance) finish(c *call, out outcome, healthy bool) {
 	in.lastUsed = time.Now()
 	in.mu.Unlock()
 	c.timer.Stop()
-	in.output.setRequestID("")
+	// The request id stays on the output until the next event is taken:
+	// output is read asynchronously, and a line the function wrote just
+	// before its response may be read after it.
 	// Release before answering, so that the caller's next request finds
 	// this instance idle instead of starting another.
 	if healthy {
