@@ -42,6 +42,12 @@ type FunctionConfig struct {
 	Concurrency int `yaml:"concurrency"`
 	// Env (process) is added to the function's environment.
 	Env map[string]string `yaml:"env"`
+	// InheritEnv (process) names variables copied from Portico's own
+	// environment into the function's, e.g. the AWS credentials the
+	// function should use; a name Portico does not have is left unset.
+	// Default: none, so nothing of Portico's environment reaches a function
+	// unless listed.
+	InheritEnv []string `yaml:"inheritEnv"`
 	// Response (builtin mock) is the result the mock returns, as if a
 	// function had returned it.
 	Response any `yaml:"response"`
@@ -101,7 +107,7 @@ func UnusedFields(owner string, used []string, fields []Field) []error {
 var fieldsFor = map[string][]string{
 	KindBuiltin: {"handler", "response", "concurrency"},
 	KindHTTP:    {"url", "timeout", "concurrency"},
-	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"},
+	KindProcess: {"handler", "timeout", "memory", "concurrency", "env", "inheritEnv", "runtime", "source", "idleTimeout", "minInstances", "queueTimeout"},
 	KindLambda:  {"functionName", "qualifier", "region", "endpoint", "timeout", "concurrency"},
 }
 
@@ -123,7 +129,7 @@ func (c *FunctionConfig) Validate() []error {
 	errs = append(errs, UnusedFields("backend "+c.Backend, used, []Field{
 		{"handler", c.Handler != ""}, {"url", c.URL != ""}, {"timeout", c.Timeout != 0},
 		{"memory", c.Memory != 0}, {"concurrency", c.Concurrency != 0}, {"env", c.Env != nil},
-		{"response", c.Response != nil}, {"runtime", c.Runtime != ""}, {"source", c.Source != ""},
+		{"inheritEnv", c.InheritEnv != nil}, {"response", c.Response != nil}, {"runtime", c.Runtime != ""}, {"source", c.Source != ""},
 		{"idleTimeout", c.IdleTimeout != 0}, {"minInstances", c.MinInstances != 0}, {"queueTimeout", c.QueueTimeout != 0},
 		{"functionName", c.FunctionName != ""}, {"qualifier", c.Qualifier != ""}, {"region", c.Region != ""}, {"endpoint", c.Endpoint != ""},
 	})...)
@@ -216,6 +222,20 @@ func (c *FunctionConfig) validateKind() []error {
 		if size > 4096 {
 			add("env", "%d bytes: Lambda allows at most 4 KB of environment variables", size)
 		}
+		inEnv := func(k string) bool { _, ok := c.Env[k]; return ok }
+		for i, k := range c.InheritEnv {
+			path := fmt.Sprintf("inheritEnv[%d]", i)
+			switch {
+			case !envName.MatchString(k):
+				add(path, "want a variable name (letters, digits and _, not starting with a digit), got %q", k)
+			case (reservedEnv[k] && !credentialEnv[k]) || strings.HasPrefix(k, "AWS_LAMBDA_"):
+				add(path, "%s is reserved by Lambda: it cannot be inherited", k)
+			case slices.Contains(c.InheritEnv[:i], k):
+				add(path, "%s is listed twice", k)
+			case inEnv(k):
+				add(path, "%s is also set in env: give one", k)
+			}
+		}
 	}
 	return errs
 }
@@ -226,6 +246,15 @@ var lambdaQualifier = regexp.MustCompile(`^[a-zA-Z0-9$_-]{1,128}$`)
 // defaultProcessConcurrency mirrors process.DefaultConcurrency (backend
 // may not import its subpackages).
 const defaultProcessConcurrency = 10
+
+// envName is a portable environment variable name.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// credentialEnv are the reserved variables a function may inherit from
+// Portico: on Lambda they hold the execution role's credentials.
+var credentialEnv = map[string]bool{
+	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true, "AWS_ACCESS_KEY": true,
+}
 
 // reservedEnv are the variables Lambda sets and functions cannot override.
 var reservedEnv = map[string]bool{

@@ -29,6 +29,20 @@ func TestFunctionConfigValidate(t *testing.T) {
 			[]string{"timeout: at most 900s (Lambda's limit)", "memory: want 128 to 10240 MB, got 20000", "minInstances: more than concurrency (2)"}},
 		{"process env", FunctionConfig{Backend: "process", Handler: "x", Env: map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "x", "BIG": strings.Repeat("v", 5000)}},
 			[]string{"env.AWS_LAMBDA_FUNCTION_NAME: reserved by Lambda: it cannot be set", "env: 5028 bytes: Lambda allows at most 4 KB of environment variables"}},
+		{"process inheritEnv", FunctionConfig{Backend: "process", Handler: "x", InheritEnv: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "DB_URL", "_X"}}, nil},
+		{"process inheritEnv bad", FunctionConfig{Backend: "process", Handler: "x", Env: map[string]string{"GREETING": "hi"},
+			InheritEnv: []string{"1ST", "A-B", "", "AWS_REGION", "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "DB_URL", "DB_URL", "GREETING"}},
+			[]string{
+				`inheritEnv[0]: want a variable name (letters, digits and _, not starting with a digit), got "1ST"`,
+				`inheritEnv[1]: want a variable name (letters, digits and _, not starting with a digit), got "A-B"`,
+				`inheritEnv[2]: want a variable name (letters, digits and _, not starting with a digit), got ""`,
+				"inheritEnv[3]: AWS_REGION is reserved by Lambda: it cannot be inherited",
+				"inheritEnv[4]: AWS_LAMBDA_RUNTIME_API is reserved by Lambda: it cannot be inherited",
+				"inheritEnv[5]: _HANDLER is reserved by Lambda: it cannot be inherited",
+				"inheritEnv[7]: DB_URL is listed twice",
+				"inheritEnv[8]: GREETING is also set in env: give one",
+			}},
+		{"inheritEnv elsewhere", FunctionConfig{Backend: "http", URL: "http://h/x", InheritEnv: []string{"A"}}, []string{"inheritEnv: not used by backend http"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,10 +5,12 @@
 // Each function has a pool of instances. An instance is one process plus
 // its own Runtime API endpoint: a listener on a fresh 127.0.0.1 port whose
 // host:port is the instance's AWS_LAMBDA_RUNTIME_API. That is how one
-// instance's calls are told apart from another's: nothing but that process
-// is given the address, every call on it belongs to that instance, and a
-// request id that is not the instance's current invocation is refused
-// (400 InvalidRequestID), so one instance can never answer for another.
+// instance's calls are told apart from another's: the listener serves only
+// connections whose other end the instance's runtime or a descendant of it
+// holds (checked once per connection, see peer.go), every call on it
+// belongs to that instance, and a request id that is not the instance's
+// current invocation is refused (400 InvalidRequestID). So neither another
+// instance nor any other local process can take or answer its events.
 //
 // Scheduling follows Lambda: one invocation per instance at a time; an idle
 // instance is reused (warm start); otherwise a new one is started (cold

@@ -140,7 +140,8 @@ func orDefault[T int | time.Duration](v, def T) T {
 	return v
 }
 
-// environ0 builds the environment every instance gets, as Lambda sets it.
+// environ0 builds the environment every instance gets: Lambda's (HOME is
+// not among its variables), then the inherited variables, then env.
 func (f *Function) environ0(cfg *backend.FunctionConfig, region string) []string {
 	handler := "bootstrap"
 	if cfg.Handler != "" {
@@ -154,7 +155,9 @@ func (f *Function) environ0(cfg *backend.FunctionConfig, region string) []string
 		"PATH":                     "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
 	}
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HOME"} {
+	// Nothing of Portico's own environment (its credentials above all)
+	// reaches a function unless inheritEnv names it.
+	for _, k := range cfg.InheritEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			env[k] = v
 		}

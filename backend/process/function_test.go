@@ -3,9 +3,11 @@ package process
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -445,5 +447,72 @@ func TestDeadInstanceIsNotDispatchedTo(t *testing.T) {
 	}
 	if out := mustInvoke(t, f, `{}`); !strings.Contains(out, "Hello") {
 		t.Errorf("after: %s", out)
+	}
+}
+
+// A runtime that exits while a background child still holds its stdout
+// leaves the pool at once: the next call starts a fresh instance instead of
+// waiting out the function's timeout on the dead one.
+func TestExitedRuntimeLeavesPoolAtOnce(t *testing.T) {
+	cfg := fake("exitafterone")
+	cfg.Timeout = 20 * time.Second
+	f := newFunction(t, cfg)
+	for i := range 3 {
+		start := time.Now()
+		event := `{"i":` + strconv.Itoa(i) + `}`
+		out, err := invoke(t, f, event, 30*time.Second)
+		if err != nil || out != event {
+			t.Fatalf("call %d: %s %v", i, out, err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("call %d took %v (function timeout %v)", i, took, cfg.Timeout)
+		}
+	}
+}
+
+// A function gets Lambda's environment, its env and the variables its
+// inheritEnv names: nothing else of Portico's environment, credentials
+// included.
+func TestEnvironmentInheritsOnlyWhatIsListed(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAPORTICO")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "portico-secret")
+	t.Setenv("AWS_SESSION_TOKEN", "portico-token")
+	t.Setenv("PORTICO_DB_PASSWORD", "hunter2")
+	t.Setenv("SHARED_SETTING", "from-portico")
+	t.Setenv("HOME", "/home/portico")
+	cfg := fake("env")
+	cfg.InheritEnv = []string{"SHARED_SETTING", "AWS_SESSION_TOKEN", "NOT_IN_PORTICO"}
+	f := newFunction(t, cfg)
+	var env string
+	if err := json.Unmarshal([]byte(mustInvoke(t, f, `{}`)), &env); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, kv := range strings.Split(strings.TrimSpace(env), "\n") {
+		k, v, _ := strings.Cut(kv, "=")
+		got[k] = v
+	}
+	want := []string{
+		"AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_NAME",
+		"AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+		"AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION", "AWS_SESSION_TOKEN",
+		"AWS_XRAY_CONTEXT_MISSING", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG", "PATH",
+		"PORTICO_TEST_RUNTIME", "SHARED_SETTING", "TZ", "_HANDLER",
+	}
+	var names []string
+	for k := range got {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("variables:\n got %v\nwant %v", names, want)
+	}
+	for k, v := range map[string]string{
+		"SHARED_SETTING": "from-portico", "AWS_SESSION_TOKEN": "portico-token",
+		"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+	} {
+		if got[k] != v {
+			t.Errorf("%s=%q, want %q", k, got[k], v)
+		}
 	}
 }

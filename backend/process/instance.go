@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -40,6 +41,9 @@ type instance struct {
 	gone     chan struct{} // closed when the instance is torn down
 
 	readyOnce, stopOnce sync.Once
+
+	sigMu  sync.Mutex // orders signals to the group before the reaping
+	reaped bool       // the runtime has been reaped (guarded by sigMu)
 
 	mu       sync.Mutex
 	current  *call                  // the invocation in progress, or nil
@@ -86,21 +90,23 @@ func (f *Function) startInstance() (*instance, error) {
 			cg.prepare(cmd.SysProcAttr)
 		}
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		in.abort()
-		return nil, err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
+	// Portico's own pipes rather than exec.Cmd's: Cmd.Wait waits for the
+	// pipes to close, and a background child that inherited them keeps them
+	// open long after the runtime has exited.
+	var out outputPipes
+	if err := out.open(cmd); err != nil {
 		in.abort()
 		return nil, err
 	}
 	if !f.pool.register(in) {
+		out.close()
 		in.abort()
 		return nil, errClosed
 	}
-	if err := start(cmd); err != nil {
+	err = start(cmd)
+	out.closeChildEnds()
+	if err != nil {
+		out.close()
 		f.pool.unregister(in)
 		in.abort()
 		return nil, fmt.Errorf("start %s: %w", f.artifact.Bootstrap, err)
@@ -112,11 +118,10 @@ func (f *Function) startInstance() (*instance, error) {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		}
 	}
-	var pipes sync.WaitGroup
-	pipes.Add(2)
-	go func() { defer pipes.Done(); in.output.copy(stdout, "stdout") }()
-	go func() { defer pipes.Done(); in.output.copy(stderr, "stderr") }()
-	go in.wait(&pipes)
+	out.copied.Add(2)
+	go func() { defer out.copied.Done(); in.output.copy(out.stdout, "stdout") }()
+	go func() { defer out.copied.Done(); in.output.copy(out.stderr, "stderr") }()
+	go in.wait(&out)
 	in.log.Debug("instance started", zap.Int("pid", cmd.Process.Pid))
 	return in, nil
 }
@@ -131,11 +136,62 @@ func (in *instance) abort() {
 	}
 }
 
-// wait reaps the process and fails whatever it was doing.
-func (in *instance) wait(pipes *sync.WaitGroup) {
-	pipes.Wait() // Wait must follow the last read of the pipes
-	err := in.cmd.Wait()
-	if err == nil {
+// outputPipes carry an instance's stdout and stderr to its output logger.
+type outputPipes struct {
+	stdout, stderr   *os.File // Portico's read ends
+	stdoutW, stderrW *os.File // the child's write ends, closed once it has them
+	copied           sync.WaitGroup
+}
+
+func (p *outputPipes) open(cmd *exec.Cmd) error {
+	var err error
+	if p.stdout, p.stdoutW, err = os.Pipe(); err != nil {
+		return err
+	}
+	if p.stderr, p.stderrW, err = os.Pipe(); err != nil {
+		p.close()
+		return err
+	}
+	cmd.Stdout, cmd.Stderr = p.stdoutW, p.stderrW
+	return nil
+}
+
+func (p *outputPipes) closeChildEnds() {
+	p.stdoutW.Close()
+	p.stderrW.Close()
+}
+
+func (p *outputPipes) close() {
+	for _, f := range []*os.File{p.stdout, p.stdoutW, p.stderr, p.stderrW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// outputDrain is how long the output of an exited instance is still read:
+// a child that left the process group (and so outlived it) may hold the
+// pipes open for ever.
+const outputDrain = stopGrace
+
+// wait reaps the process and fails whatever it was doing. It acts on the
+// runtime's exit itself, not on its pipes closing, so a dead instance
+// leaves the pool at once.
+func (in *instance) wait(out *outputPipes) {
+	pid := in.cmd.Process.Pid
+	// Until the runtime is reaped its pid, and so its process group id,
+	// cannot be reused: kill the rest of the group first.
+	waitExited(pid)
+	in.sigMu.Lock()
+	signalGroup(pid, syscall.SIGKILL)
+	state, err := in.cmd.Process.Wait()
+	in.reaped = true
+	in.sigMu.Unlock()
+	switch {
+	case err != nil:
+	case !state.Success():
+		err = &exec.ExitError{ProcessState: state}
+	default:
 		err = errors.New("exit status 0")
 	}
 	in.mu.Lock()
@@ -156,10 +212,17 @@ func (in *instance) wait(pipes *sync.WaitGroup) {
 		}
 	}
 	in.stopOnce.Do(func() { close(in.stopping) })
-	// Reap what the runtime left behind in its group.
-	signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
 	in.fn.pool.discard(in)
 	in.srv.Shutdown() //nolint:errcheck
+	copied := make(chan struct{})
+	go func() { out.copied.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-time.After(outputDrain):
+		in.log.Warn("output still open after the runtime exited: a child outside its process group holds it")
+	}
+	out.close() // ends the copies, if they still run
+	<-copied
 	if in.cgroup != nil {
 		in.cgroup.remove()
 	}
@@ -242,7 +305,9 @@ func (in *instance) finish(c *call, out outcome, healthy bool) {
 	in.lastUsed = time.Now()
 	in.mu.Unlock()
 	c.timer.Stop()
-	in.output.setRequestID("")
+	// The request id stays on the output until the next event is taken:
+	// output is read asynchronously, and a line the function wrote just
+	// before its response may be read after it.
 	// Release before answering, so that the caller's next request finds
 	// this instance idle instead of starting another.
 	if healthy {
@@ -272,7 +337,18 @@ func (in *instance) timeOut(c *call) {
 func (in *instance) kill() {
 	in.stopOnce.Do(func() { close(in.stopping) })
 	if <-in.started; in.cmd != nil {
-		signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+		in.signal(syscall.SIGKILL)
+	}
+}
+
+// signal sends sig to the instance's process group, unless the runtime
+// has been reaped: its pid, and so the group id, may belong to another
+// process by then.
+func (in *instance) signal(sig syscall.Signal) {
+	in.sigMu.Lock()
+	defer in.sigMu.Unlock()
+	if !in.reaped {
+		signalGroup(in.cmd.Process.Pid, sig)
 	}
 }
 
@@ -287,11 +363,11 @@ func (in *instance) stop() {
 	select {
 	case <-in.exited:
 	default:
-		signalGroup(in.cmd.Process.Pid, syscall.SIGTERM)
+		in.signal(syscall.SIGTERM)
 		select {
 		case <-in.exited:
 		case <-time.After(stopGrace):
-			signalGroup(in.cmd.Process.Pid, syscall.SIGKILL)
+			in.signal(syscall.SIGKILL)
 		}
 	}
 	<-in.gone

@@ -1,14 +1,20 @@
 package process
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +57,27 @@ func fakeRuntime(mode string) int {
 			resp.Body.Close()
 		}
 	}
+	if mode == "exitafterone" {
+		// A background child keeps the runtime's stdout open after the
+		// runtime itself has answered once and exited.
+		bg := exec.Command("sleep", "60")
+		bg.Stdout = os.Stdout
+		if err := bg.Start(); err != nil {
+			return 1
+		}
+	}
+	if child, ok := strings.CutPrefix(mode, "parent-of-"); ok {
+		// The runtime is a child of this process (as a shell bootstrap
+		// runs its tools), in its own process group or not.
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "PORTICO_TEST_RUNTIME=echo")
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: child == "own-group", Pdeathsig: syscall.SIGKILL}
+		if cmd.Run() != nil {
+			return 1
+		}
+		return 0
+	}
 	if mode == "initerror" {
 		post("/init/error", `{"errorMessage":"config missing","errorType":"Runtime.ConfigInvalid"}`)
 		return 1
@@ -88,6 +115,22 @@ func fakeRuntime(mode string) int {
 			if r, err := http.DefaultClient.Do(req); err == nil {
 				r.Body.Close()
 			}
+		case "exitafterone":
+			post("/invocation/"+id+"/response", string(event))
+			return 0
+		case "timeouts":
+			// Watch two stalled connections while this runtime's own
+			// GET /next waits for the next event.
+			watchOnce.Do(func() {
+				go func() {
+					out := os.Getenv("PORTICO_TEST_OUT")
+					res := fmt.Sprintf(`{"half":%q,"idle":%q}`, halfRequestFate(), idleConnFate())
+					if os.WriteFile(out+".tmp", []byte(res), 0o644) == nil {
+						os.Rename(out+".tmp", out) //nolint:errcheck
+					}
+				}()
+			})
+			post("/invocation/"+id+"/response", string(event))
 		case "memhog":
 			hog := make([][]byte, 0)
 			for i := 0; i < 64; i++ { // up to 1 GiB, touched so it is resident
@@ -102,6 +145,55 @@ func fakeRuntime(mode string) int {
 			post("/invocation/"+id+"/response", string(event))
 		}
 	}
+}
+
+var watchOnce sync.Once
+
+// halfRequestFate sends half a request on a new Runtime API connection and
+// reports whether the server closes it.
+func halfRequestFate() string {
+	c, err := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		return err.Error()
+	}
+	return closedFate(c, bufio.NewReader(c))
+}
+
+// idleConnFate makes one request on a new Runtime API connection, leaves
+// it idle, and reports whether the server closes it.
+func idleConnFate() string {
+	c, err := net.Dial("tcp", os.Getenv("AWS_LAMBDA_RUNTIME_API"))
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("POST /2018-06-01/runtime/invocation/none/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")); err != nil {
+		return err.Error()
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return err.Error()
+	}
+	io.Copy(io.Discard, resp.Body) //nolint:errcheck
+	resp.Body.Close()
+	return closedFate(c, br)
+}
+
+// closedFate waits up to 3 s for the server to close c (after an error
+// response, perhaps): "closed" or "open".
+func closedFate(c net.Conn, br *bufio.Reader) string {
+	c.SetReadDeadline(time.Now().Add(3 * time.Second)) //nolint:errcheck
+	_, err := io.Copy(io.Discard, br)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "open"
+	}
+	return "closed"
 }
 
 // host makes the test binary a Portico stand-in that starts two warm

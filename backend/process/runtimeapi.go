@@ -3,11 +3,13 @@ package process
 import (
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/fasthttp/router"
 	"github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
 )
@@ -18,6 +20,18 @@ const MaxResponseBytes = 6<<20 + 100
 
 const runtimeAPIPrefix = "/2018-06-01/runtime"
 
+// Timeouts of a Runtime API connection, so that a connection that stalls
+// does not stay open for ever. The long poll is unaffected: fasthttp's
+// ReadTimeout bounds reading a request, from its first byte (from the
+// connect on a new connection) to the end of its body, and IdleTimeout the
+// wait for the next request on a kept-alive connection; neither runs while
+// a handler waits, so a GET /next may wait for its event indefinitely.
+// Variables so that tests can shorten them.
+var (
+	runtimeAPIReadTimeout = 30 * time.Second
+	runtimeAPIIdleTimeout = time.Minute
+)
+
 // serveRuntimeAPI starts the instance's Runtime API endpoint on ln.
 func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
 	r := router.New()
@@ -26,14 +40,18 @@ func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
 	r.POST(runtimeAPIPrefix+"/invocation/{id}/error", in.handleError)
 	r.POST(runtimeAPIPrefix+"/init/error", in.handleInitError)
 	srv := &fasthttp.Server{
-		Handler: r.Handler,
-		// GET /next is a long poll: no read, write or idle timeouts.
+		Handler:     r.Handler,
+		ReadTimeout: runtimeAPIReadTimeout,
+		IdleTimeout: runtimeAPIIdleTimeout,
+		// No WriteTimeout: a runtime that stops reading stalls only its own
+		// invocation, which the function's timeout ends by killing it.
 		MaxRequestBodySize:           MaxResponseBytes + 1<<20,
 		NoDefaultServerHeader:        true,
 		DisablePreParseMultipartForm: true,
 		Logger:                       zap.NewStdLog(in.log),
 	}
-	go srv.Serve(ln) //nolint:errcheck // ends when the instance stops
+	peers := &peerListener{Listener: ln, in: in, refused: rate.Sometimes{Interval: time.Second}}
+	go srv.Serve(peers) //nolint:errcheck // ends when the instance stops
 	return srv
 }
 

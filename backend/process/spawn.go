@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // Processes are started from one goroutine locked to its OS thread: Linux
@@ -47,5 +48,19 @@ func start(cmd *exec.Cmd) error {
 func signalGroup(pid int, sig syscall.Signal) {
 	if pid > 0 {
 		_ = syscall.Kill(-pid, sig)
+	}
+}
+
+// waitExited blocks until process pid has exited, without reaping it: its
+// pid stays taken until the caller reaps it (os.Process.Wait).
+func waitExited(pid int) {
+	const pPID, wNoWait = 1, 0x1000000 // P_PID, WNOWAIT (linux/wait.h)
+	var info [128]byte                 // siginfo_t
+	for {
+		_, _, errno := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid),
+			uintptr(unsafe.Pointer(&info[0])), syscall.WEXITED|wNoWait, 0, 0)
+		if errno != syscall.EINTR {
+			return // on another error, Process.Wait reports it
+		}
 	}
 }

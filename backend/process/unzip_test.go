@@ -28,6 +28,15 @@ type zipEntry struct {
 // writeZip writes the entries, in order, as a zip at path.
 func writeZip(t *testing.T, path string, entries ...zipEntry) {
 	t.Helper()
+	b, err := zipBytes(entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, path, string(b), 0o644)
+}
+
+// zipBytes returns the entries, in order, as a zip.
+func zipBytes(entries ...zipEntry) ([]byte, error) {
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	for _, e := range entries {
@@ -39,16 +48,16 @@ func writeZip(t *testing.T, path string, entries ...zipEntry) {
 		h.SetMode(mode)
 		f, err := w.CreateHeader(h)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if _, err := f.Write([]byte(e.body)); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	writeTestFile(t, path, buf.String(), 0o644)
+	return buf.Bytes(), nil
 }
 
 const helloBootstrap = "#!/bin/sh\necho \"hello from $(pwd)\"\ncat data/msg.txt\n"
