@@ -188,7 +188,7 @@ func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 		}
 	}
 	if neg || n < 200 || n > 599 {
-		return 0, fmt.Errorf("%w: statusCode %s is out of range 200..599", ErrMalformedResult, v.raw)
+		return 0, fmt.Errorf("%w: statusCode %.40s is out of range 200..599", ErrMalformedResult, v.raw)
 	}
 	return n, nil
 }
@@ -234,7 +234,7 @@ func resultHeaderValue(v jsonValue, buf *[]byte, name []byte) (value []byte, ski
 	case jsonNull:
 		return nil, true, nil
 	default:
-		return nil, false, fmt.Errorf("%w: value of header %q is not a string", ErrMalformedResult, name)
+		return nil, false, fmt.Errorf("%w: value of header %.100q is not a string", ErrMalformedResult, name)
 	}
 }
 
@@ -242,7 +242,7 @@ func resultHeaderValue(v jsonValue, buf *[]byte, name []byte) (value []byte, ski
 // are checked; headers owned by HTTP framing are dropped.
 func (st *resultState) addHeader(name, value []byte) error {
 	if !isResultHeaderName(name) {
-		return fmt.Errorf("%w: header name %q is not a valid HTTP token", ErrMalformedResult, name)
+		return fmt.Errorf("%w: header name %.100q is not a valid HTTP token", ErrMalformedResult, name)
 	}
 	if isResultFramingHeader(name) {
 		return nil

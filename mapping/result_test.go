@@ -412,6 +412,11 @@ func TestWriteResultErrorReason(t *testing.T) {
 		{"header", `{"statusCode":200,"headers":{"X":{}}}`, `mapping: malformed proxy result: value of header "X" is not a string`, WriteResultV2},
 		{"cookie", `{"statusCode":200,"cookies":[true]}`, "mapping: malformed proxy result: cookies item true is not a string", WriteResultV2},
 		{"base64", `{"statusCode":200,"isBase64Encoded":true,"body":"a"}`, "mapping: result body is not valid base64: illegal base64 data at input byte 0", WriteResultV2},
+		// A result's own text is quoted in logs: only a bounded prefix of it.
+		{"long header name", `{"statusCode":200,"headers":{"` + strings.Repeat("a b", 1e5) + `":"v"}}`,
+			`mapping: malformed proxy result: header name "` + strings.Repeat("a b", 33) + `a" is not a valid HTTP token`, WriteResultV2},
+		{"long status", `{"statusCode":` + strings.Repeat("9", 1e5) + `}`,
+			"mapping: malformed proxy result: statusCode " + strings.Repeat("9", 40) + " is out of range 200..599", WriteResultV1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.write([]byte(c.result), newResultResponse(), &optsV2)

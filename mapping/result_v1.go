@@ -138,7 +138,7 @@ func (st *resultState) stageHeadersV1(headers, multi jsonValue) error {
 				continue
 			case jsonArray:
 			default:
-				return fmt.Errorf("%w: multiValueHeaders value of %q is not an array", ErrMalformedResult, name)
+				return fmt.Errorf("%w: multiValueHeaders value of %.100q is not an array", ErrMalformedResult, name)
 			}
 			st.multi = append(st.multi, multiHeader{
 				name:   jsonValue{raw: key, kind: jsonString, esc: esc},

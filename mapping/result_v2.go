@@ -206,7 +206,7 @@ func (st *resultState) stageCookiesV2(cookies jsonValue) error {
 			continue
 		case jsonString:
 		default:
-			return fmt.Errorf("%w: cookies item %s is not a string", ErrMalformedResult, v.raw)
+			return fmt.Errorf("%w: cookies item %.40s is not a string", ErrMalformedResult, v.raw)
 		}
 		cookie := jsonStringText(v, &st.value)
 		if len(cookie) > 0 {
