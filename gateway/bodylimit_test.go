@@ -212,7 +212,8 @@ func TestContinueUnderLimit(t *testing.T) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
-	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n") //nolint:errcheck
+	head := "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+	io.WriteString(c, head) //nolint:errcheck
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
 	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
@@ -237,7 +238,7 @@ func TestRefusalSurvivesUnreadBody(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
+		c.SetDeadline(time.Now().Add(10 * time.Second))                                                       //nolint:errcheck
 		io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: "+strconv.Itoa(size)+"\r\n\r\n") //nolint:errcheck
 		block := bytes.Repeat([]byte("z"), 64<<10)
 		for range size / len(block) {
