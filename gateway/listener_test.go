@@ -19,7 +19,7 @@ func keepAlive(t *testing.T, addr string, local net.Addr) (net.Conn, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
+	c.SetDeadline(time.Now().Add(10 * time.Second))            //nolint:errcheck
 	io.WriteString(c, "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n") //nolint:errcheck
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	return c, line
