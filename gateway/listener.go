@@ -68,11 +68,9 @@ func (l *listener) Accept() (net.Conn, error) {
 // admit counts a new connection from ip, or returns the answer that refuses
 // it.
 func (l *listener) admit(ip netip.Addr) *apiError {
-	if l.maxConns > 0 && l.open.Add(1) > int64(l.maxConns) {
+	if n := l.open.Add(1); l.maxConns > 0 && n > int64(l.maxConns) {
 		l.open.Add(-1)
 		return &connLimitError
-	} else if l.maxConns <= 0 {
-		l.open.Add(1)
 	}
 	if l.maxPerIP > 0 && ip.IsValid() {
 		l.mu.Lock()
