@@ -92,9 +92,16 @@ type Limits struct {
 	WriteTimeout time.Duration `yaml:"writeTimeout"`
 	// IdleTimeout closes keep-alive connections idle this long. Default 60s.
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
-	// DrainTimeout is how long shutdown waits for in-flight requests.
-	// Default 15s.
+	// DrainTimeout is how long shutdown and reload wait for in-flight
+	// requests. Default: Timeout plus 5s, so that a request the integration
+	// timeout allows is not cut.
 	DrainTimeout time.Duration `yaml:"drainTimeout"`
+	// MaxConns bounds the open connections of the public listener; past it
+	// a new connection gets a 503 and is closed. Default 10000.
+	MaxConns int `yaml:"maxConns"`
+	// MaxConnsPerIP bounds the open connections from one client IP; past it
+	// a new connection gets a 429 and is closed. Default 0: no cap.
+	MaxConnsPerIP int `yaml:"maxConnsPerIP"`
 }
 
 // RoutingConfig settles route-matching behaviours AWS does not document.
@@ -149,9 +156,14 @@ const (
 	defaultReadTimeout    = 30 * time.Second
 	defaultWriteTimeout   = 30 * time.Second
 	defaultIdleTimeout    = 60 * time.Second
-	defaultDrainTimeout   = 15 * time.Second
+	defaultMaxConns       = 10000
 	defaultAPIID          = "local"
 )
+
+// drainMargin is how much longer than the integration timeout the drain
+// waits by default: time to write the answer of a request that ran to its
+// timeout.
+const drainMargin = 5 * time.Second
 
 // LoadConfig reads, decodes, defaults and validates a config file. The error
 // joins every problem, each as FILE:LINE:COL: path: message.
@@ -235,7 +247,9 @@ func (c *Config) setDefaults() {
 	setDefault(&l.ReadTimeout, defaultReadTimeout)
 	setDefault(&l.WriteTimeout, defaultWriteTimeout)
 	setDefault(&l.IdleTimeout, defaultIdleTimeout)
-	setDefault(&l.DrainTimeout, defaultDrainTimeout)
+	// Route timeouts only lower limits.timeout, so it is the longest wait.
+	setDefault(&l.DrainTimeout, l.Timeout+drainMargin)
+	setDefault(&l.MaxConns, defaultMaxConns)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
@@ -306,6 +320,7 @@ func (c *Config) validate() []error {
 		{"maxBodyBytes", int64(l.MaxBodyBytes)}, {"maxHeaderBytes", int64(l.MaxHeaderBytes)},
 		{"timeout", int64(l.Timeout)}, {"readTimeout", int64(l.ReadTimeout)}, {"writeTimeout", int64(l.WriteTimeout)},
 		{"idleTimeout", int64(l.IdleTimeout)}, {"drainTimeout", int64(l.DrainTimeout)},
+		{"maxConns", int64(l.MaxConns)}, {"maxConnsPerIP", int64(l.MaxConnsPerIP)},
 	} {
 		if f.v < 0 {
 			add("limits."+f.name, "must not be negative")

@@ -19,7 +19,7 @@ type apiError struct {
 
 // errorSet is the flavour's answer to each situation (spec/proxy-events.md §6).
 type errorSet struct {
-	badRequest     apiError // a path the gateway will not route
+	badRequest     apiError // a request the gateway will not pass on (malformed, or a path it will not route)
 	notFound       apiError
 	functionError  apiError // function error, malformed result
 	invokeRejected apiError // throttled, unavailable, rejected

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -41,6 +42,14 @@ type exchange struct {
 	setResponseHeader func(name string, value []byte)
 	authReq           auth.Request
 	scratch           []byte
+
+	// body holds a streamed request body, read by readBody; it is the
+	// request's body until the handler returns.
+	body []byte
+	// The in-flight set (flights) links the exchanges being served.
+	flightPrev, flightNext *exchange
+	flightShard            uint8
+	flightRoute            atomic.Pointer[route] // x.route, for a drain on another goroutine
 }
 
 // setHeader sets a response header of the request being served.
@@ -76,7 +85,7 @@ func acquireExchange() *exchange { return exchangePool.Get().(*exchange) }
 // releaseExchange returns x to the pool. The invokers are synchronous: when
 // Invoke has returned nothing reads x's buffers any more.
 func releaseExchange(x *exchange) {
-	if cap(x.event) > maxPooledBuffer || cap(x.result) > maxPooledBuffer {
+	if cap(x.event) > maxPooledBuffer || cap(x.result) > maxPooledBuffer || cap(x.body) > maxPooledBuffer {
 		return
 	}
 	x.params = x.params[:0]
@@ -88,6 +97,8 @@ func releaseExchange(x *exchange) {
 	x.accept = nil
 	x.client = ratelimit.Client{Header: x.client.Header}
 	x.fctx, x.route = nil, nil
+	x.flightRoute.Store(nil)
+	x.body = x.body[:0]
 	x.authReq.PathParameters = nil
 	x.scratch = x.scratch[:0]
 	exchangePool.Put(x)

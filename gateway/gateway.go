@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -45,7 +44,8 @@ type Gateway struct {
 	metricsHandler fasthttp.RequestHandler
 	resultV2       mapping.ResultOptions
 	forwardedPort  []byte
-	inflight       atomic.Int64 // requests being served, for a reload's drain
+	flights        flights // requests being served, for a drain
+	maxBodyBytes   int     // the server's limit, which a reload keeps
 }
 
 // Option configures a Gateway.
@@ -58,6 +58,8 @@ func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 // route table.
 func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
+	g.flights.init()
+	g.maxBodyBytes = cfg.Limits.MaxBodyBytes
 	for _, o := range opts {
 		o(g)
 	}

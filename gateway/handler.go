@@ -37,6 +37,9 @@ type outcome struct {
 func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	x := acquireExchange()
 	x.fctx = ctx
+	x.newRequestID()
+	x.newUUID()
+	g.flights.add(x)
 	var out outcome
 	g.serve(ctx, x, &out)
 	if g.cors != nil && !out.preflight {
@@ -53,12 +56,14 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	if g.accessLog != nil {
 		g.logAccess(ctx, x, &out)
 	}
+	g.flights.remove(x)
 	releaseExchange(x)
 }
 
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
-	x.newRequestID()
-	x.newUUID()
+	if out.err = g.admit(ctx, x); out.err != nil {
+		return
+	}
 	raw := ctx.Request.URI().PathOriginal()
 	path, ok := appendRequestPath(x.path[:0], raw)
 	x.path = path
@@ -85,6 +90,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	}
 	out.route = r
 	x.route = r
+	x.flightRoute.Store(r)
 	g.fillRequest(ctx, x, path, raw)
 	plan := ""
 	if r.auth != nil {

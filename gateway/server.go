@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -23,11 +22,12 @@ type Server struct {
 	forwardedPort []byte
 	ready         atomic.Bool
 	draining      atomic.Bool
+	admin         adminTimeouts
 }
 
 // NewServer returns a Server for g.
 func NewServer(g *Gateway) *Server {
-	s := &Server{log: g.log, limits: g.cfg.Limits}
+	s := &Server{log: g.log, limits: g.cfg.Limits, admin: defaultAdminTimeouts}
 	s.current.Store(g)
 	return s
 }
@@ -41,32 +41,33 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		// Count the request before using g, then check g is still current:
 		// a Reload that swapped in between may already see no requests on
 		// g and close it.
-		g.inflight.Add(1)
+		g.flights.enter()
 		if now := s.current.Load(); now != g {
-			g.inflight.Add(-1)
+			g.flights.leave()
 			g = now
 			continue
 		}
 		break
 	}
 	g.handle(ctx)
-	g.inflight.Add(-1)
+	g.flights.leave()
 }
 
 // Reload serves next from now on. The old gateway finishes the requests it
-// has in flight (for up to its drainTimeout), then is closed: its local
-// function instances stop. Settings that belong to the listeners (listen,
-// admin, limits) keep their first values; Reload logs when they differ.
+// has in flight (for up to limits.drainTimeout), then is closed: its local
+// function instances stop, and the requests still running are cut, each
+// logged. Settings that belong to the listeners (listen, admin, limits) keep
+// their first values; Reload logs when they differ.
 func (s *Server) Reload(next *Gateway) {
 	next.forwardedPort = s.forwardedPort
+	next.maxBodyBytes = s.limits.MaxBodyBytes
 	next.takeStateFrom(s.current.Load())
 	old := s.current.Swap(next)
 	if next.cfg.Listen != old.cfg.Listen || next.cfg.Admin != old.cfg.Admin || next.cfg.Limits != s.limits {
 		s.log.Warn("listen, admin and limits changes take effect on restart only")
 	}
-	deadline := time.Now().Add(old.cfg.Limits.DrainTimeout)
-	for old.inflight.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if !old.flights.wait(time.Now().Add(s.limits.DrainTimeout)) {
+		old.logCut(time.Now(), "reload")
 	}
 	if err := old.Close(); err != nil {
 		s.log.Warn("closing the previous config", zap.Error(err))
@@ -78,43 +79,58 @@ func (s *Server) Reload(next *Gateway) {
 func (s *Server) newServer() *fasthttp.Server {
 	l := &s.limits
 	return &fasthttp.Server{
-		Handler:      s.handle,
-		ErrorHandler: s.handleServerError,
-		Name:         "",
+		Handler:       s.handle,
+		ErrorHandler:  s.handleServerError,
+		ExpectHandler: s.expect,
+		Name:          "",
 		// Header names reach REST events in the case the client sent, and
 		// function response headers reach the client in the function's case.
 		DisableHeaderNamesNormalizing: true,
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
-		MaxRequestBodySize:            l.MaxBodyBytes,
-		ReadBufferSize:                l.MaxHeaderBytes,
-		ReadTimeout:                   l.ReadTimeout,
-		WriteTimeout:                  l.WriteTimeout,
-		IdleTimeout:                   l.IdleTimeout,
-		CloseOnShutdown:               true,
-		Logger:                        serverLogger(s.log),
+		// Unstreamed, fasthttp reserves a body's declared Content-Length
+		// before a byte of it arrives: a few hundred connections declaring
+		// 10 MB each would take gigabytes. Streamed, it reads at most 8 KiB
+		// ahead and readBody grows the buffer as bytes arrive.
+		StreamRequestBody: true,
+		// A function gets the body as sent, not fasthttp's re-encoding of a
+		// multipart form it parsed (and spooled to disk) on the way.
+		DisablePreParseMultipartForm: true,
+		MaxRequestBodySize:           l.MaxBodyBytes,
+		ReadBufferSize:               l.MaxHeaderBytes,
+		ReadTimeout:                  l.ReadTimeout,
+		WriteTimeout:                 l.WriteTimeout,
+		IdleTimeout:                  l.IdleTimeout,
+		CloseOnShutdown:              true,
+		Logger:                       serverLogger(s.log),
 	}
 }
 
-// handleServerError answers requests fasthttp could not read: a body over
-// maxBodyBytes or a header block over maxHeaderBytes gets API Gateway's 413;
-// anything else API Gateway would not have let through gets a 400.
+// handleServerError answers requests fasthttp could not read (see
+// Gateway.writeReadError).
 func (s *Server) handleServerError(ctx *fasthttp.RequestCtx, err error) {
 	g := s.current.Load()
-	var small *fasthttp.ErrSmallBuffer
-	switch {
-	case errors.Is(err, fasthttp.ErrBodyTooLarge), errors.As(err, &small):
-		g.errors.tooLarge.write(ctx)
-	default:
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			ctx.Response.SetStatusCode(fasthttp.StatusRequestTimeout)
-			break // still gets the request ids below
-		}
-		ctx.Response.SetStatusCode(fasthttp.StatusBadRequest)
-		ctx.Response.Header.SetContentType("application/json")
-		ctx.Response.SetBodyString(`{"message":"Bad Request"}`)
+	g.writeReadError(ctx, err)
+	g.setNewRequestIDHeaders(ctx)
+}
+
+// expect answers "Expect: 100-continue": a body declared over maxBodyBytes
+// gets its 413 at once, instead of a 100 Continue that invites the client
+// to send it.
+func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
+	if ctx.Request.Header.ContentLength() <= s.limits.MaxBodyBytes {
+		return fasthttp.StatusContinue
 	}
+	// fasthttp writes the response as set here, with the returned status.
+	g := s.current.Load()
+	g.writeReadError(ctx, fasthttp.ErrBodyTooLarge)
+	g.setNewRequestIDHeaders(ctx)
+	return fasthttp.StatusRequestEntityTooLarge
+}
+
+// setNewRequestIDHeaders sets fresh request ids on an answer given outside
+// the handler.
+func (g *Gateway) setNewRequestIDHeaders(ctx *fasthttp.RequestCtx) {
 	x := acquireExchange()
 	x.newRequestID()
 	x.newUUID()
@@ -122,17 +138,21 @@ func (s *Server) handleServerError(ctx *fasthttp.RequestCtx, err error) {
 	releaseExchange(x)
 }
 
-// Serve serves the public listener until ctx is done, then drains: it stops
-// accepting, lets in-flight requests finish for up to limits.drainTimeout,
-// and returns. The admin listener, if given, serves alongside.
+// Serve serves the public listener until ctx is done, then drains: it
+// closes the listener, so new connections are refused, lets the requests in
+// flight finish for up to limits.drainTimeout (each connection closes after
+// its answer), logs the requests it cuts, and returns. The admin listener,
+// if given, serves alongside. ln is bounded by limits.maxConns and
+// limits.maxConnsPerIP.
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
 		s.forwardedPort = strconv.AppendInt(nil, int64(tcp.Port), 10)
 		s.current.Load().forwardedPort = s.forwardedPort
 	}
 	srv := s.newServer()
+	public := newListener(ln, &s.limits, func() *errorSet { return s.current.Load().errors })
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(public) }()
 	var admin *fasthttp.Server
 	if adminLn != nil {
 		admin = s.newAdminServer()
@@ -153,6 +173,7 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	start := time.Now()
 	if err := srv.ShutdownWithContext(drain); err != nil {
 		s.log.Warn("drain cut short", zap.Error(err))
+		s.current.Load().logCut(time.Now(), "shutdown")
 	}
 	s.log.Info("drained", zap.Duration("took", time.Since(start)))
 	if admin != nil {

@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"errors"
+	"io"
+	"net"
+	"slices"
+
+	"github.com/valyala/fasthttp"
+)
+
+// errMalformedRequest is a request that is well-formed HTTP/1.1 for
+// fasthttp, but not for API Gateway.
+var errMalformedRequest = errors.New("gateway: malformed request")
+
+// admit checks the request is one API Gateway would pass on, and reads its
+// body. It answers the request itself when it is not, and returns why.
+func (g *Gateway) admit(ctx *fasthttp.RequestCtx, x *exchange) error {
+	if !wellFormed(&ctx.Request.Header) {
+		lingerOnClose(ctx)
+		g.errors.badRequest.write(ctx)
+		return errMalformedRequest
+	}
+	if err := readBody(ctx, x, g.maxBodyBytes); err != nil {
+		g.writeReadError(ctx, err)
+		return err
+	}
+	return nil
+}
+
+// wellFormed reports whether the request target is in origin form (a path:
+// API Gateway refuses CONNECT, absolute-form and "*" targets) and each
+// header name is an HTTP token (RFC 9110 §5.1). fasthttp lets either
+// through; a route would match the target with its first byte taken for a
+// slash, and a function would receive a name no client can send through AWS.
+func wellFormed(h *fasthttp.RequestHeader) bool {
+	target := h.RequestURI()
+	if len(target) == 0 || target[0] != '/' || h.IsConnect() {
+		return false
+	}
+	for name := range h.All() {
+		if len(name) == 0 {
+			return false
+		}
+		for _, c := range name {
+			if !tokenChars[c] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// tokenChars holds the bytes of an HTTP token (tchar, RFC 9110 §5.6.2).
+var tokenChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// readBody reads a streamed request body (fasthttp streams them, see
+// Server.newServer) and makes it the request's body. The buffer grows as
+// bytes arrive, never to the length a client declares, and stops past
+// limit with fasthttp.ErrBodyTooLarge. x.body holds the bytes and is reused.
+func readBody(ctx *fasthttp.RequestCtx, x *exchange, limit int) error {
+	req := &ctx.Request
+	if !req.IsBodyStream() {
+		return nil
+	}
+	declared := req.Header.ContentLength()
+	if declared > limit {
+		return fasthttp.ErrBodyTooLarge
+	}
+	r := req.BodyStream()
+	b := x.body[:0]
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(max(cap(b), 4096), limit+1-len(b)))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > limit {
+			x.body = b
+			return fasthttp.ErrBodyTooLarge
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			x.body = b
+			return err
+		}
+	}
+	x.body = b
+	// A fixed-length stream ends early at EOF without an error of its own.
+	if declared >= 0 && len(b) != declared {
+		return io.ErrUnexpectedEOF
+	}
+	req.SetBodyRaw(b)
+	return nil
+}
+
+// writeReadError answers a request that could not be read in full: 413 for
+// a body or header block over its limit, 408 for a client too slow, 400 for
+// anything else API Gateway would not have let through. The connection then
+// closes, lingering: part of the request may still be on its way.
+func (g *Gateway) writeReadError(ctx *fasthttp.RequestCtx, err error) {
+	lingerOnClose(ctx)
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge), errors.As(err, &small):
+		g.errors.tooLarge.write(ctx)
+	case errors.As(err, &ne) && ne.Timeout():
+		ctx.Response.SetStatusCode(fasthttp.StatusRequestTimeout)
+	default:
+		g.errors.badRequest.write(ctx)
+	}
+}
