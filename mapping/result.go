@@ -247,11 +247,26 @@ func (st *resultState) addHeader(name, value []byte) error {
 	if isResultFramingHeader(name) {
 		return nil
 	}
+	if !isResultHeaderValue(value) {
+		return fmt.Errorf("%w: value of header %.100q holds a control character", ErrMalformedResult, name)
+	}
 	if len(value) > 0 && asciiFoldEqual(name, strResultContentType) {
 		st.sawContentType = true
 	}
 	st.stageHeader(name, value)
 	return nil
+}
+
+// isResultHeaderValue reports whether value may go on the wire: no control
+// byte but tab, CR and LF (fasthttp writes those two as spaces). A NUL or
+// another control byte is one a client or proxy could misparse.
+func isResultHeaderValue(value []byte) bool {
+	for _, c := range value {
+		if c < ' ' && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // stageHeader copies a header into the staged list, unchecked.

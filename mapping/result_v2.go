@@ -209,6 +209,9 @@ func (st *resultState) stageCookiesV2(cookies jsonValue) error {
 			return fmt.Errorf("%w: cookies item %.40s is not a string", ErrMalformedResult, v.raw)
 		}
 		cookie := jsonStringText(v, &st.value)
+		if !isResultHeaderValue(cookie) {
+			return fmt.Errorf("%w: cookies item holds a control character", ErrMalformedResult)
+		}
 		if len(cookie) > 0 {
 			st.stageHeader(strSetCookieHeader, cookie)
 		}
