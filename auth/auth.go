@@ -364,6 +364,9 @@ type Request struct {
 	SourceIP []byte
 	// RequestID is API Gateway's 16-character request id.
 	RequestID []byte
+	// TraceID is the request's X-Ray trace header value, which a Lambda
+	// authorizer's invocation shares with the route's function.
+	TraceID []byte
 	// Event appends to dst the proxy event the route's function would get,
 	// in payload format "2.0" or "1.0" (REST's 1.0 on a REST API), without
 	// an authorizer field. Lambda authorizer events are built from it.

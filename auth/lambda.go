@@ -255,7 +255,7 @@ func (r *lambdaRoute) invoke(ctx context.Context, req *Request, vals [][]byte, a
 		eventPool.Put(b)
 		return nil, nil, &Error{Kind: KindFailure, Reason: "building the authorizer event: " + err.Error()}
 	}
-	inv := backend.Invocation{Function: a.function, Event: event, RequestID: awsid.NewUUID()}
+	inv := backend.Invocation{Function: a.function, Event: event, RequestID: awsid.NewUUID(), TraceID: string(req.TraceID)}
 	cctx, cancel := context.WithTimeout(ctx, authorizerTimeout)
 	start := time.Now()
 	out, err := a.invoker.Invoke(cctx, &inv, nil)

@@ -46,7 +46,7 @@ func (f *fakeInvoker) Invoke(ctx context.Context, inv *backend.Invocation, dst [
 	f.calls.Add(1)
 	f.mu.Lock()
 	f.events = append(f.events, string(inv.Event))
-	f.inv = append(f.inv, backend.Invocation{Function: inv.Function, RequestID: inv.RequestID})
+	f.inv = append(f.inv, backend.Invocation{Function: inv.Function, RequestID: inv.RequestID, TraceID: inv.TraceID})
 	f.mu.Unlock()
 	out, err := f.answer(ctx, inv.Event)
 	return append(dst, out...), err

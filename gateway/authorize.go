@@ -66,6 +66,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 		StageVariables: g.cfg.StageVariables,
 		SourceIP:       x.sourceIP,
 		RequestID:      x.requestID[:],
+		TraceID:        x.req.TraceID,
 		Event:          x.authReq.Event,
 	}
 	if r.authNeedsParams {
