@@ -12,6 +12,10 @@ import (
 // does not know.
 var ErrFunctionNotFound = errors.New("backend: function not found")
 
+// ErrNotStarted is wrapped by the *InvokeError a Starter answers when it is
+// invoked before it was started.
+var ErrNotStarted = errors.New("backend: function not started")
+
 // FunctionError means the function ran and failed: it returned an error,
 // panicked, crashed, ran out of time inside its own timeout, or produced a
 // result over the payload limit. Payload is the error document Lambda would

@@ -31,8 +31,22 @@ type Invoker interface {
 	Invoke(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error)
 }
 
+// Starter is implemented by invokers that need I/O before they serve:
+// building or unpacking code, warming instances, loading cloud config. Their
+// constructors do none of it, so a config can be built and checked without
+// touching anything.
+//
+// Start is called once, before the first Invoke; ctx bounds the start only,
+// not what it leaves running. An Invoke before a successful Start answers an
+// *InvokeError of KindUnavailable wrapping ErrNotStarted.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
 // Closer is implemented by invokers that hold resources (processes,
 // connections) which must be released when the gateway stops or reloads.
+// Close releases what Start acquired; it is safe without Start, after a
+// failed Start, and twice.
 type Closer interface {
 	Close() error
 }
