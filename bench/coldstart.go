@@ -24,8 +24,12 @@ func runColdStart(ctx context.Context, s *session) error {
 	cold := newRecorder(time.Now())
 	warm := newRecorder(time.Now())
 	for i := 0; i < coldStarts && ctx.Err() == nil; i++ {
-		f, err := process.New(ctx, "hello", cfg)
+		f, err := process.New("hello", cfg)
 		if err != nil {
+			return err
+		}
+		if err := f.Start(ctx); err != nil {
+			f.Close()
 			return err
 		}
 		start := time.Now()

@@ -137,10 +137,16 @@ func (g *Gateway) buildInvokers() error {
 		case backend.KindProcess:
 			local := *fn
 			local.Handler, local.Source = g.cfg.Resolve(fn.Handler), g.cfg.Resolve(fn.Source)
-			inv, err = process.New(context.Background(), name, &local,
+			inv, err = process.New(name, &local,
 				process.WithLogger(g.log.Named("backend.process")), process.WithAccountID(g.cfg.AccountID))
 		default:
 			err = fmt.Errorf("backend %s is not available", fn.Backend)
+		}
+		if s, ok := inv.(backend.Starter); ok && err == nil {
+			err = s.Start(context.Background())
+			if c, ok := inv.(backend.Closer); ok && err != nil {
+				c.Close()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("function %s: %w", name, err)

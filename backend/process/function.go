@@ -30,19 +30,29 @@ const (
 	InitTimeout = 10 * time.Second
 )
 
-// Function runs one function's instances. Safe for concurrent use.
+// Function runs one function's instances. New builds it, Start prepares its
+// code and starts its background work, Close stops it. Safe for concurrent
+// use.
 type Function struct {
-	name     string
-	arn      string
+	name   string
+	arn    string
+	region string
+	// cfg and prepare are what Start prepares the code and environment from.
+	cfg     backend.FunctionConfig
+	prepare PrepareOptions
+
+	// Set by Start before ready, read only once ready is true.
 	artifact Artifact
 	env      []string // without AWS_LAMBDA_RUNTIME_API
+	limiter  *memoryLimiter
+	started  atomic.Bool // Start was called
+	ready    atomic.Bool // Start succeeded: Invoke may run instances
 
 	timeout      time.Duration
 	idleTimeout  time.Duration
 	queueTimeout time.Duration
 	initTimeout  time.Duration
 	memoryMB     int
-	limiter      *memoryLimiter
 
 	log  *zap.Logger
 	pool pool
@@ -72,7 +82,11 @@ func (f *Function) spawn(fn func()) bool {
 	return true
 }
 
-var _ backend.Invoker = (*Function)(nil)
+var (
+	_ backend.Invoker = (*Function)(nil)
+	_ backend.Starter = (*Function)(nil)
+	_ backend.Closer  = (*Function)(nil)
+)
 
 // Option configures a Function.
 type Option func(*options)
@@ -96,10 +110,9 @@ func WithAccountID(id string) Option { return func(o *options) { o.accountID = i
 // WithCacheDir sets where zip packages are unpacked and Go builds are kept.
 func WithCacheDir(dir string) Option { return func(o *options) { o.prepare.CacheDir = dir } }
 
-// New prepares the function's code (building or unpacking it if needed),
-// starts its minInstances and its idle reaper. Paths in cfg must be
-// absolute. Close stops everything New started.
-func New(ctx context.Context, name string, cfg *backend.FunctionConfig, opts ...Option) (*Function, error) {
+// New builds the function from cfg and does no I/O: its code is prepared
+// and its instances started by Start. Paths in cfg must be absolute.
+func New(name string, cfg *backend.FunctionConfig, opts ...Option) (*Function, error) {
 	o := options{log: zap.NewNop(), accountID: awsdefault.AccountID}
 	for _, opt := range opts {
 		opt(&o)
@@ -107,30 +120,45 @@ func New(ctx context.Context, name string, cfg *backend.FunctionConfig, opts ...
 	if o.region == "" {
 		o.region = awsdefault.Region()
 	}
-	art, err := Prepare(ctx, cfg.Handler, cfg.Runtime, cfg.Source, o.prepare)
-	if err != nil {
-		return nil, fmt.Errorf("function %s: %w", name, err)
-	}
-	f := &Function{
+	return &Function{
 		name:         name,
 		arn:          fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", o.region, o.accountID, name),
-		artifact:     art,
+		region:       o.region,
+		cfg:          *cfg,
+		prepare:      o.prepare,
 		timeout:      orDefault(cfg.Timeout, DefaultTimeout),
 		idleTimeout:  orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
 		queueTimeout: orDefault(cfg.QueueTimeout, DefaultQueueTimeout),
 		initTimeout:  InitTimeout,
 		memoryMB:     orDefault(cfg.Memory, DefaultMemoryMB),
-		limiter:      sharedLimiter(),
 		log:          o.log.With(zap.String("function", name)),
+		pool:         pool{all: map[*instance]struct{}{}, max: orDefault(cfg.Concurrency, DefaultConcurrency), min: cfg.MinInstances},
 		stopReaper:   make(chan struct{}),
+	}, nil
+}
+
+// Start prepares the function's code (building or unpacking it if needed)
+// within ctx, then starts its idle reaper and its minInstances, which
+// outlive ctx until Close. It is called once, before the first Invoke.
+func (f *Function) Start(ctx context.Context) error {
+	if f.started.Swap(true) {
+		return fmt.Errorf("function %s: started twice", f.name)
 	}
-	f.env = f.environ0(cfg, o.region)
-	f.pool = pool{all: map[*instance]struct{}{}, max: orDefault(cfg.Concurrency, DefaultConcurrency), min: cfg.MinInstances}
+	art, err := Prepare(ctx, f.cfg.Handler, f.cfg.Runtime, f.cfg.Source, f.prepare)
+	if err != nil {
+		return fmt.Errorf("function %s: %w", f.name, err)
+	}
+	f.artifact = art
+	f.env = f.environ0(&f.cfg, f.region)
+	f.limiter = sharedLimiter()
 	if err := f.limiter.Available(); err != nil {
 		f.log.Warn("memory limit not enforced", zap.Error(err))
 	}
-	f.spawn(f.reap)
-	return f, nil
+	if !f.spawn(f.reap) {
+		return fmt.Errorf("function %s: %w", f.name, errClosed)
+	}
+	f.ready.Store(true)
+	return nil
 }
 
 func orDefault[T int | time.Duration](v, def T) T {
@@ -195,7 +223,11 @@ func (f *Function) environ(runtimeAPI string) []string {
 }
 
 // Invoke runs one invocation on an instance and appends its result to dst.
+// Before Start it answers KindUnavailable with backend.ErrNotStarted.
 func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	if !f.ready.Load() {
+		return dst, &backend.InvokeError{Kind: backend.KindUnavailable, Err: backend.ErrNotStarted}
+	}
 	for attempt := 0; ; attempt++ {
 		in, err := f.pool.acquire(ctx, f.queueTimeout)
 		if err != nil {
@@ -306,7 +338,8 @@ func (f *Function) warm() {
 func (f *Function) Stats() (running, idle int) { return f.pool.stats() }
 
 // Close stops the reaper and every instance: SIGTERM, then SIGKILL after
-// stopGrace. It returns when all have exited.
+// stopGrace. It returns when all have exited. It is safe without Start; a
+// Start after Close fails.
 func (f *Function) Close() error {
 	select {
 	case <-f.stopReaper:

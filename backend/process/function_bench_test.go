@@ -13,13 +13,16 @@ import (
 // Runtime API round trip, event out, result back. Allocations are Portico's
 // side only (the function runs in its own process).
 func BenchmarkWarmInvoke(b *testing.B) {
-	f, err := New(context.Background(), "echo", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["echo"]})
+	f, err := New("echo", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["echo"]})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	inv := &backend.Invocation{Function: "echo", Event: []byte(`{"hello":"world"}`), RequestID: "bench"}
 	ctx := context.Background()
+	if err := f.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	inv := &backend.Invocation{Function: "echo", Event: []byte(`{"hello":"world"}`), RequestID: "bench"}
 	dst, err := f.Invoke(ctx, inv, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -39,7 +42,10 @@ func BenchmarkColdStart(b *testing.B) {
 	var samples []time.Duration
 	inv := &backend.Invocation{Function: "hello", Event: []byte(`{}`), RequestID: "bench"}
 	for b.Loop() {
-		f, err := New(context.Background(), "hello", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"]})
+		f, err := New("hello", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"]})
+		if err == nil {
+			err = f.Start(context.Background())
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

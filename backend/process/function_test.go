@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,11 +28,14 @@ func newFunction(t *testing.T, cfg backend.FunctionConfig, opts ...Option) *Func
 	if cfg.Backend == "" {
 		cfg.Backend = backend.KindProcess
 	}
-	f, err := New(context.Background(), "fn", &cfg, opts...)
+	f, err := New("fn", &cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
+	if err := f.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -90,6 +95,62 @@ func eventually(t *testing.T, what string, cond func() bool) {
 const slowEvent = `{"queryStringParameters":{"ms":"%s"}}`
 
 func slow(ms string) string { return strings.Replace(slowEvent, "%s", ms, 1) }
+
+// New touches nothing: a handler that does not exist is found by Start,
+// and until Start succeeds an invocation is refused, not run.
+func TestNewDoesNoIO(t *testing.T) {
+	f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: filepath.Join(t.TempDir(), "missing")})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer f.Close()
+	if _, err := invoke(t, f, `{}`, time.Second); !backend.IsKind(err, backend.KindUnavailable) || !errors.Is(err, backend.ErrNotStarted) {
+		t.Errorf("Invoke before Start: got %v, want unavailable: %v", err, backend.ErrNotStarted)
+	}
+	if err := f.Start(context.Background()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Start: got %v, want %v", err, fs.ErrNotExist)
+	}
+	if _, err := invoke(t, f, `{}`, time.Second); !errors.Is(err, backend.ErrNotStarted) {
+		t.Errorf("Invoke after a failed Start: got %v, want %v", err, backend.ErrNotStarted)
+	}
+}
+
+// Start's ctx bounds the start only: the function serves after it ends.
+// Start is called once, and not after Close; Close needs no Start.
+func TestStartOnce(t *testing.T) {
+	cfg := backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"]}
+	f, err := New("fn", &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := f.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	mustInvoke(t, f, `{}`)
+	if err := f.Start(context.Background()); err == nil {
+		t.Error("second Start: got no error")
+	}
+
+	closed, err := New("fn", &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := closed.Close(); err != nil {
+		t.Errorf("Close without Start: %v", err)
+	}
+	if err := closed.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := closed.Start(context.Background()); !errors.Is(err, errClosed) {
+		t.Errorf("Start after Close: got %v, want %v", err, errClosed)
+	}
+	if running, _ := closed.Stats(); running != 0 {
+		t.Errorf("%d instances after Start on a closed function", running)
+	}
+}
 
 func TestWarmStartReusesTheInstance(t *testing.T) {
 	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], Env: map[string]string{"GREETING": "Hi"}})
@@ -396,12 +457,15 @@ func zombie(pid int) bool {
 	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
 }
 
-// Close right after New (minInstances starting) must stop every instance,
-// including those whose start was under way.
+// Close right after Start (minInstances starting) must stop every
+// instance, including those whose start was under way.
 func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
 	for i := 0; i < 10; i++ {
-		f, err := New(context.Background(), "fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"], MinInstances: 2})
+		f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"], MinInstances: 2})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(i) * time.Millisecond)

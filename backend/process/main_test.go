@@ -199,7 +199,10 @@ func closedFate(c net.Conn, br *bufio.Reader) string {
 // host makes the test binary a Portico stand-in that starts two warm
 // instances of handler, prints their pids, and waits to be killed.
 func host(handler string) int {
-	f, err := New(context.Background(), "fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: handler, MinInstances: 2})
+	f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: handler, MinInstances: 2})
+	if err == nil {
+		err = f.Start(context.Background())
+	}
 	if err != nil {
 		fmt.Println("error:", err)
 		return 1
