@@ -133,7 +133,7 @@ func (g *Gateway) buildInvokers() error {
 		case backend.KindHTTP:
 			inv, err = httpbackend.New(fn)
 		case backend.KindLambda:
-			inv, err = awslambda.New(context.Background(), name, fn)
+			inv, err = awslambda.New(name, fn)
 		case backend.KindProcess:
 			local := *fn
 			local.Handler, local.Source = g.cfg.Resolve(fn.Handler), g.cfg.Resolve(fn.Source)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,38 +30,26 @@ import (
 	"github.com/portico/portico/backend"
 )
 
-// Client invokes one Lambda function. Safe for concurrent use.
+// Client invokes one Lambda function. New builds it, Start loads the AWS
+// configuration. Safe for concurrent use.
 type Client struct {
-	api       *lambda.Client
+	api       atomic.Pointer[lambda.Client] // nil until Start
 	name      string
 	qualifier *string
 	timeout   time.Duration
+	region    string
+	endpoint  string
 }
 
-var _ backend.Invoker = (*Client)(nil)
+var (
+	_ backend.Invoker = (*Client)(nil)
+	_ backend.Starter = (*Client)(nil)
+)
 
 // New returns a Client for the function cfg names (cfg.FunctionName, else
-// name). It loads the AWS configuration but contacts nothing until the
-// first invocation.
-func New(ctx context.Context, name string, cfg *backend.FunctionConfig) (*Client, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryMaxAttempts(1)}
-	if cfg.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(cfg.Region))
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("awslambda: %w", err)
-	}
-	if awsCfg.Region == "" {
-		return nil, errors.New("awslambda: no region: set region in the function's config or AWS_REGION")
-	}
-	api := lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-		o.Retryer = aws.NopRetryer{}
-	})
-	c := &Client{api: api, name: cfg.FunctionName, timeout: cfg.Timeout}
+// name). It does no I/O: Start loads the AWS configuration.
+func New(name string, cfg *backend.FunctionConfig) (*Client, error) {
+	c := &Client{name: cfg.FunctionName, timeout: cfg.Timeout, region: cfg.Region, endpoint: cfg.Endpoint}
 	if c.name == "" {
 		c.name = name
 	}
@@ -70,8 +59,37 @@ func New(ctx context.Context, name string, cfg *backend.FunctionConfig) (*Client
 	return c, nil
 }
 
+// Start loads the AWS configuration (environment, shared config and
+// credentials files) within ctx and builds the Lambda client. It contacts
+// nothing: the first invocation does.
+func (c *Client) Start(ctx context.Context) error {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRetryMaxAttempts(1)}
+	if c.region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.region))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("awslambda: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return errors.New("awslambda: no region: set region in the function's config or AWS_REGION")
+	}
+	c.api.Store(lambda.NewFromConfig(awsCfg, func(o *lambda.Options) {
+		if c.endpoint != "" {
+			o.BaseEndpoint = aws.String(c.endpoint)
+		}
+		o.Retryer = aws.NopRetryer{}
+	}))
+	return nil
+}
+
 // Invoke calls the function synchronously and appends its payload to dst.
+// Before Start it answers KindUnavailable with backend.ErrNotStarted.
 func (c *Client) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	api := c.api.Load()
+	if api == nil {
+		return dst, &backend.InvokeError{Kind: backend.KindUnavailable, Err: backend.ErrNotStarted}
+	}
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
@@ -86,7 +104,7 @@ func (c *Client) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte
 	if inv.ClientContext != nil {
 		in.ClientContext = aws.String(base64.StdEncoding.EncodeToString(inv.ClientContext))
 	}
-	out, err := c.api.Invoke(ctx, in)
+	out, err := api.Invoke(ctx, in)
 	if err != nil {
 		return dst, classify(ctx, err)
 	}

@@ -68,6 +68,21 @@ func startFake(t *testing.T) *fakeLambda {
 	return f
 }
 
+// newStarted builds and starts a Client for cfg, a lambda function in
+// us-east-1.
+func newStarted(t *testing.T, name string, cfg backend.FunctionConfig) *Client {
+	t.Helper()
+	cfg.Backend, cfg.Region = "lambda", "us-east-1"
+	c, err := New(name, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestInvoke(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -91,10 +106,7 @@ func TestInvoke(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(context.Background(), tc.name, &backend.FunctionConfig{Backend: "lambda", Region: "us-east-1", Endpoint: f.url, Timeout: tc.timeout})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newStarted(t, tc.name, backend.FunctionConfig{Endpoint: f.url, Timeout: tc.timeout})
 			out, err := c.Invoke(context.Background(), &backend.Invocation{Event: []byte(`{"k":1}`), ClientContext: []byte(`{"custom":{}}`)}, []byte("x"))
 			var fe *backend.FunctionError
 			switch {
@@ -122,14 +134,32 @@ func TestFunctionNameAndQualifier(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	f := startFake(t)
-	c, err := New(context.Background(), "local-name", &backend.FunctionConfig{Backend: "lambda", Region: "us-east-1", Endpoint: f.url, FunctionName: "ok", Qualifier: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newStarted(t, "local-name", backend.FunctionConfig{Endpoint: f.url, FunctionName: "ok", Qualifier: "live"})
 	if _, err := c.Invoke(context.Background(), &backend.Invocation{Event: []byte(`{}`)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.lastPath != "/2015-03-31/functions/ok/invocations?Qualifier=live" {
 		t.Errorf("path %q", f.lastPath)
+	}
+}
+
+// New reads nothing: a missing region is found by Start, which loads the
+// AWS configuration, and an invocation before Start is refused.
+func TestStartLoadsConfig(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	c, err := New("fn", &backend.FunctionConfig{Backend: "lambda"})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	_, err = c.Invoke(context.Background(), &backend.Invocation{Event: []byte(`{}`)}, nil)
+	if !backend.IsKind(err, backend.KindUnavailable) || !errors.Is(err, backend.ErrNotStarted) {
+		t.Errorf("Invoke before Start: got %v, want unavailable: %v", err, backend.ErrNotStarted)
+	}
+	err = c.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "awslambda: no region") {
+		t.Errorf("Start: got %v, want awslambda: no region", err)
 	}
 }
