@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/lambdalimit"
 )
 
 // endpoint serves a Lambda Invoke API stand-in on 127.0.0.1; the path picks
@@ -33,7 +34,7 @@ func endpoint(t *testing.T) string {
 		case "/slow":
 			time.Sleep(500 * time.Millisecond)
 		case "/big":
-			ctx.SetBody(make([]byte, MaxResultBytes+1))
+			ctx.SetBody(make([]byte, lambdalimit.ResponseBytes+1))
 		default:
 			var status int
 			for _, c := range ctx.Path()[1:] {
