@@ -59,7 +59,7 @@ func FuzzParseToken(f *testing.F) {
 // newJWTFixtureF is newJWTFixture for a fuzz target.
 func newJWTFixtureF(f *testing.F) *jwtFixture {
 	fx := &jwtFixture{clock: newClock(), srv: newJWKSServer(f, allKeys()...)}
-	cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: fx.srv.URL + "/jwks.json"}
+	cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: fx.srv.JWKSURL()}
 	set, err := New(map[string]*AuthorizerConfig{"users": cfg}, nil, Options{Now: fx.clock.Now})
 	if err != nil {
 		f.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portico/portico/ratelimit/redistest"
+	"github.com/portico/portico/internal/testkit/redistest"
 )
 
 func newRedis(t testing.TB, url string) *Redis {
