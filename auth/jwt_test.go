@@ -682,6 +682,7 @@ func TestJWKSBackgroundRefresh(t *testing.T) {
 	testkit.Eventually(t, 5*time.Second, "two refreshes of a live Set", func() bool {
 		return twin.srv.JWKSHits.Load() >= base+2
 	})
+	twin.set.Close() // before refreshDefault is restored
 	if got := f.srv.JWKSHits.Load(); got != hits {
 		t.Errorf("fetches after Close: got %d more", got-hits)
 	}
