@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"hash/fnv"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // apiKeyHeader is where clients send their API key.
@@ -39,9 +41,9 @@ func newKeyRing(cfgs []APIKeyConfig) (*keyRing, error) {
 			continue
 		}
 		extra := append([]byte(nil), `"apiKey":`...)
-		extra = appendString(extra, c.Value, false)
+		extra = jsonbytes.AppendJSString(extra, c.Value, false)
 		extra = append(extra, `,"apiKeyId":`...)
-		extra = appendString(extra, keyID(c.Name), false)
+		extra = jsonbytes.AppendJSString(extra, keyID(c.Name), false)
 		r.keys = append(r.keys, ringKey{sum: sum, result: Result{
 			IdentityExtra: extra,
 			Principal:     c.Name,

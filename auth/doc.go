@@ -20,8 +20,8 @@
 //
 // A rejection is an *Error whose Kind the gateway turns into API Gateway's
 // answer; the package never writes responses. It imports backend (to invoke
-// authorizer functions) and nothing else of this module; in particular not
-// mapping (a Request builds its own proxy event) nor gateway.
+// authorizer functions) and internal/ and nothing else of this module; in
+// particular not mapping (a Request builds its own proxy event) nor gateway.
 //
 // Hot-path promise: everything that depends only on the config is worked
 // out by New and ForRoute. Authenticate on a token seen before, a cached

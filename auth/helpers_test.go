@@ -8,18 +8,16 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/portico/portico/internal/testkit/jwkstest"
 )
 
 // testKeys are generated once per test binary (RSA generation is slow).
@@ -38,75 +36,19 @@ func key(name string) any { return testKeys()[name] }
 
 // publicJWK is the public JWK of the private key name, with kid.
 func publicJWK(name, kid, alg string) jose.JSONWebKey {
-	k := jose.JSONWebKey{Key: key(name), KeyID: kid, Algorithm: alg, Use: "sig"}
-	return k.Public()
+	return jwkstest.Key{Private: key(name), ID: kid, Alg: jose.SignatureAlgorithm(alg)}.JWK()
 }
 
-// jwksServer is a JWKS (and OpenID discovery) endpoint on 127.0.0.1.
-type jwksServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	keys     []jose.JSONWebKey
-	down     bool   // answer 503
-	body     []byte // served instead of the keys when set
-	delay    time.Duration
-	maxAge   int
-	jwksHits atomic.Int64
-	discHits atomic.Int64
-}
-
-func newJWKSServer(t testing.TB, keys ...jose.JSONWebKey) *jwksServer {
+// newJWKSServer serves keys (and OpenID discovery) on 127.0.0.1 until the
+// test ends.
+func newJWKSServer(t testing.TB, keys ...jose.JSONWebKey) *jwkstest.Server {
 	t.Helper()
-	s := &jwksServer{keys: keys}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/jwks.json", func(w http.ResponseWriter, r *http.Request) {
-		s.jwksHits.Add(1)
-		s.mu.Lock()
-		delay := s.delay
-		s.mu.Unlock()
-		time.Sleep(delay)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.down {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		if s.maxAge > 0 {
-			w.Header().Set("Cache-Control", "public, max-age="+itoa(s.maxAge))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if s.body != nil {
-			w.Write(s.body)
-			return
-		}
-		b, _ := json.Marshal(jose.JSONWebKeySet{Keys: s.keys})
-		w.Write(b)
-	})
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		s.discHits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"issuer":"` + s.URL + `/","jwks_uri":"` + s.URL + `/jwks.json"}`))
-	})
-	s.Server = httptest.NewServer(mux)
+	s, err := jwkstest.Start(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	return s
-}
-
-func (s *jwksServer) setKeys(keys ...jose.JSONWebKey) {
-	s.mu.Lock()
-	s.keys = keys
-	s.mu.Unlock()
-}
-
-func (s *jwksServer) setDown(down bool) {
-	s.mu.Lock()
-	s.down = down
-	s.mu.Unlock()
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // clock is a settable Options.Now.
@@ -129,21 +71,16 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// mint signs claims with the private key name, alg and kid.
+// mint signs claims with the private key name, alg and kid; with name "",
+// with the HMAC secret claims["__secret"] (removed from the claims).
 func mint(t testing.TB, name string, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
 	t.Helper()
-	opts := (&jose.SignerOptions{}).WithType("JWT")
-	sk := jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key(name), KeyID: kid}}
-	if name == "" { // raw key bytes (HMAC)
-		sk = jose.SigningKey{Algorithm: alg, Key: claims["__secret"]}
-		opts = opts.WithHeader("kid", kid)
+	k := jwkstest.Key{Private: key(name), ID: kid, Alg: alg}
+	if name == "" {
+		k.Private = claims["__secret"]
 		delete(claims, "__secret")
 	}
-	signer, err := jose.NewSigner(sk, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := jwt.Signed(signer).Claims(claims).Serialize()
+	tok, err := k.Sign(claims)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // Token limits.
@@ -369,7 +371,9 @@ func appendHTTPClaims(dst []byte, claims map[string]any) []byte {
 }
 
 // appendStringified appends a value as the JSON string HTTP APIs make of it.
-func appendStringified(dst []byte, v any) []byte { return appendString(dst, claimString(v), false) }
+func appendStringified(dst []byte, v any) []byte {
+	return jsonbytes.AppendJSString(dst, claimString(v), false)
+}
 
 // appendMembers appends the "key":value members of m that keep accepts,
 // keys sorted, comma-separated (and after a comma when comma is set, for
@@ -387,7 +391,7 @@ func appendMembers(dst []byte, m map[string]any, comma bool, keep func(k string,
 			dst = append(dst, ',')
 		}
 		comma = true
-		dst = appendString(dst, k, ascii)
+		dst = jsonbytes.AppendJSString(dst, k, ascii)
 		dst = append(dst, ':')
 		dst = value(dst, m[k])
 	}
@@ -432,7 +436,7 @@ func appendJSONValue(dst []byte, v any, ascii bool) []byte {
 	case nil:
 		return append(dst, "null"...)
 	case string:
-		return appendString(dst, v, ascii)
+		return jsonbytes.AppendJSString(dst, v, ascii)
 	case json.Number:
 		return append(dst, v...)
 	case bool:
@@ -464,7 +468,7 @@ func appendStrings(dst []byte, list []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, s, false)
+		dst = jsonbytes.AppendJSString(dst, s, false)
 	}
 	return append(dst, ']')
 }

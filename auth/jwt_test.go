@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/internal/testkit/jwkstest"
 )
 
 const testIssuer = "https://id.example.com/"
@@ -20,7 +23,7 @@ const testIssuer = "https://id.example.com/"
 // jwtFixture is a Set with one jwt authorizer ("users") over a JWKS server
 // holding a key of each type.
 type jwtFixture struct {
-	srv   *jwksServer
+	srv   *jwkstest.Server
 	clock *clock
 	set   *Set
 	cfg   *AuthorizerConfig
@@ -39,7 +42,7 @@ func allKeys() []jose.JSONWebKey {
 func newJWTFixture(t testing.TB, opts Options, mod func(*AuthorizerConfig)) *jwtFixture {
 	t.Helper()
 	f := &jwtFixture{srv: newJWKSServer(t, allKeys()...), clock: newClock()}
-	f.cfg = &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: f.srv.URL + "/jwks.json"}
+	f.cfg = &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: f.srv.JWKSURL()}
 	if mod != nil {
 		mod(f.cfg)
 	}
@@ -398,14 +401,14 @@ func TestJWTCache(t *testing.T) {
 func TestJWTUnknownKIDRefetch(t *testing.T) {
 	f := newJWTFixture(t, Options{}, nil)
 	a := mustRoute(t, f.set, "users", nil, "GET /me")
-	base := f.srv.jwksHits.Load()
+	base := f.srv.JWKSHits.Load()
 	tok := mint(t, "rsa2", jose.RS256, "unknown", f.claims())
 
 	// Right after New's fetch, a refetch is not allowed yet.
 	if _, err := f.auth(t, a, tok); kindOf(t, err) != KindUnauthorized {
 		t.Fatalf("got %v, want 401", err)
 	}
-	if got := f.srv.jwksHits.Load() - base; got != 0 {
+	if got := f.srv.JWKSHits.Load() - base; got != 0 {
 		t.Errorf("fetches within 10s of the last: got %d, want 0", got)
 	}
 	f.clock.Advance(10 * time.Second)
@@ -414,12 +417,12 @@ func TestJWTUnknownKIDRefetch(t *testing.T) {
 			t.Fatalf("got %v, want 401", err)
 		}
 	}
-	if got := f.srv.jwksHits.Load() - base; got != 1 {
+	if got := f.srv.JWKSHits.Load() - base; got != 1 {
 		t.Errorf("fetches for 5 tokens with an unknown kid: got %d, want 1 (rate-limited)", got)
 	}
 	f.clock.Advance(10 * time.Second)
 	f.auth(t, a, tok)
-	if got := f.srv.jwksHits.Load() - base; got != 2 {
+	if got := f.srv.JWKSHits.Load() - base; got != 2 {
 		t.Errorf("fetches 10s later: got %d, want 2", got)
 	}
 }
@@ -427,9 +430,9 @@ func TestJWTUnknownKIDRefetch(t *testing.T) {
 func TestJWTConcurrentRefetch(t *testing.T) {
 	f := newJWTFixture(t, Options{}, nil)
 	a := mustRoute(t, f.set, "users", nil, "GET /me")
-	f.srv.setKeys(append(allKeys(), publicJWK("rsa2", "new", ""))...)
+	f.srv.SetKeys(append(allKeys(), publicJWK("rsa2", "new", ""))...)
 	f.clock.Advance(time.Minute)
-	base := f.srv.jwksHits.Load()
+	base := f.srv.JWKSHits.Load()
 	tok := mint(t, "rsa2", jose.RS256, "new", f.claims())
 	var wg sync.WaitGroup
 	errs := make([]error, 20)
@@ -437,7 +440,7 @@ func TestJWTConcurrentRefetch(t *testing.T) {
 		wg.Go(func() { _, errs[i] = f.auth(t, a, tok) })
 	}
 	wg.Wait()
-	if got := f.srv.jwksHits.Load() - base; got != 1 {
+	if got := f.srv.JWKSHits.Load() - base; got != 1 {
 		t.Errorf("fetches: got %d, want 1", got)
 	}
 	// Those that waited for the fetch succeed; any that came after it see
@@ -457,7 +460,7 @@ func TestJWTKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The issuer rotates to a new key and drops the old one.
-	f.srv.setKeys(publicJWK("rsa2", "rs-2", "RS256"))
+	f.srv.SetKeys(publicJWK("rsa2", "rs-2", "RS256"))
 	f.clock.Advance(10 * time.Second)
 	tok := mint(t, "rsa2", jose.RS256, "rs-2", f.claims())
 	if _, err := f.auth(t, a, tok); err != nil {
@@ -476,7 +479,7 @@ func TestJWTKeyRotation(t *testing.T) {
 func TestJWKSDown(t *testing.T) {
 	f := newJWTFixture(t, Options{}, nil)
 	a := mustRoute(t, f.set, "users", nil, "GET /me")
-	f.srv.setDown(true)
+	f.srv.SetDown(true)
 	f.clock.Advance(time.Minute)
 	// An unknown kid makes it refetch, which fails...
 	if _, err := f.auth(t, a, mint(t, "rsa2", jose.RS256, "other", f.claims())); kindOf(t, err) != KindUnauthorized {
@@ -500,10 +503,10 @@ func TestJWKSDown(t *testing.T) {
 
 func TestJWKSDownAtStart(t *testing.T) {
 	srv := newJWKSServer(t, allKeys()...)
-	srv.setDown(true)
+	srv.SetDown(true)
 	c := newClock()
 	logger, logs := observed()
-	cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: srv.URL + "/jwks.json"}
+	cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: srv.JWKSURL()}
 	s := mustNew(t, map[string]*AuthorizerConfig{"users": cfg}, nil, Options{Now: c.Now, Logger: logger})
 	if n := logs.FilterMessage("jwks fetch failed; serving the keys cached before").Len(); n != 1 {
 		t.Errorf("warnings: got %d, want 1", n)
@@ -514,7 +517,7 @@ func TestJWKSDownAtStart(t *testing.T) {
 	if _, err := f.auth(t, a, tok); kindOf(t, err) != KindUnauthorized {
 		t.Errorf("no keys yet: got %v, want 401", err)
 	}
-	srv.setDown(false)
+	srv.SetDown(false)
 	c.Advance(10 * time.Second)
 	if _, err := f.auth(t, a, tok); err != nil {
 		t.Errorf("endpoint back: %v", err)
@@ -526,8 +529,8 @@ func TestJWKSDiscovery(t *testing.T) {
 	c := newClock()
 	cfg := &AuthorizerConfig{Type: "jwt", Issuer: srv.URL + "/", Audience: []string{"api"}}
 	s := mustNew(t, map[string]*AuthorizerConfig{"users": cfg}, nil, Options{Now: c.Now})
-	if srv.discHits.Load() != 1 || srv.jwksHits.Load() != 1 {
-		t.Errorf("fetches: discovery %d, jwks %d; want 1 and 1", srv.discHits.Load(), srv.jwksHits.Load())
+	if srv.DiscoveryHits.Load() != 1 || srv.JWKSHits.Load() != 1 {
+		t.Errorf("fetches: discovery %d, jwks %d; want 1 and 1", srv.DiscoveryHits.Load(), srv.JWKSHits.Load())
 	}
 	a := mustRoute(t, s, "users", nil, "GET /me")
 	f := &jwtFixture{srv: srv, clock: c, set: s}
@@ -537,8 +540,8 @@ func TestJWKSDiscovery(t *testing.T) {
 	// An unknown kid refetches the JWKS only.
 	c.Advance(10 * time.Second)
 	f.auth(t, a, mint(t, "p256", jose.ES256, "nope", f.claims("iss", srv.URL+"/")))
-	if srv.discHits.Load() != 1 || srv.jwksHits.Load() != 2 {
-		t.Errorf("after an unknown kid: discovery %d, jwks %d; want 1 and 2", srv.discHits.Load(), srv.jwksHits.Load())
+	if srv.DiscoveryHits.Load() != 1 || srv.JWKSHits.Load() != 2 {
+		t.Errorf("after an unknown kid: discovery %d, jwks %d; want 1 and 2", srv.DiscoveryHits.Load(), srv.JWKSHits.Load())
 	}
 }
 
@@ -552,26 +555,25 @@ func TestJWKSLimits(t *testing.T) {
 		return append(b, keysJSON[1:]...)
 	}
 	for _, tc := range []struct {
-		name  string
-		body  []byte
-		delay time.Duration
-		ok    bool
+		name string
+		body []byte
+		hang bool
+		ok   bool
 	}{
-		{"150000 bytes", pad(150_000), 0, true},
-		{"150001 bytes", pad(150_001), 0, false},
-		{"not JSON", []byte("<html>"), 0, false},
-		{"no usable key", []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h"},{"kty":"RSA","kid":"x"}]}`), 0, false},
-		{"slower than the timeout", keysJSON, 400 * time.Millisecond, false},
+		{"150000 bytes", pad(150_000), false, true},
+		{"150001 bytes", pad(150_001), false, false},
+		{"not JSON", []byte("<html>"), false, false},
+		{"no usable key", []byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h"},{"kty":"RSA","kid":"x"}]}`), false, false},
+		{"slower than the timeout", keysJSON, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.ok && len(tc.body) != 150_000 {
 				t.Fatalf("BUG: pad made %d bytes", len(tc.body))
 			}
 			srv := newJWKSServer(t)
-			srv.mu.Lock()
-			srv.body, srv.delay = tc.body, tc.delay
-			srv.mu.Unlock()
-			cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: srv.URL + "/jwks.json"}
+			srv.SetBody(tc.body)
+			srv.SetHang(tc.hang)
+			cfg := &AuthorizerConfig{Type: "jwt", Issuer: testIssuer, Audience: []string{"api"}, JWKSURI: srv.JWKSURL()}
 			start := time.Now()
 			s := mustNew(t, map[string]*AuthorizerConfig{"users": cfg}, nil, Options{})
 			if el := time.Since(start); el > time.Second {
@@ -649,9 +651,8 @@ func TestJWKSRefreshSchedule(t *testing.T) {
 		{0, true, 20 * time.Second},
 		{0, false, 10 * time.Minute},
 	} {
-		f.srv.mu.Lock()
-		f.srv.maxAge, f.srv.down = tc.maxAge, tc.down
-		f.srv.mu.Unlock()
+		f.srv.SetMaxAge(tc.maxAge)
+		f.srv.SetDown(tc.down)
 		ks.fetch(context.Background(), true)
 		if got := next(); got != tc.want {
 			t.Errorf("max-age %d, down %v: next refresh in %v, want %v", tc.maxAge, tc.down, got, tc.want)
@@ -664,22 +665,25 @@ func TestJWKSBackgroundRefresh(t *testing.T) {
 	refreshDefault = 20 * time.Millisecond
 	f := newJWTFixture(t, Options{}, nil)
 	a := mustRoute(t, f.set, "users", nil, "GET /me")
-	f.srv.setKeys(publicJWK("rsa2", "rotated", ""))
-	deadline := time.Now().Add(5 * time.Second)
-	for f.set.keySets[0].lookup("rotated") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the refresher did not pick up the new key")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	f.srv.SetKeys(publicJWK("rsa2", "rotated", ""))
+	testkit.Eventually(t, 5*time.Second, "the refresher to pick up the new key", func() bool {
+		return f.set.keySets[0].lookup("rotated") != nil
+	})
 	// No refetch was needed: the clock never moved.
 	if _, err := f.auth(t, a, mint(t, "rsa2", jose.RS256, "rotated", f.claims())); err != nil {
 		t.Errorf("rotated key: %v", err)
 	}
 	f.set.Close()
-	hits := f.srv.jwksHits.Load()
-	time.Sleep(60 * time.Millisecond)
-	if got := f.srv.jwksHits.Load(); got != hits {
+	hits := f.srv.JWKSHits.Load()
+	// A twin Set on its own server refreshes on the same schedule: once it
+	// has fetched twice, the closed Set has had the time to fetch too.
+	twin := newJWTFixture(t, Options{}, nil)
+	base := twin.srv.JWKSHits.Load()
+	testkit.Eventually(t, 5*time.Second, "two refreshes of a live Set", func() bool {
+		return twin.srv.JWKSHits.Load() >= base+2
+	})
+	twin.set.Close() // before refreshDefault is restored
+	if got := f.srv.JWKSHits.Load(); got != hits {
 		t.Errorf("fetches after Close: got %d more", got-hits)
 	}
 }

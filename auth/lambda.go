@@ -13,6 +13,8 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/awsid"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // authorizerTimeout is API Gateway's Lambda authorizer timeout.
@@ -381,7 +383,7 @@ func (a *lambdaAuthorizer) parseAnswer(out []byte) (*lambdaEntry, error) {
 	head := []byte{'{'}
 	if hasPrincipal {
 		head = append(head, `"principalId":`...)
-		head = appendString(head, principal, false)
+		head = jsonbytes.AppendJSString(head, principal, false)
 	}
 	head = appendMembers(head, ctxMap, hasPrincipal, func(k string, v any) bool {
 		return v != nil && k != "principalId" && k != "integrationLatency"
@@ -397,13 +399,13 @@ func (a *lambdaAuthorizer) parseAnswer(out []byte) (*lambdaEntry, error) {
 func (r *lambdaRoute) appendEvent(dst, proxy []byte, vals [][]byte, arn []byte) ([]byte, error) {
 	if r.a.format == formatV2 {
 		dst = append(dst, `{"version":"2.0","type":"REQUEST","routeArn":`...)
-		dst = appendString(dst, arn, false)
+		dst = jsonbytes.AppendJSString(dst, arn, false)
 		dst = append(dst, `,"identitySource":[`...)
 		for i, v := range vals {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, v, false)
+			dst = jsonbytes.AppendJSString(dst, v, false)
 		}
 		dst = append(dst, ']')
 		ok := eachMember(proxy, func(k, v []byte) bool {
@@ -425,7 +427,7 @@ func (r *lambdaRoute) appendEvent(dst, proxy []byte, vals [][]byte, arn []byte) 
 		dst = append(dst, `"version":"1.0",`...)
 	}
 	dst = append(dst, `"type":"REQUEST","methodArn":`...)
-	dst = appendString(dst, arn, false)
+	dst = jsonbytes.AppendJSString(dst, arn, false)
 	if r.a.format == formatV1 {
 		var joinBuf [512]byte
 		joined := joinBuf[:0]
@@ -436,9 +438,9 @@ func (r *lambdaRoute) appendEvent(dst, proxy []byte, vals [][]byte, arn []byte) 
 			joined = append(joined, v...)
 		}
 		dst = append(dst, `,"identitySource":`...)
-		dst = appendString(dst, joined, false)
+		dst = jsonbytes.AppendJSString(dst, joined, false)
 		dst = append(dst, `,"authorizationToken":`...)
-		dst = appendString(dst, joined, false)
+		dst = jsonbytes.AppendJSString(dst, joined, false)
 	}
 	var spans [len(v1Members)][]byte
 	ok := eachMember(proxy, func(k, v []byte) bool {
@@ -498,7 +500,7 @@ func appendReducedContext(dst, rc []byte) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendString(dst, name, false)
+		dst = jsonbytes.AppendJSString(dst, name, false)
 		dst = append(dst, ':')
 		if name != "identity" || len(v) == 0 || v[0] != '{' {
 			dst = append(dst, v...)
@@ -512,7 +514,7 @@ func appendReducedContext(dst, rc []byte) []byte {
 					dst = append(dst, ',')
 				}
 				n++
-				dst = appendString(dst, want, false)
+				dst = jsonbytes.AppendJSString(dst, want, false)
 				dst = append(dst, ':')
 				dst = append(dst, iv...)
 			}

@@ -2,16 +2,10 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/portico/portico/internal/testkit/jwkstest"
 )
 
 // runAuth compares an open route with a JWT-protected one (RS256, a token
@@ -53,29 +47,19 @@ routes:
 // jwks serves a fresh RSA key's JWKS from this process and returns its URL
 // and a token signed with the key, valid for an hour.
 func (s *session) jwks() (string, string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := jwkstest.NewRSAKey("bench")
 	if err != nil {
 		return "", "", err
 	}
-	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "bench", Algorithm: "RS256", Use: "sig"}}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := jwkstest.Start(key.JWK())
 	if err != nil {
 		return "", "", err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(set) //nolint:errcheck
-	}), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck
-	s.cleanup = append(s.cleanup, func() { srv.Close() })
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "bench").WithType("JWT"))
-	if err != nil {
-		return "", "", err
-	}
+	s.cleanup = append(s.cleanup, srv.Close)
 	now := time.Now()
-	token, err := jwt.Signed(signer).Claims(map[string]any{
+	token, err := key.Sign(map[string]any{
 		"iss": "https://id.example.com/", "aud": "api", "sub": "bench", "scope": "read",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-	}).Serialize()
-	return "http://" + ln.Addr().String() + "/jwks.json", token, err
+	})
+	return srv.JWKSURL(), token, err
 }

@@ -216,3 +216,21 @@ func startDaemon(cmd *exec.Cmd) (func(), error) {
 		}
 	}, nil
 }
+
+// waitListening reports whether addr accepts a TCP connection within the
+// given time: a daemon has no other way to say it is ready.
+func waitListening(addr string, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		<-tick.C
+	}
+}

@@ -1,52 +1,36 @@
 package gateway
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
-	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/portico/portico/internal/testkit/jwkstest"
 )
 
-// jwksServer serves one RSA key's JWKS on 127.0.0.1 and signs tokens.
+// jwksServer is the kit's JWKS server and the one RSA key it serves.
 type jwksServer struct {
-	url    string
-	signer jose.Signer
+	url string
+	key jwkstest.Key
 }
 
 func startJWKS(t *testing.T) *jwksServer {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := jwkstest.NewRSAKey("k1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := jwkstest.Start(key.JWK())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(jwks) //nolint:errcheck
-	})}
-	go srv.Serve(ln) //nolint:errcheck
-	t.Cleanup(func() { srv.Close() })
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "k1").WithType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &jwksServer{url: "http://" + ln.Addr().String() + "/jwks.json", signer: signer}
+	t.Cleanup(srv.Close)
+	return &jwksServer{url: srv.JWKSURL(), key: key}
 }
 
 func (s *jwksServer) token(t *testing.T, claims map[string]any) string {
 	t.Helper()
-	tok, err := jwt.Signed(s.signer).Claims(claims).Serialize()
+	tok, err := s.key.Sign(claims)
 	if err != nil {
 		t.Fatal(err)
 	}

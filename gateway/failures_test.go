@@ -8,38 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valyala/fasthttp"
+	"github.com/portico/portico/internal/testkit/invoketest"
 )
-
-// startFunctionServer serves a Lambda-Invoke-API endpoint whose behaviour
-// depends on the path: /ok, /error, /slow, /throttled, /garbage.
-func startFunctionServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		switch string(ctx.Path()) {
-		case "/ok":
-			ctx.SetBodyString(`{"statusCode":200,"body":"ok"}`)
-		case "/error":
-			ctx.Response.Header.Set("X-Amz-Function-Error", "Unhandled")
-			ctx.SetBodyString(`{"errorMessage":"boom","errorType":"errorString"}`)
-		case "/slow":
-			time.Sleep(1500 * time.Millisecond)
-			ctx.SetBodyString(`{"statusCode":200,"body":"late"}`)
-		case "/throttled":
-			ctx.SetStatusCode(429)
-			ctx.SetBodyString(`{"Type":"User","message":"Rate Exceeded."}`)
-		case "/garbage":
-			ctx.SetBodyString(`<html>not json`)
-		}
-	}}
-	go srv.Serve(ln) //nolint:errcheck
-	t.Cleanup(func() { srv.Shutdown() })
-	return "http://" + ln.Addr().String()
-}
 
 // startClosingServer accepts connections and closes them after reading the
 // request, as a crashing function endpoint would.
@@ -68,18 +38,6 @@ func startClosingServer(t *testing.T) string {
 	}()
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	return "http://" + ln.Addr().String()
-}
-
-// deadAddress is a 127.0.0.1 port nothing listens on.
-func deadAddress(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
 }
 
 func failureConfig(api, fn, closing, dead string) string {
@@ -112,9 +70,9 @@ routes:
 }
 
 func TestFailuresGetAPIGatewayAnswers(t *testing.T) {
-	fn := startFunctionServer(t)
+	fn := invoketest.Start(t)
 	closing := startClosingServer(t)
-	dead := deadAddress(t)
+	dead := invoketest.DeadURL(t)
 	type want struct {
 		status int
 		body   string
@@ -158,7 +116,7 @@ func TestFailuresGetAPIGatewayAnswers(t *testing.T) {
 }
 
 func TestOversizedRequests(t *testing.T) {
-	fn := startFunctionServer(t)
+	fn := invoketest.Start(t)
 	g := startGateway(t, failureConfig("http", fn, fn, fn))
 	r := do(t, "POST", g.url+"/ok", map[string]string{"Content-Type": "text/plain"}, strings.Repeat("x", 2048))
 	if r.status != 413 || r.body != `{"message":"Request Entity Too Large"}` {

@@ -76,7 +76,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		}
 		g.trusted = append(g.trusted, prefix)
 	}
-	store, err := ratelimit.Open(cfg.RateLimit)
+	store, err := ratelimit.Open(cfg.RateLimit, ratelimit.WithRedisLogger(func(msg string) { g.log.Named("ratelimit.redis").Debug(msg) }))
 	if err != nil {
 		return nil, err
 	}

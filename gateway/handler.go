@@ -10,12 +10,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/lambdalimit"
 	"github.com/portico/portico/mapping"
 )
-
-// MaxEventBytes is Lambda's limit on a synchronous invoke payload (6 MB);
-// a larger event is refused as RequestTooLargeException would refuse it.
-const MaxEventBytes = 6 << 20
 
 var (
 	resultOptionsV1         = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "application/json"}
@@ -111,7 +108,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	// Lambda refuses such a payload (RequestTooLargeException, 413); API
 	// Gateway's own limit is 10 MB, so the client sees the 413 the spec
 	// leaves open, not a 500.
-	if len(x.event) > MaxEventBytes {
+	if len(x.event) > lambdalimit.RequestBytes {
 		out.err = &backend.InvokeError{Kind: backend.KindTooLarge, Err: errors.New("event over 6 MB")}
 		g.errors.tooLarge.write(ctx)
 		return

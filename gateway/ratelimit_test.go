@@ -10,7 +10,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/portico/portico/ratelimit/redistest"
+	"github.com/portico/portico/internal/testkit/redistest"
 )
 
 // countingFunction serves a Lambda Invoke API endpoint that counts its

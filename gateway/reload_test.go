@@ -5,13 +5,15 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/testkit/invoketest"
 )
 
 // TestReload swaps in a new config while a request of the old one is in
 // flight: the old request finishes with the old function, new requests get
 // the new routes, and nothing is refused.
 func TestReload(t *testing.T) {
-	fn := startFunctionServer(t)
+	fn := invoketest.Start(t)
 	old := loadTestGateway(t, `
 limits: {timeout: 5s}
 functions:

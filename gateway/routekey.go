@@ -29,7 +29,9 @@ type segment struct {
 
 const defaultRouteKey = "$default"
 
-var routeMethods = []string{"ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+// routeMethods are the methods a route key may name: ANY, then the route
+// table's.
+var routeMethods = append([]string{"ANY"}, knownMethods[:]...)
 
 func (k routeKey) String() string {
 	if k.isDefault {

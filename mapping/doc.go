@@ -4,7 +4,9 @@
 // would give.
 //
 // It owns the wire formats and nothing else: no I/O, no logging, no config
-// files. It may import fasthttp and go-json, and nothing from this module.
+// files. It may import fasthttp and go-json, and nothing from this module but
+// internal/ (the leaves with no Portico semantics: its JSON strings and
+// scanner are internal/jsonbytes).
 //
 // Hot-path promise: AppendEvent appends to the caller's buffer and uses
 // pooled scratch space, so encoding a typical event allocates at most twice;

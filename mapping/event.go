@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // encoder is the scratch space of one AppendEvent call.
@@ -150,16 +152,16 @@ func appendGroups(dst []byte, p *pairs, lastOnly bool) []byte {
 		if gi > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, p.bytes(p.list[g.head].name))
+		dst = jsonbytes.AppendString(dst, p.bytes(p.list[g.head].name))
 		dst = append(dst, ':', '"')
 		if lastOnly {
-			dst = appendJSONStringBody(dst, p.bytes(p.list[g.tail].value))
+			dst = jsonbytes.AppendStringBody(dst, p.bytes(p.list[g.tail].value))
 		} else {
 			for i := g.head; i >= 0; i = p.list[i].next {
 				if i != g.head {
 					dst = append(dst, ',')
 				}
-				dst = appendJSONStringBody(dst, p.bytes(p.list[i].value))
+				dst = jsonbytes.AppendStringBody(dst, p.bytes(p.list[i].value))
 			}
 		}
 		dst = append(dst, '"')
@@ -174,13 +176,13 @@ func appendMultiGroups(dst []byte, p *pairs) []byte {
 		if gi > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, p.bytes(p.list[g.head].name))
+		dst = jsonbytes.AppendString(dst, p.bytes(p.list[g.head].name))
 		dst = append(dst, ':', '[')
 		for i := g.head; i >= 0; i = p.list[i].next {
 			if i != g.head {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, p.bytes(p.list[i].value))
+			dst = jsonbytes.AppendString(dst, p.bytes(p.list[i].value))
 		}
 		dst = append(dst, ']')
 	}
@@ -194,9 +196,9 @@ func (e *encoder) appendParams(dst []byte, params []Param) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, params[i].Name)
+		dst = jsonbytes.AppendString(dst, params[i].Name)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, params[i].Value)
+		dst = jsonbytes.AppendString(dst, params[i].Value)
 	}
 	return append(dst, '}')
 }
@@ -214,7 +216,7 @@ func appendBody(dst []byte, rt *Route, req *Request) ([]byte, bool) {
 		binary = !rt.TextMediaTypes.Match(ct) || !utf8.Valid(body)
 	}
 	if !binary {
-		return appendJSONString(dst, body), false
+		return jsonbytes.AppendString(dst, body), false
 	}
 	dst = append(dst, '"')
 	dst = base64.StdEncoding.AppendEncode(dst, body)
@@ -245,9 +247,9 @@ func appendDomain(dst []byte, req *Request) []byte {
 	}
 	prefix, _, _ := bytes.Cut(host, []byte{'.'})
 	dst = append(dst, `"domainName":`...)
-	dst = appendJSONString(dst, host)
+	dst = jsonbytes.AppendString(dst, host)
 	dst = append(dst, `,"domainPrefix":`...)
-	return appendJSONString(dst, prefix)
+	return jsonbytes.AppendString(dst, prefix)
 }
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

@@ -3,6 +3,8 @@ package mapping
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // appendV1 appends a payload format 1.0 event. REST events have no version
@@ -38,9 +40,9 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 		path = []byte{'/'}
 	}
 	dst = append(dst, `,"path":`...)
-	dst = appendJSONString(dst, path)
+	dst = jsonbytes.AppendString(dst, path)
 	dst = append(dst, `,"httpMethod":`...)
-	dst = appendJSONString(dst, r.Header.Method())
+	dst = jsonbytes.AppendString(dst, r.Header.Method())
 
 	if h := &e.headers; len(h.list) > 0 {
 		dst = append(dst, `,"headers":`...)
@@ -61,15 +63,15 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 
 	dst = appendContextHead(dst, rt, req)
 	dst = append(dst, `,"extendedRequestId":`...)
-	dst = appendJSONString(dst, req.RequestID)
+	dst = jsonbytes.AppendString(dst, req.RequestID)
 	dst = append(dst, `,"httpMethod":`...)
-	dst = appendJSONString(dst, r.Header.Method())
+	dst = jsonbytes.AppendString(dst, r.Header.Method())
 	dst = append(dst, `,"identity":{"accessKey":null,"accountId":null,"caller":null,`+
 		`"cognitoAuthenticationProvider":null,"cognitoAuthenticationType":null,`+
 		`"cognitoIdentityId":null,"cognitoIdentityPoolId":null,"principalOrgId":null,"sourceIp":`...)
-	dst = appendJSONString(dst, req.SourceIP)
+	dst = jsonbytes.AppendString(dst, req.SourceIP)
 	dst = append(dst, `,"user":null,"userAgent":`...)
-	dst = appendJSONString(dst, r.Header.UserAgent())
+	dst = jsonbytes.AppendString(dst, r.Header.UserAgent())
 	dst = append(dst, `,"userArn":null`...)
 	if req.IdentityExtra != nil {
 		dst = append(dst, ',')
@@ -79,15 +81,15 @@ func (e *encoder) appendV1(dst []byte, rt *Route, req *Request) []byte {
 	if len(ctxPath) == 0 {
 		dst = append(dst, `"/"`...)
 	} else {
-		dst = appendJSONString(dst, ctxPath)
+		dst = jsonbytes.AppendString(dst, ctxPath)
 	}
 	dst = append(dst, `,"protocol":`...)
-	dst = appendJSONString(dst, protocol(req))
+	dst = jsonbytes.AppendString(dst, protocol(req))
 	dst = append(dst, `,"requestId":`...)
 	if rest {
-		dst = appendJSONString(dst, req.UUID)
+		dst = jsonbytes.AppendString(dst, req.UUID)
 	} else {
-		dst = appendJSONString(dst, req.RequestID)
+		dst = jsonbytes.AppendString(dst, req.RequestID)
 	}
 	dst = append(dst, `,"requestTime":"`...)
 	dst = appendCLF(dst, req.Time)

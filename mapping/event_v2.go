@@ -1,6 +1,10 @@
 package mapping
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/portico/portico/internal/jsonbytes"
+)
 
 // appendV2 appends a payload format 2.0 event, keys in the order AWS emits
 // them.
@@ -11,17 +15,17 @@ func (e *encoder) appendV2(dst []byte, rt *Route, req *Request) []byte {
 	dst = append(dst, `{"version":"2.0","routeKey":`...)
 	dst = append(dst, rt.keyJSON...)
 	dst = append(dst, `,"rawPath":`...)
-	dst = appendJSONString(dst, req.Path)
+	dst = jsonbytes.AppendString(dst, req.Path)
 	rawQuery := r.URI().QueryString()
 	dst = append(dst, `,"rawQueryString":`...)
-	dst = appendJSONString(dst, rawQuery)
+	dst = jsonbytes.AppendString(dst, rawQuery)
 	if c := &e.cookies; len(c.list) > 0 {
 		dst = append(dst, `,"cookies":[`...)
 		for i := range c.list {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, c.bytes(c.list[i].value))
+			dst = jsonbytes.AppendString(dst, c.bytes(c.list[i].value))
 		}
 		dst = append(dst, ']')
 	}
@@ -34,17 +38,17 @@ func (e *encoder) appendV2(dst []byte, rt *Route, req *Request) []byte {
 
 	dst = appendContextHead(dst, rt, req)
 	dst = append(dst, `,"http":{"method":`...)
-	dst = appendJSONString(dst, r.Header.Method())
+	dst = jsonbytes.AppendString(dst, r.Header.Method())
 	dst = append(dst, `,"path":`...)
-	dst = appendJSONString(dst, req.Path)
+	dst = jsonbytes.AppendString(dst, req.Path)
 	dst = append(dst, `,"protocol":`...)
-	dst = appendJSONString(dst, protocol(req))
+	dst = jsonbytes.AppendString(dst, protocol(req))
 	dst = append(dst, `,"sourceIp":`...)
-	dst = appendJSONString(dst, req.SourceIP)
+	dst = jsonbytes.AppendString(dst, req.SourceIP)
 	dst = append(dst, `,"userAgent":`...)
-	dst = appendJSONString(dst, r.Header.UserAgent())
+	dst = jsonbytes.AppendString(dst, r.Header.UserAgent())
 	dst = append(dst, `},"requestId":`...)
-	dst = appendJSONString(dst, req.RequestID)
+	dst = jsonbytes.AppendString(dst, req.RequestID)
 	dst = append(dst, `,"routeKey":`...)
 	dst = append(dst, rt.keyJSON...)
 	dst = append(dst, `,"stage":`...)

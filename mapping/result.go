@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // ErrMalformedResult reports a function result that is not a valid proxy
@@ -59,7 +61,7 @@ const maxPooledMultiEntries = 1024
 // resultState is the per-call scratch space of the result decoders. It is
 // pooled; every slice it holds is only valid during one call.
 type resultState struct {
-	scan jsonScanner
+	scan jsonbytes.Scanner
 	// Unescape targets, one per string that must be alive at the same time.
 	key, name, value, cmpName, cmpValue, body, decoded []byte
 	// multi indexes the multiValueHeaders members for the 1.0 merge.
@@ -85,20 +87,20 @@ const maxPooledStagedHeaders = 1024
 
 // multiHeader is one multiValueHeaders member: its raw key and its array.
 type multiHeader struct {
-	name   jsonValue
-	values jsonValue
+	name   jsonbytes.Value
+	values jsonbytes.Value
 }
 
 var resultStatePool = sync.Pool{New: func() any { return new(resultState) }}
 
 func acquireResultState(result []byte) *resultState {
 	st := resultStatePool.Get().(*resultState)
-	st.scan.reset(result)
+	st.scan.Reset(result)
 	return st
 }
 
 func releaseResultState(st *resultState) {
-	st.scan.data = nil
+	st.scan.Reset(nil)
 	clear(st.multi) // drop references to the result
 	st.multi = st.multi[:0]
 	if cap(st.multi) > maxPooledMultiEntries {
@@ -129,22 +131,12 @@ func resultBuffer(b []byte) []byte {
 	return b[:0]
 }
 
-// jsonStringText returns the unescaped text of the string v: v.raw itself
-// when it has no escapes, else *buf, which it overwrites.
-func jsonStringText(v jsonValue, buf *[]byte) []byte {
-	if !v.esc {
-		return v.raw
-	}
-	*buf = appendJSONUnescaped((*buf)[:0], v.raw)
-	return *buf
-}
-
 // keyIs reports whether the raw object key equals want.
 func (st *resultState) keyIs(key []byte, esc bool, want string) bool {
 	if !esc {
 		return string(key) == want
 	}
-	st.key = appendJSONUnescaped(st.key[:0], key)
+	st.key = jsonbytes.AppendUnescaped(st.key[:0], key)
 	return string(st.key) == want
 }
 
@@ -161,13 +153,13 @@ func malformedJSON(err error) error {
 // the client waiting for the response that would follow it (or, for 101,
 // switches the connection to a protocol nobody speaks), so it is as
 // malformed as 600.
-func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
+func (st *resultState) parseStatusCode(v jsonbytes.Value) (int, error) {
 	var digits []byte
-	switch v.kind {
-	case jsonNumber:
-		digits = v.raw
-	case jsonString:
-		digits = jsonStringText(v, &st.value)
+	switch v.Kind {
+	case jsonbytes.Number:
+		digits = v.Raw
+	case jsonbytes.String:
+		digits = v.Text(&st.value)
 	default:
 		return 0, malformedResult("statusCode is not an integer")
 	}
@@ -180,7 +172,7 @@ func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 	}
 	n := 0
 	for _, c := range digits {
-		if !jsonIsDigit(c) {
+		if c < '0' || c > '9' {
 			return 0, malformedResult("statusCode is not an integer")
 		}
 		if n < 1000 {
@@ -188,27 +180,27 @@ func (st *resultState) parseStatusCode(v jsonValue) (int, error) {
 		}
 	}
 	if neg || n < 200 || n > 599 {
-		return 0, fmt.Errorf("%w: statusCode %.40s is out of range 200..599", ErrMalformedResult, v.raw)
+		return 0, fmt.Errorf("%w: statusCode %.40s is out of range 200..599", ErrMalformedResult, v.Raw)
 	}
 	return n, nil
 }
 
 // checkResultBase64 reads isBase64Encoded: absent, null or a boolean.
-func checkResultBase64(v jsonValue) (bool, error) {
-	switch v.kind {
-	case jsonAbsent, jsonNull:
+func checkResultBase64(v jsonbytes.Value) (bool, error) {
+	switch v.Kind {
+	case jsonbytes.Absent, jsonbytes.Null:
 		return false, nil
-	case jsonBool:
-		return v.raw[0] == 't', nil
+	case jsonbytes.Bool:
+		return v.Raw[0] == 't', nil
 	default:
 		return false, malformedResult("isBase64Encoded is not a boolean")
 	}
 }
 
 // checkResultBody checks that body is absent, null or a string.
-func checkResultBody(v jsonValue) error {
-	switch v.kind {
-	case jsonAbsent, jsonNull, jsonString:
+func checkResultBody(v jsonbytes.Value) error {
+	switch v.Kind {
+	case jsonbytes.Absent, jsonbytes.Null, jsonbytes.String:
 		return nil
 	default:
 		return malformedResult("body is not a string")
@@ -216,8 +208,8 @@ func checkResultBody(v jsonValue) error {
 }
 
 // checkResultKind checks that a field is absent, null or of kind want.
-func checkResultKind(v jsonValue, want jsonKind, field, what string) error {
-	if v.kind == jsonAbsent || v.kind == jsonNull || v.kind == want {
+func checkResultKind(v jsonbytes.Value, want jsonbytes.Kind, field, what string) error {
+	if v.Kind == jsonbytes.Absent || v.Kind == jsonbytes.Null || v.Kind == want {
 		return nil
 	}
 	return fmt.Errorf("%w: %s is not %s", ErrMalformedResult, field, what)
@@ -225,13 +217,13 @@ func checkResultKind(v jsonValue, want jsonKind, field, what string) error {
 
 // resultHeaderValue returns the text of a header value: strings unescaped, numbers
 // and booleans as their JSON text. skip is true for null.
-func resultHeaderValue(v jsonValue, buf *[]byte, name []byte) (value []byte, skip bool, err error) {
-	switch v.kind {
-	case jsonString:
-		return jsonStringText(v, buf), false, nil
-	case jsonNumber, jsonBool:
-		return v.raw, false, nil
-	case jsonNull:
+func resultHeaderValue(v jsonbytes.Value, buf *[]byte, name []byte) (value []byte, skip bool, err error) {
+	switch v.Kind {
+	case jsonbytes.String:
+		return v.Text(buf), false, nil
+	case jsonbytes.Number, jsonbytes.Bool:
+		return v.Raw, false, nil
+	case jsonbytes.Null:
 		return nil, true, nil
 	default:
 		return nil, false, fmt.Errorf("%w: value of header %.100q is not a string", ErrMalformedResult, name)
@@ -281,10 +273,10 @@ func (st *resultState) stageHeader(name, value []byte) {
 // resultBody returns the response body of body (absent, null or a
 // string), base64-decoded when marked and asked to. It stays valid until
 // st is released.
-func (st *resultState) resultBody(body jsonValue, isBase64, decode bool) ([]byte, error) {
+func (st *resultState) resultBody(body jsonbytes.Value, isBase64, decode bool) ([]byte, error) {
 	var b []byte
-	if body.kind == jsonString {
-		b = jsonStringText(body, &st.body)
+	if body.Kind == jsonbytes.String {
+		b = body.Text(&st.body)
 	}
 	if isBase64 && decode && len(b) > 0 {
 		var err error

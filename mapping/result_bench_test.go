@@ -96,15 +96,3 @@ func BenchmarkWriteResultV2(b *testing.B) {
 func BenchmarkWriteResultV2Inferred(b *testing.B) {
 	benchmarkWriteResult(b, WriteResultV2, typicalResults["v2-inferred"], &optsV2)
 }
-
-func BenchmarkScanString(b *testing.B) {
-	doc := mustMarshal(typicalBody)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(doc)))
-	for b.Loop() {
-		s := jsonScanner{data: doc}
-		if _, _, err := s.readString(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // WriteResultV1 maps a payload format 1.0 function result (REST APIs, and
@@ -39,26 +41,26 @@ func WriteResultV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) 
 
 func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) error {
 	s := &st.scan
-	switch s.peek() {
+	switch s.Peek() {
 	case '{':
 	case 0:
 		return malformedResult("result is empty")
 	default:
 		return malformedResult("result is not a JSON object")
 	}
-	if err := s.beginObject(); err != nil {
+	if err := s.BeginObject(); err != nil {
 		return malformedJSON(err)
 	}
-	var status, headers, multi, body, b64 jsonValue
+	var status, headers, multi, body, b64 jsonbytes.Value
 	for first := true; ; first = false {
-		key, esc, more, err := s.nextMember(first)
+		key, esc, more, err := s.NextMember(first)
 		if err != nil {
 			return malformedJSON(err)
 		}
 		if !more {
 			break
 		}
-		v, err := s.readValue()
+		v, err := s.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
@@ -75,11 +77,11 @@ func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) err
 			b64 = v
 		}
 	}
-	if !s.atEnd() {
-		return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+	if err := s.End(); err != nil {
+		return malformedJSON(err)
 	}
 
-	if status.kind == jsonAbsent {
+	if status.Kind == jsonbytes.Absent {
 		return malformedResult("statusCode is missing")
 	}
 	code, err := st.parseStatusCode(status)
@@ -93,10 +95,10 @@ func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) err
 	if err := checkResultBody(body); err != nil {
 		return err
 	}
-	if err := checkResultKind(headers, jsonObject, "headers", "an object"); err != nil {
+	if err := checkResultKind(headers, jsonbytes.Object, "headers", "an object"); err != nil {
 		return err
 	}
-	if err := checkResultKind(multi, jsonObject, "multiValueHeaders", "an object"); err != nil {
+	if err := checkResultKind(multi, jsonbytes.Object, "multiValueHeaders", "an object"); err != nil {
 		return err
 	}
 
@@ -113,50 +115,50 @@ func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) err
 
 // stageHeadersV1 stages multiValueHeaders, then each headers pair that
 // multiValueHeaders does not already hold.
-func (st *resultState) stageHeadersV1(headers, multi jsonValue) error {
+func (st *resultState) stageHeadersV1(headers, multi jsonbytes.Value) error {
 	st.multi = st.multi[:0]
-	if multi.kind == jsonObject {
-		ms := jsonScanner{data: multi.raw}
-		if err := ms.beginObject(); err != nil {
+	if multi.Kind == jsonbytes.Object {
+		ms := jsonbytes.NewScanner(multi.Raw)
+		if err := ms.BeginObject(); err != nil {
 			return malformedJSON(err)
 		}
 		for first := true; ; first = false {
-			key, esc, more, err := ms.nextMember(first)
+			key, esc, more, err := ms.NextMember(first)
 			if err != nil {
 				return malformedJSON(err)
 			}
 			if !more {
 				break
 			}
-			values, err := ms.readValue()
+			values, err := ms.ReadValue()
 			if err != nil {
 				return malformedJSON(err)
 			}
-			name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
-			switch values.kind {
-			case jsonNull:
+			name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
+			switch values.Kind {
+			case jsonbytes.Null:
 				continue
-			case jsonArray:
+			case jsonbytes.Array:
 			default:
 				return fmt.Errorf("%w: multiValueHeaders value of %.100q is not an array", ErrMalformedResult, name)
 			}
 			st.multi = append(st.multi, multiHeader{
-				name:   jsonValue{raw: key, kind: jsonString, esc: esc},
+				name:   jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc},
 				values: values,
 			})
-			as := jsonScanner{data: values.raw}
-			if err := as.beginArray(); err != nil {
+			as := jsonbytes.NewScanner(values.Raw)
+			if err := as.BeginArray(); err != nil {
 				return malformedJSON(err)
 			}
 			for first := true; ; first = false {
-				more, err := as.nextElement(first)
+				more, err := as.NextElement(first)
 				if err != nil {
 					return malformedJSON(err)
 				}
 				if !more {
 					break
 				}
-				v, err := as.readValue()
+				v, err := as.ReadValue()
 				if err != nil {
 					return malformedJSON(err)
 				}
@@ -174,26 +176,26 @@ func (st *resultState) stageHeadersV1(headers, multi jsonValue) error {
 		}
 	}
 
-	if headers.kind != jsonObject {
+	if headers.Kind != jsonbytes.Object {
 		return nil
 	}
-	hs := jsonScanner{data: headers.raw}
-	if err := hs.beginObject(); err != nil {
+	hs := jsonbytes.NewScanner(headers.Raw)
+	if err := hs.BeginObject(); err != nil {
 		return malformedJSON(err)
 	}
 	for first := true; ; first = false {
-		key, esc, more, err := hs.nextMember(first)
+		key, esc, more, err := hs.NextMember(first)
 		if err != nil {
 			return malformedJSON(err)
 		}
 		if !more {
 			break
 		}
-		v, err := hs.readValue()
+		v, err := hs.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
-		name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
+		name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
 		value, skip, err := resultHeaderValue(v, &st.value, name)
 		if err != nil {
 			return err
@@ -230,28 +232,28 @@ func (st *resultState) inMultiValueHeaders(name, value []byte) (bool, error) {
 		if st.mergeComparisons > maxMergeComparisons {
 			return false, malformedResult("too many headers to merge with multiValueHeaders")
 		}
-		if !asciiFoldEqualBytes(jsonStringText(m.name, &st.cmpName), name) {
+		if !asciiFoldEqualBytes(m.name.Text(&st.cmpName), name) {
 			continue
 		}
-		as := jsonScanner{data: m.values.raw}
-		if as.beginArray() != nil {
+		as := jsonbytes.NewScanner(m.values.Raw)
+		if as.BeginArray() != nil {
 			continue
 		}
 		for first := true; ; first = false {
-			more, err := as.nextElement(first)
+			more, err := as.NextElement(first)
 			if err != nil || !more {
 				break
 			}
-			v, err := as.readValue()
+			v, err := as.ReadValue()
 			if err != nil {
 				break
 			}
 			var got []byte
-			switch v.kind {
-			case jsonString:
-				got = jsonStringText(v, &st.cmpValue)
-			case jsonNumber, jsonBool:
-				got = v.raw
+			switch v.Kind {
+			case jsonbytes.String:
+				got = v.Text(&st.cmpValue)
+			case jsonbytes.Number, jsonbytes.Bool:
+				got = v.Raw
 			default:
 				continue
 			}

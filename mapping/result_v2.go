@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // WriteResultV2 maps a payload format 2.0 function result (HTTP APIs) onto
@@ -35,49 +37,49 @@ func WriteResultV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) 
 		opts = &zeroResultOptions
 	}
 	st := acquireResultState(result)
-	err := st.writeV2(resp, opts)
+	err := st.writeV2(result, resp, opts)
 	releaseResultState(st)
 	return err
 }
 
-func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) error {
+func (st *resultState) writeV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
 	s := &st.scan
-	switch s.peek() {
+	switch s.Peek() {
 	case '{':
 	case 0:
 		return malformedResult("result is empty")
 	default:
-		v, err := s.readValue()
+		v, err := s.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
-		if !s.atEnd() {
-			return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+		if err := s.End(); err != nil {
+			return malformedJSON(err)
 		}
-		body := v.raw
+		body := v.Raw
 		switch {
-		case v.kind == jsonString && opts.KeepStringQuotes:
-			body = bytes.TrimSpace(s.data) // the JSON text, quotes included
-		case v.kind == jsonString:
-			body = jsonStringText(v, &st.body)
+		case v.Kind == jsonbytes.String && opts.KeepStringQuotes:
+			body = bytes.TrimSpace(result) // the JSON text, quotes included
+		case v.Kind == jsonbytes.String:
+			body = v.Text(&st.body)
 		}
 		return writeInferredV2(resp, body)
 	}
 
-	start := s.pos
-	if err := s.beginObject(); err != nil {
+	start := s.Offset()
+	if err := s.BeginObject(); err != nil {
 		return malformedJSON(err)
 	}
-	var status, headers, cookies, body, b64 jsonValue
+	var status, headers, cookies, body, b64 jsonbytes.Value
 	for first := true; ; first = false {
-		key, esc, more, err := s.nextMember(first)
+		key, esc, more, err := s.NextMember(first)
 		if err != nil {
 			return malformedJSON(err)
 		}
 		if !more {
 			break
 		}
-		v, err := s.readValue()
+		v, err := s.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
@@ -94,11 +96,11 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 			b64 = v
 		}
 	}
-	whole := s.data[start:s.pos]
-	if !s.atEnd() {
-		return malformedJSON(s.errorf("invalid character %q after top-level value", s.data[s.pos]))
+	whole := result[start:s.Offset()]
+	if err := s.End(); err != nil {
+		return malformedJSON(err)
 	}
-	if status.kind == jsonAbsent {
+	if status.Kind == jsonbytes.Absent {
 		return writeInferredV2(resp, whole)
 	}
 
@@ -113,10 +115,10 @@ func (st *resultState) writeV2(resp *fasthttp.Response, opts *ResultOptions) err
 	if err := checkResultBody(body); err != nil {
 		return err
 	}
-	if err := checkResultKind(headers, jsonObject, "headers", "an object"); err != nil {
+	if err := checkResultKind(headers, jsonbytes.Object, "headers", "an object"); err != nil {
 		return err
 	}
-	if err := checkResultKind(cookies, jsonArray, "cookies", "an array"); err != nil {
+	if err := checkResultKind(cookies, jsonbytes.Array, "cookies", "an array"); err != nil {
 		return err
 	}
 
@@ -142,27 +144,27 @@ func writeInferredV2(resp *fasthttp.Response, body []byte) error {
 	return nil
 }
 
-func (st *resultState) stageHeadersV2(headers jsonValue) error {
-	if headers.kind != jsonObject {
+func (st *resultState) stageHeadersV2(headers jsonbytes.Value) error {
+	if headers.Kind != jsonbytes.Object {
 		return nil
 	}
-	hs := jsonScanner{data: headers.raw}
-	if err := hs.beginObject(); err != nil {
+	hs := jsonbytes.NewScanner(headers.Raw)
+	if err := hs.BeginObject(); err != nil {
 		return malformedJSON(err)
 	}
 	for first := true; ; first = false {
-		key, esc, more, err := hs.nextMember(first)
+		key, esc, more, err := hs.NextMember(first)
 		if err != nil {
 			return malformedJSON(err)
 		}
 		if !more {
 			return nil
 		}
-		v, err := hs.readValue()
+		v, err := hs.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
-		name := jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, &st.name)
+		name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
 		value, skip, err := resultHeaderValue(v, &st.value, name)
 		if err != nil {
 			return err
@@ -181,34 +183,34 @@ func (st *resultState) stageHeadersV2(headers jsonValue) error {
 // from CR/LF, which become spaces) and writes it after the other headers;
 // ResponseHeader.SetCookie would re-serialise it instead. Empty strings and
 // nulls are skipped.
-func (st *resultState) stageCookiesV2(cookies jsonValue) error {
-	if cookies.kind != jsonArray {
+func (st *resultState) stageCookiesV2(cookies jsonbytes.Value) error {
+	if cookies.Kind != jsonbytes.Array {
 		return nil
 	}
-	cs := jsonScanner{data: cookies.raw}
-	if err := cs.beginArray(); err != nil {
+	cs := jsonbytes.NewScanner(cookies.Raw)
+	if err := cs.BeginArray(); err != nil {
 		return malformedJSON(err)
 	}
 	for first := true; ; first = false {
-		more, err := cs.nextElement(first)
+		more, err := cs.NextElement(first)
 		if err != nil {
 			return malformedJSON(err)
 		}
 		if !more {
 			return nil
 		}
-		v, err := cs.readValue()
+		v, err := cs.ReadValue()
 		if err != nil {
 			return malformedJSON(err)
 		}
-		switch v.kind {
-		case jsonNull:
+		switch v.Kind {
+		case jsonbytes.Null:
 			continue
-		case jsonString:
+		case jsonbytes.String:
 		default:
-			return fmt.Errorf("%w: cookies item %.40s is not a string", ErrMalformedResult, v.raw)
+			return fmt.Errorf("%w: cookies item %.40s is not a string", ErrMalformedResult, v.Raw)
 		}
-		cookie := jsonStringText(v, &st.value)
+		cookie := v.Text(&st.value)
 		if !isResultHeaderValue(cookie) {
 			return fmt.Errorf("%w: cookies item holds a control character", ErrMalformedResult)
 		}

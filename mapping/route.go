@@ -3,6 +3,8 @@ package mapping
 import (
 	"hash/fnv"
 	"sort"
+
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // API is the API Gateway product whose semantics a route follows.
@@ -65,11 +67,11 @@ type Route struct {
 // Compile works out the JSON fragments of the route. Call it once after the
 // exported fields are set and before the first AppendEvent.
 func (r *Route) Compile() {
-	r.keyJSON = appendJSONString(nil, r.Key)
-	r.resourceJSON = appendJSONString(nil, r.Resource)
-	r.stageJSON = appendJSONString(nil, r.Stage)
-	r.apiIDJSON = appendJSONString(nil, r.APIID)
-	r.accountJSON = appendJSONString(nil, r.AccountID)
+	r.keyJSON = jsonbytes.AppendString(nil, r.Key)
+	r.resourceJSON = jsonbytes.AppendString(nil, r.Resource)
+	r.stageJSON = jsonbytes.AppendString(nil, r.Stage)
+	r.apiIDJSON = jsonbytes.AppendString(nil, r.APIID)
+	r.accountJSON = jsonbytes.AppendString(nil, r.AccountID)
 	r.stageVars = nil
 	if len(r.StageVariables) > 0 {
 		names := make([]string, 0, len(r.StageVariables))
@@ -82,15 +84,15 @@ func (r *Route) Compile() {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = jsonbytes.AppendString(b, k)
 			b = append(b, ':')
-			b = appendJSONString(b, r.StageVariables[k])
+			b = jsonbytes.AppendString(b, r.StageVariables[k])
 		}
 		r.stageVars = append(b, '}')
 	}
 	r.resourceID = []byte("null")
 	if r.API == APIREST {
-		r.resourceID = appendJSONString(nil, resourceID(r.Resource))
+		r.resourceID = jsonbytes.AppendString(nil, resourceID(r.Resource))
 	}
 	r.stagePrefix = ""
 	if r.Stage != "" && r.Stage != "$default" {

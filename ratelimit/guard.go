@@ -111,14 +111,14 @@ func (g *Guard) fallback(limit int64) Decision {
 	return Decision{Allowed: true, Limit: limit}
 }
 
-// Open returns the store cfg asks for: a *Local, or a *Redis wrapped in a
-// *Guard with cfg.OnStoreError. Validate cfg first.
-func Open(cfg Config) (Store, error) {
+// Open returns the store cfg asks for: a *Local, or a *Redis (built with
+// opts) wrapped in a *Guard with cfg.OnStoreError. Validate cfg first.
+func Open(cfg Config, opts ...RedisOption) (Store, error) {
 	switch cfg.Store {
 	case "", StoreLocal:
 		return NewLocal(cfg.MaxKeys), nil
 	case StoreRedis:
-		r, err := NewRedis(cfg.Redis)
+		r, err := NewRedis(cfg.Redis, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,9 @@ type Redis struct {
 	// clientClock makes Take use the now passed in instead of Redis TIME
 	// (tests with a fake clock).
 	clientClock bool
+	// log receives go-redis's messages while the store is open (see
+	// WithRedisLogger); nil leaves them to go-redis.
+	log func(msg string)
 }
 
 const (
@@ -55,12 +58,19 @@ const (
 // client pools connections (cfg.PoolSize), bounds every operation by
 // cfg.Timeout (default 50ms), dials once per attempt and does not retry:
 // Guard decides what a failure means.
-func NewRedis(cfg RedisConfig) (*Redis, error) {
+func NewRedis(cfg RedisConfig, opts ...RedisOption) (*Redis, error) {
 	opt, err := redisOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Redis{c: redis.NewClient(opt)}, nil
+	r := &Redis{c: redis.NewClient(opt)}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.log != nil {
+		redisLogs.add(r)
+	}
+	return r, nil
 }
 
 func redisOptions(cfg RedisConfig) (*redis.Options, error) {
@@ -201,21 +211,9 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements Store: it closes the client's connections.
-func (r *Redis) Close() error { return r.c.Close() }
-
-// SetRedisLogger routes go-redis's own messages (such as "connection pool:
-// failed to dial"), which it writes to stderr by default, to fn; nil
-// silences them. go-redis keeps one logger per process, so this affects
-// every Redis client; call it once at startup.
-func SetRedisLogger(fn func(msg string)) {
-	redis.SetLogger(redisLogger(fn))
-}
-
-type redisLogger func(msg string)
-
-func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
-	if l != nil {
-		l(fmt.Sprintf(format, v...))
-	}
+// Close implements Store: it closes the client's connections and stops
+// routing go-redis's messages to the store's logger.
+func (r *Redis) Close() error {
+	redisLogs.remove(r)
+	return r.c.Close()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-json"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/jsonbytes"
 )
 
 // Echo returns a 200 proxy result whose JSON body is the event.
@@ -27,31 +28,8 @@ const (
 // Invoke appends the echo result for inv.Event to dst.
 func (Echo) Invoke(_ context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
 	dst = append(dst, echoHead...)
-	dst = appendEscaped(dst, inv.Event)
+	dst = jsonbytes.AppendStringBody(dst, inv.Event)
 	return append(dst, echoTail...), nil
-}
-
-// appendEscaped escapes JSON text (valid UTF-8 already) for use inside a
-// JSON string.
-func appendEscaped(dst, s []byte) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i, c := range s {
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	return append(dst, s[start:]...)
 }
 
 // Mock returns the same result for every invocation.

@@ -22,11 +22,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/lambdalimit"
 )
-
-// MaxResultBytes is Lambda's limit on a synchronous response payload
-// (6 MiB + 100 bytes, as the Runtime Interface Emulator enforces).
-const MaxResultBytes = 6<<20 + 100
 
 // Client invokes one function endpoint. Safe for concurrent use.
 type Client struct {
@@ -62,7 +59,7 @@ func New(cfg *backend.FunctionConfig) (*Client, error) {
 			IsTLS:                         u.Scheme == "https",
 			MaxConns:                      maxConns,
 			MaxIdleConnDuration:           10 * time.Second,
-			MaxResponseBodySize:           MaxResultBytes,
+			MaxResponseBodySize:           lambdalimit.ResponseBytes,
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: true,
 			// An invocation is never retried: API Gateway does not retry
@@ -120,8 +117,7 @@ func classify(err error) error {
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout), errors.Is(err, context.DeadlineExceeded):
 		return &backend.InvokeError{Kind: backend.KindTimeout, Err: err}
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return backend.NewFunctionError("Function.ResponseSizeTooLarge",
-			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResultBytes))
+		return backend.NewFunctionError("Function.ResponseSizeTooLarge", lambdalimit.ResponseTooLargeMessage)
 	case errors.Is(err, fasthttp.ErrNoFreeConns):
 		return &backend.InvokeError{Kind: backend.KindThrottled, Err: err}
 	}

@@ -4,54 +4,16 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit/invoketest"
 )
 
-// endpoint serves a Lambda Invoke API stand-in on 127.0.0.1; the path picks
-// the behaviour.
-func endpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		switch string(ctx.Path()) {
-		case "/echo":
-			ctx.SetBody(ctx.Request.Body())
-		case "/ctx":
-			ctx.SetBody(ctx.Request.Header.Peek("X-Amz-Client-Context"))
-		case "/error":
-			ctx.Response.Header.Set("X-Amz-Function-Error", "Unhandled")
-			ctx.SetBodyString(`{"errorMessage":"boom","errorType":"errorString"}`)
-		case "/slow":
-			time.Sleep(500 * time.Millisecond)
-		case "/big":
-			ctx.SetBody(make([]byte, MaxResultBytes+1))
-		default:
-			var status int
-			for _, c := range ctx.Path()[1:] {
-				status = status*10 + int(c-'0')
-			}
-			ctx.SetStatusCode(status)
-		}
-	}}
-	go srv.Serve(ln) //nolint:errcheck
-	t.Cleanup(func() { srv.Shutdown() })
-	return "http://" + ln.Addr().String()
-}
-
 func TestInvoke(t *testing.T) {
-	base := endpoint(t)
-	dead, _ := net.Listen("tcp", "127.0.0.1:0")
-	deadURL := "http://" + dead.Addr().String() + "/x"
-	dead.Close()
+	base := invoketest.Start(t)
+	deadURL := invoketest.DeadURL(t) + "/x"
 	cases := []struct {
 		name, url string
 		timeout   time.Duration
@@ -97,7 +59,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestDeadlineFromContext(t *testing.T) {
-	c, err := New(&backend.FunctionConfig{Backend: "http", URL: endpoint(t) + "/slow"})
+	c, err := New(&backend.FunctionConfig{Backend: "http", URL: invoketest.Start(t) + "/slow"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +73,7 @@ func TestDeadlineFromContext(t *testing.T) {
 }
 
 func TestClientContextIsSentBase64(t *testing.T) {
-	c, err := New(&backend.FunctionConfig{Backend: "http", URL: endpoint(t) + "/ctx"})
+	c, err := New(&backend.FunctionConfig{Backend: "http", URL: invoketest.Start(t) + "/ctx"})
 	if err != nil {
 		t.Fatal(err)
 	}

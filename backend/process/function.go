@@ -59,6 +59,7 @@ type Function struct {
 	seq  atomic.Uint64
 
 	stopReaper chan struct{}
+	closeOnce  sync.Once
 	// background counts goroutines Close must wait for; bgMu and closing
 	// keep one from being added once Close has started waiting.
 	bgMu       sync.Mutex
@@ -338,24 +339,22 @@ func (f *Function) warm() {
 func (f *Function) Stats() (running, idle int) { return f.pool.stats() }
 
 // Close stops the reaper and every instance: SIGTERM, then SIGKILL after
-// stopGrace. It returns when all have exited. It is safe without Start; a
+// stopGrace. It returns when all have exited, in every caller: it is safe
+// to call more than once, from several goroutines, and without Start; a
 // Start after Close fails.
 func (f *Function) Close() error {
-	select {
-	case <-f.stopReaper:
-		return nil
-	default:
+	f.closeOnce.Do(func() {
 		close(f.stopReaper)
-	}
-	f.bgMu.Lock()
-	f.closing = true
-	f.bgMu.Unlock()
-	var wg sync.WaitGroup
-	for _, in := range f.pool.close() {
-		wg.Add(1)
-		go func() { defer wg.Done(); in.stop() }()
-	}
-	wg.Wait()
-	f.background.Wait()
+		f.bgMu.Lock()
+		f.closing = true
+		f.bgMu.Unlock()
+		var wg sync.WaitGroup
+		for _, in := range f.pool.close() {
+			wg.Add(1)
+			go func() { defer wg.Done(); in.stop() }()
+		}
+		wg.Wait()
+		f.background.Wait()
+	})
 	return nil
 }

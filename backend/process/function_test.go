@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit"
 )
 
 func newFunction(t *testing.T, cfg backend.FunctionConfig, opts ...Option) *Function {
@@ -79,18 +80,6 @@ func pids(f *Function) []int {
 }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
-
-// eventually polls cond for up to 10 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 const slowEvent = `{"queryStringParameters":{"ms":"%s"}}`
 
@@ -205,8 +194,7 @@ func TestThrottledPastConcurrency(t *testing.T) {
 	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 1, QueueTimeout: 50 * time.Millisecond})
 	busy := make(chan error, 1)
 	go func() { _, err := invoke(t, f, slow("1500"), 30*time.Second); busy <- err }()
-	eventually(t, "the first call to take the only instance", func() bool { r, idle := f.Stats(); return r == 1 && idle == 0 })
-	time.Sleep(100 * time.Millisecond)
+	testkit.Eventually(t, 10*time.Second, "the first call to take the only instance", func() bool { r, idle := f.Stats(); return r == 1 && idle == 0 })
 	_, err := invoke(t, f, slow("1"), 30*time.Second)
 	if !backend.IsKind(err, backend.KindThrottled) {
 		t.Errorf("second call: got %v, want throttled", err)
@@ -223,7 +211,7 @@ func TestIdleInstancesAreReaped(t *testing.T) {
 	if len(ps) != 1 {
 		t.Fatalf("pids %v", ps)
 	}
-	eventually(t, "the idle instance to be stopped", func() bool { r, _ := f.Stats(); return r == 0 && !alive(ps[0]) })
+	testkit.Eventually(t, 10*time.Second, "the idle instance to be stopped", func() bool { r, _ := f.Stats(); return r == 0 && !alive(ps[0]) })
 	mustInvoke(t, f, `{}`) // a cold start again
 	if n := f.seq.Load(); n != 2 {
 		t.Errorf("instances started: %d, want 2", n)
@@ -232,8 +220,12 @@ func TestIdleInstancesAreReaped(t *testing.T) {
 
 func TestMinInstancesStayWarm(t *testing.T) {
 	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], MinInstances: 2, IdleTimeout: 100 * time.Millisecond})
-	eventually(t, "two warm instances", func() bool { r, idle := f.Stats(); return r == 2 && idle == 2 })
-	time.Sleep(400 * time.Millisecond) // several idle timeouts
+	testkit.Eventually(t, 10*time.Second, "two warm instances", func() bool { r, idle := f.Stats(); return r == 2 && idle == 2 })
+	// A twin with the same idle timeout has its idle instance reaped: the
+	// idle timeout has passed for f's instances too.
+	twin := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], IdleTimeout: 100 * time.Millisecond})
+	mustInvoke(t, twin, `{}`)
+	testkit.Eventually(t, 10*time.Second, "the twin's idle instance to be reaped", func() bool { r, _ := twin.Stats(); return r == 0 })
 	if r, _ := f.Stats(); r != 2 {
 		t.Errorf("running %d after idling, want minInstances 2", r)
 	}
@@ -252,7 +244,7 @@ func TestTimeoutKillsAndRecovers(t *testing.T) {
 	if fe.Type != "Sandbox.Timedout" || !strings.Contains(string(fe.Payload), "Task timed out after 0.30 seconds") {
 		t.Errorf("timeout error: %s %s", fe.Type, fe.Payload)
 	}
-	eventually(t, "the timed-out instance to be killed", func() bool { return !alive(ps[0]) })
+	testkit.Eventually(t, 10*time.Second, "the timed-out instance to be killed", func() bool { return !alive(ps[0]) })
 	if out := mustInvoke(t, f, slow("1")); !strings.Contains(out, "slept 1ms") {
 		t.Errorf("after the timeout: %s", out)
 	}
@@ -270,7 +262,7 @@ func TestCrashMidInvocation(t *testing.T) {
 			t.Errorf("crash %d: %s %s", i, fe.Type, fe.Payload)
 		}
 	}
-	eventually(t, "crashed instances to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
+	testkit.Eventually(t, 10*time.Second, "crashed instances to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
 	if n := f.seq.Load(); n != 2 {
 		t.Errorf("instances started: %d, want a fresh one per call", n)
 	}
@@ -283,7 +275,7 @@ func TestInitFailure(t *testing.T) {
 	if fe.Type != "Runtime.ExitError" || !strings.Contains(string(fe.Payload), "exit status 1") {
 		t.Errorf("init failure: %s %s", fe.Type, fe.Payload)
 	}
-	eventually(t, "the failed instance to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
+	testkit.Eventually(t, 10*time.Second, "the failed instance to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
 
 	ok := newFunction(t, backend.FunctionConfig{Handler: examples["initfail"], Env: map[string]string{"REQUIRED_SETTING": "1"}})
 	if out := mustInvoke(t, ok, `{}`); out != `"ok"` {
@@ -390,9 +382,9 @@ func TestMemoryLimit(t *testing.T) {
 
 func TestCloseLeavesNoProcess(t *testing.T) {
 	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], MinInstances: 3})
-	eventually(t, "three instances", func() bool { r, idle := f.Stats(); return r == 3 && idle == 3 })
+	testkit.Eventually(t, 10*time.Second, "three instances", func() bool { r, idle := f.Stats(); return r == 3 && idle == 3 })
 	go invoke(t, f, slow("10000"), 30*time.Second) //nolint:errcheck
-	time.Sleep(100 * time.Millisecond)
+	testkit.Eventually(t, 10*time.Second, "the call to take an instance", func() bool { _, idle := f.Stats(); return idle == 2 })
 	ps := pids(f)
 	if len(ps) != 3 {
 		t.Fatalf("pids %v", ps)
@@ -436,7 +428,7 @@ func TestKilledHostTakesInstancesAlong(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
 	cmd.Wait()                          //nolint:errcheck
-	eventually(t, "instances to die with their host", func() bool {
+	testkit.Eventually(t, 10*time.Second, "instances to die with their host", func() bool {
 		for _, pid := range ps {
 			if alive(pid) && !zombie(pid) {
 				return false
@@ -457,6 +449,29 @@ func zombie(pid int) bool {
 	return i > 0 && i+2 < len(b) && b[i+2] == 'Z'
 }
 
+// Close may be called again and from several goroutines at once: none
+// panics on the closed channel, and each returns once the instances are gone.
+func TestCloseIsIdempotent(t *testing.T) {
+	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], MinInstances: 1})
+	testkit.Eventually(t, 10*time.Second, "a warm instance", func() bool { _, idle := f.Stats(); return idle == 1 })
+	ps := pids(f)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			f.Close()
+			for _, pid := range ps {
+				if alive(pid) && !zombie(pid) {
+					t.Errorf("pid %d alive after a Close returned", pid)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := f.Close(); err != nil {
+		t.Errorf("Close after Close: %v", err)
+	}
+}
+
 // Close right after Start (minInstances starting) must stop every
 // instance, including those whose start was under way.
 func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
@@ -468,6 +483,8 @@ func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
 		if err := f.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		// Close at a different moment of the start each round: the wait is
+		// the behaviour under test, not a wait for something.
 		time.Sleep(time.Duration(i) * time.Millisecond)
 		started := f.seq.Load()
 		ps := pids(f)

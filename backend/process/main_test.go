@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit"
 )
 
 // examples maps example names to their built bootstrap executables,
@@ -207,11 +208,9 @@ func host(handler string) int {
 		fmt.Println("error:", err)
 		return 1
 	}
-	for {
-		if running, idle := f.Stats(); running == 2 && idle == 2 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Poll(time.Minute, func() bool { running, idle := f.Stats(); return running == 2 && idle == 2 }) {
+		fmt.Println("error: the two instances did not start within a minute")
+		return 1
 	}
 	for _, pid := range pids(f) {
 		fmt.Println(pid)

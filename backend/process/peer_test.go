@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit"
 )
 
 // runtimeAPIOf reads an instance's Runtime API address from its process
@@ -127,7 +128,7 @@ func TestForeignClientCannotAnswer(t *testing.T) {
 		}
 		result <- string(out)
 	}()
-	eventually(t, "the runtime to take the call", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the runtime to take the call", func() bool {
 		f.pool.mu.Lock()
 		defer f.pool.mu.Unlock()
 		for in := range f.pool.all {

@@ -12,11 +12,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/lambdalimit"
 )
-
-// MaxResponseBytes is Lambda's limit on a function's response (6 MiB + 100
-// bytes, as the Runtime Interface Emulator enforces).
-const MaxResponseBytes = 6<<20 + 100
 
 const runtimeAPIPrefix = "/2018-06-01/runtime"
 
@@ -45,7 +42,7 @@ func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
 		IdleTimeout: runtimeAPIIdleTimeout,
 		// No WriteTimeout: a runtime that stops reading stalls only its own
 		// invocation, which the function's timeout ends by killing it.
-		MaxRequestBodySize:           MaxResponseBytes + 1<<20,
+		MaxRequestBodySize:           lambdalimit.ResponseBytes + 1<<20,
 		NoDefaultServerHeader:        true,
 		DisablePreParseMultipartForm: true,
 		Logger:                       zap.NewStdLog(in.log),
@@ -115,13 +112,12 @@ func (in *instance) handleResponse(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	body := ctx.Request.Body()
-	if len(body) > MaxResponseBytes {
+	if len(body) > lambdalimit.ResponseBytes {
 		ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
 		ctx.SetContentType("application/json")
 		ctx.SetBodyString(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
 		// aws-lambda-go exits on the 413: retire the instance now.
-		in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge",
-			"Response payload size exceeded maximum allowed payload size (6291556 bytes).")}, false)
+		in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge", lambdalimit.ResponseTooLargeMessage)}, false)
 		in.kill()
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/testkit"
 )
 
 // A connection that sends half a request, or stays idle after one, is
@@ -23,7 +25,7 @@ func TestRuntimeAPIClosesStalledConnections(t *testing.T) {
 		t.Fatalf("first call: %s", got)
 	}
 	var fates []byte
-	eventually(t, "the runtime to watch its stalled connections", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the runtime to watch its stalled connections", func() bool {
 		var err error
 		fates, err = os.ReadFile(out)
 		return err == nil

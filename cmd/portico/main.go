@@ -23,7 +23,6 @@ import (
 	"github.com/portico/portico/bench"
 	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/internal/awsid"
-	"github.com/portico/portico/ratelimit"
 )
 
 const usage = `usage:
@@ -140,8 +139,6 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck
-	redisLog := log.Named("ratelimit.redis")
-	ratelimit.SetRedisLogger(func(msg string) { redisLog.Debug(msg) })
 	g, err := gateway.New(cfg, gateway.WithLogger(log))
 	if err != nil {
 		return err

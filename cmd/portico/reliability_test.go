@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portico/portico/ratelimit/redistest"
+	"github.com/portico/portico/internal/testkit/redistest"
 )
 
 // The reliability suite: sustained load through a real `portico serve`

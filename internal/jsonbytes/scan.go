@@ -1,4 +1,4 @@
-package mapping
+package jsonbytes
 
 import (
 	"encoding/binary"
@@ -10,49 +10,60 @@ import (
 	"unicode/utf8"
 )
 
-// maxJSONNesting is the deepest nesting of objects and arrays jsonScanner
+// MaxNesting is the deepest nesting of objects and arrays a Scanner
 // accepts inside one value; deeper input is a syntax error, not a stack
 // overflow.
-const maxJSONNesting = 10000
+const MaxNesting = 10000
 
-// jsonKind is the type of a JSON value.
-type jsonKind uint8
+// Kind is the type of a JSON value.
+type Kind uint8
 
 const (
-	jsonAbsent jsonKind = iota // zero value: the member was not present
-	jsonNull
-	jsonBool
-	jsonNumber
-	jsonString
-	jsonArray
-	jsonObject
+	Absent Kind = iota // zero value: the member was not present
+	Null
+	Bool
+	Number
+	String
+	Array
+	Object
 )
 
-// jsonValue is one validated JSON value inside the scanned buffer. For a
-// string, raw is the text between the quotes, still escaped when esc is
-// true; for any other kind raw is the value's full JSON text. raw aliases the
+// Value is one validated JSON value inside the scanned buffer. For a
+// string, Raw is the text between the quotes, still escaped when Escaped is
+// true; for any other kind Raw is the value's full JSON text. Raw aliases the
 // scanned buffer.
-type jsonValue struct {
-	raw  []byte
-	kind jsonKind
-	esc  bool
+type Value struct {
+	Raw     []byte
+	Kind    Kind
+	Escaped bool
 }
 
-// jsonSyntaxError reports invalid JSON and the byte offset where it was found.
-type jsonSyntaxError struct {
-	msg    string
-	offset int
+// Text returns the unescaped text of the string v: v.Raw itself when it has
+// no escapes, else *buf, which it overwrites.
+func (v Value) Text(buf *[]byte) []byte {
+	if !v.Escaped {
+		return v.Raw
+	}
+	*buf = AppendUnescaped((*buf)[:0], v.Raw)
+	return *buf
 }
 
-func (e *jsonSyntaxError) Error() string {
-	return e.msg + " at offset " + strconv.Itoa(e.offset)
+// SyntaxError reports invalid JSON and the byte offset where it was found.
+type SyntaxError struct {
+	Msg    string
+	Offset int
 }
 
-// jsonScanner reads JSON from a byte slice without allocating: it validates
+func (e *SyntaxError) Error() string {
+	return e.Msg + " at offset " + strconv.Itoa(e.Offset)
+}
+
+// Scanner reads JSON from a byte slice without allocating: it validates
 // as it goes, hands out sub-slices of the input, and leaves unescaping to
-// appendJSONUnescaped. The zero value scans nothing; set data (or call reset)
-// first. It is not safe for concurrent use.
-type jsonScanner struct {
+// AppendUnescaped. The zero value scans nothing; call Reset (or use
+// NewScanner) first. It is not safe for concurrent use, and keeps a reference
+// to the data until the next Reset.
+type Scanner struct {
 	data []byte
 	pos  int
 	// shallow and deep hold one bit per open container in skipContainer,
@@ -63,24 +74,42 @@ type jsonScanner struct {
 	deep    []uint64
 }
 
-func (s *jsonScanner) reset(data []byte) {
+// NewScanner returns a Scanner positioned at the start of data.
+func NewScanner(data []byte) Scanner { return Scanner{data: data} }
+
+// Reset positions s at the start of data, keeping its nesting buffer for
+// reuse; Reset(nil) drops the reference to the previous data.
+func (s *Scanner) Reset(data []byte) {
 	s.data = data
 	s.pos = 0
 }
 
-func (s *jsonScanner) errorf(format string, args ...any) error {
-	return &jsonSyntaxError{msg: fmt.Sprintf(format, args...), offset: s.pos}
+// Offset returns the position of the scanner in its data: the byte after
+// the last value, key or delimiter it read.
+func (s *Scanner) Offset() int { return s.pos }
+
+// End returns nil when only whitespace is left, or the error for the
+// first byte after the top-level value.
+func (s *Scanner) End() error {
+	if s.AtEnd() {
+		return nil
+	}
+	return s.errorf("invalid character %q after top-level value", s.data[s.pos])
 }
 
-func (s *jsonScanner) errUnexpected() error {
+func (s *Scanner) errorf(format string, args ...any) error {
+	return &SyntaxError{Msg: fmt.Sprintf(format, args...), Offset: s.pos}
+}
+
+func (s *Scanner) errUnexpected() error {
 	if s.pos >= len(s.data) {
-		return &jsonSyntaxError{msg: "unexpected end of JSON input", offset: s.pos}
+		return &SyntaxError{Msg: "unexpected end of JSON input", Offset: s.pos}
 	}
 	return s.errorf("invalid character %q", s.data[s.pos])
 }
 
 // skipSpace moves past JSON whitespace.
-func (s *jsonScanner) skipSpace() {
+func (s *Scanner) skipSpace() {
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -91,14 +120,14 @@ func (s *jsonScanner) skipSpace() {
 	}
 }
 
-// atEnd reports whether only whitespace is left.
-func (s *jsonScanner) atEnd() bool {
+// AtEnd reports whether only whitespace is left.
+func (s *Scanner) AtEnd() bool {
 	s.skipSpace()
 	return s.pos >= len(s.data)
 }
 
-// peek returns the next non-whitespace byte, or 0 at the end of the input.
-func (s *jsonScanner) peek() byte {
+// Peek returns the next non-whitespace byte, or 0 at the end of the input.
+func (s *Scanner) Peek() byte {
 	s.skipSpace()
 	if s.pos >= len(s.data) {
 		return 0
@@ -126,7 +155,7 @@ func stringSpecialMask(w uint64) uint64 {
 // returns the text between the quotes, whether it contains escapes, and an
 // error for an unterminated string, an invalid escape or a raw control
 // character. Bytes of 0x80 and above pass through unchecked.
-func (s *jsonScanner) readString() (raw []byte, esc bool, err error) {
+func (s *Scanner) readString() (raw []byte, esc bool, err error) {
 	d := s.data
 	start := s.pos + 1
 	i := start
@@ -156,7 +185,7 @@ func (s *jsonScanner) readString() (raw []byte, esc bool, err error) {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				if i+6 > len(d) || jsonHex4(d[i+2:i+6]) < 0 {
+				if i+6 > len(d) || hex4(d[i+2:i+6]) < 0 {
 					s.pos = i
 					return nil, false, s.errorf("invalid \\u escape in string")
 				}
@@ -174,8 +203,8 @@ func (s *jsonScanner) readString() (raw []byte, esc bool, err error) {
 	}
 }
 
-// jsonHex4 decodes 4 hex digits, or returns -1.
-func jsonHex4(b []byte) rune {
+// hex4 decodes 4 hex digits, or returns -1.
+func hex4(b []byte) rune {
 	if len(b) < 4 {
 		return -1
 	}
@@ -196,11 +225,11 @@ func jsonHex4(b []byte) rune {
 	return r
 }
 
-// appendJSONUnescaped appends the unescaped form of raw, the text of a string
+// AppendUnescaped appends the unescaped form of raw, the text of a string
 // validated by readString, to dst. Like encoding/json, an unpaired UTF-16
 // surrogate becomes U+FFFD; other bytes are copied unchanged. The result is
 // never longer than raw, so dst grows at most once.
-func appendJSONUnescaped(dst, raw []byte) []byte {
+func AppendUnescaped(dst, raw []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, len(raw))[:n+len(raw)]
 	out := dst[n:]
@@ -239,7 +268,7 @@ func appendJSONUnescaped(dst, raw []byte) []byte {
 		case 't':
 			c = '\t'
 		case 'u':
-			r := jsonHex4(raw[i:])
+			r := hex4(raw[i:])
 			if r < 0 {
 				// Not produced by readString; keep the text.
 				w += copy(out[w:], `\u`)
@@ -249,7 +278,7 @@ func appendJSONUnescaped(dst, raw []byte) []byte {
 			if utf16.IsSurrogate(r) {
 				r2 := rune(-1)
 				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
-					r2 = jsonHex4(raw[i+2:])
+					r2 = hex4(raw[i+2:])
 				}
 				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 					r = dec
@@ -269,7 +298,7 @@ func appendJSONUnescaped(dst, raw []byte) []byte {
 }
 
 // readNumber reads a number at s.pos per the JSON grammar.
-func (s *jsonScanner) readNumber() ([]byte, error) {
+func (s *Scanner) readNumber() ([]byte, error) {
 	d := s.data
 	start := s.pos
 	i := s.pos
@@ -280,7 +309,7 @@ func (s *jsonScanner) readNumber() ([]byte, error) {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && '1' <= d[i] && d[i] <= '9':
-		for i < len(d) && jsonIsDigit(d[i]) {
+		for i < len(d) && isDigit(d[i]) {
 			i++
 		}
 	default:
@@ -289,11 +318,11 @@ func (s *jsonScanner) readNumber() ([]byte, error) {
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
-		if i >= len(d) || !jsonIsDigit(d[i]) {
+		if i >= len(d) || !isDigit(d[i]) {
 			s.pos = i
 			return nil, s.errUnexpected()
 		}
-		for i < len(d) && jsonIsDigit(d[i]) {
+		for i < len(d) && isDigit(d[i]) {
 			i++
 		}
 	}
@@ -302,11 +331,11 @@ func (s *jsonScanner) readNumber() ([]byte, error) {
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
-		if i >= len(d) || !jsonIsDigit(d[i]) {
+		if i >= len(d) || !isDigit(d[i]) {
 			s.pos = i
 			return nil, s.errUnexpected()
 		}
-		for i < len(d) && jsonIsDigit(d[i]) {
+		for i < len(d) && isDigit(d[i]) {
 			i++
 		}
 	}
@@ -314,10 +343,10 @@ func (s *jsonScanner) readNumber() ([]byte, error) {
 	return d[start:i], nil
 }
 
-func jsonIsDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // readLiteral reads true, false or null at s.pos.
-func (s *jsonScanner) readLiteral(lit string) ([]byte, error) {
+func (s *Scanner) readLiteral(lit string) ([]byte, error) {
 	d := s.data
 	end := s.pos + len(lit)
 	if end > len(d) || string(d[s.pos:end]) != lit {
@@ -333,53 +362,53 @@ func (s *jsonScanner) readLiteral(lit string) ([]byte, error) {
 }
 
 // readScalar reads a string, number, true, false or null at s.pos.
-func (s *jsonScanner) readScalar() (jsonValue, error) {
+func (s *Scanner) readScalar() (Value, error) {
 	if s.pos >= len(s.data) {
-		return jsonValue{}, s.errUnexpected()
+		return Value{}, s.errUnexpected()
 	}
 	switch c := s.data[s.pos]; {
 	case c == '"':
 		raw, esc, err := s.readString()
-		return jsonValue{raw: raw, kind: jsonString, esc: esc}, err
+		return Value{Raw: raw, Kind: String, Escaped: esc}, err
 	case c == 't':
 		raw, err := s.readLiteral("true")
-		return jsonValue{raw: raw, kind: jsonBool}, err
+		return Value{Raw: raw, Kind: Bool}, err
 	case c == 'f':
 		raw, err := s.readLiteral("false")
-		return jsonValue{raw: raw, kind: jsonBool}, err
+		return Value{Raw: raw, Kind: Bool}, err
 	case c == 'n':
 		raw, err := s.readLiteral("null")
-		return jsonValue{raw: raw, kind: jsonNull}, err
-	case c == '-' || jsonIsDigit(c):
+		return Value{Raw: raw, Kind: Null}, err
+	case c == '-' || isDigit(c):
 		raw, err := s.readNumber()
-		return jsonValue{raw: raw, kind: jsonNumber}, err
+		return Value{Raw: raw, Kind: Number}, err
 	default:
-		return jsonValue{}, s.errUnexpected()
+		return Value{}, s.errUnexpected()
 	}
 }
 
-// readValue reads and validates the value after any whitespace at s.pos.
+// ReadValue reads and validates the value after any whitespace at s.pos.
 // Objects and arrays are validated but not decoded: their raw text is
-// returned for a later pass with beginObject/nextMember or
-// beginArray/nextElement.
-func (s *jsonScanner) readValue() (jsonValue, error) {
+// returned for a later pass with BeginObject/NextMember or
+// BeginArray/NextElement.
+func (s *Scanner) ReadValue() (Value, error) {
 	s.skipSpace()
 	if s.pos < len(s.data) {
 		if c := s.data[s.pos]; c == '{' || c == '[' {
 			start := s.pos
 			err := s.skipContainer()
-			kind := jsonObject
+			kind := Object
 			if c == '[' {
-				kind = jsonArray
+				kind = Array
 			}
-			return jsonValue{raw: s.data[start:s.pos], kind: kind}, err
+			return Value{Raw: s.data[start:s.pos], Kind: kind}, err
 		}
 	}
 	return s.readScalar()
 }
 
 // setContainer records at depth whether the open container is an object.
-func (s *jsonScanner) setContainer(depth int, object bool) {
+func (s *Scanner) setContainer(depth int, object bool) {
 	word := &s.shallow
 	if depth >= 64 {
 		w := depth>>6 - 1
@@ -396,7 +425,7 @@ func (s *jsonScanner) setContainer(depth int, object bool) {
 	}
 }
 
-func (s *jsonScanner) isObjectAt(depth int) bool {
+func (s *Scanner) isObjectAt(depth int) bool {
 	word := s.shallow
 	if depth >= 64 {
 		word = s.deep[depth>>6-1]
@@ -405,7 +434,7 @@ func (s *jsonScanner) isObjectAt(depth int) bool {
 }
 
 // readMemberKey reads `"key" :` after whitespace.
-func (s *jsonScanner) readMemberKey() error {
+func (s *Scanner) readMemberKey() error {
 	s.skipSpace()
 	if s.pos >= len(s.data) || s.data[s.pos] != '"' {
 		return s.errUnexpected()
@@ -422,14 +451,14 @@ func (s *jsonScanner) readMemberKey() error {
 }
 
 // skipContainer validates the object or array at s.pos without recursion,
-// keeping one bit per level, and fails beyond maxJSONNesting levels.
-func (s *jsonScanner) skipContainer() error {
+// keeping one bit per level, and fails beyond MaxNesting levels.
+func (s *Scanner) skipContainer() error {
 	depth := 0
 	for {
 		// s.pos is at '{' or '['.
 		open := s.data[s.pos]
-		if depth >= maxJSONNesting {
-			return s.errorf("nesting deeper than %d levels", maxJSONNesting)
+		if depth >= MaxNesting {
+			return s.errorf("nesting deeper than %d levels", MaxNesting)
 		}
 		s.setContainer(depth, open == '{')
 		depth++
@@ -492,21 +521,21 @@ func (s *jsonScanner) skipContainer() error {
 	}
 }
 
-// beginObject consumes the '{' that opens an object.
-func (s *jsonScanner) beginObject() error {
-	if s.peek() != '{' {
+// BeginObject consumes the '{' that opens an object.
+func (s *Scanner) BeginObject() error {
+	if s.Peek() != '{' {
 		return s.errUnexpected()
 	}
 	s.pos++
 	return nil
 }
 
-// nextMember moves to the next member of the object opened by beginObject:
-// it returns the member's raw key (escaped when esc is true) and leaves
-// s.pos before its value, which the caller must read with readValue or
-// skipValue. more is false once the closing '}' is consumed. first is true
-// on the first call for the object.
-func (s *jsonScanner) nextMember(first bool) (key []byte, esc, more bool, err error) {
+// NextMember moves to the next member of the object opened by BeginObject:
+// it returns the member's raw key (escaped when esc is true) and stops
+// before its value, which the caller must read with ReadValue. more is false
+// once the closing '}' is consumed. first is true on the first call for the
+// object.
+func (s *Scanner) NextMember(first bool) (key []byte, esc, more bool, err error) {
 	s.skipSpace()
 	if s.pos >= len(s.data) {
 		return nil, false, false, s.errUnexpected()
@@ -538,19 +567,19 @@ func (s *jsonScanner) nextMember(first bool) (key []byte, esc, more bool, err er
 	return key, esc, true, nil
 }
 
-// beginArray consumes the '[' that opens an array.
-func (s *jsonScanner) beginArray() error {
-	if s.peek() != '[' {
+// BeginArray consumes the '[' that opens an array.
+func (s *Scanner) BeginArray() error {
+	if s.Peek() != '[' {
 		return s.errUnexpected()
 	}
 	s.pos++
 	return nil
 }
 
-// nextElement moves to the next element of the array opened by beginArray
-// and leaves s.pos before it; more is false once the closing ']' is
+// NextElement moves to the next element of the array opened by BeginArray
+// and stops before it; more is false once the closing ']' is
 // consumed. first is true on the first call for the array.
-func (s *jsonScanner) nextElement(first bool) (more bool, err error) {
+func (s *Scanner) NextElement(first bool) (more bool, err error) {
 	s.skipSpace()
 	if s.pos >= len(s.data) {
 		return false, s.errUnexpected()

@@ -1,4 +1,4 @@
-package mapping
+package jsonbytes
 
 import (
 	"encoding/json"
@@ -6,17 +6,16 @@ import (
 	"math/bits"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // scanDocument validates data as one complete JSON value.
-func scanDocument(data []byte) (jsonValue, error) {
-	s := jsonScanner{data: data}
-	v, err := s.readValue()
+func scanDocument(data []byte) (Value, error) {
+	s := Scanner{data: data}
+	v, err := s.ReadValue()
 	if err != nil {
 		return v, err
 	}
-	if !s.atEnd() {
+	if !s.AtEnd() {
 		return v, s.errUnexpected()
 	}
 	return v, nil
@@ -44,9 +43,9 @@ func TestScanValid(t *testing.T) {
 		if want := json.Valid([]byte(doc)); (err == nil) != want {
 			t.Errorf("%q: got error %v, want valid=%v", doc, err, want)
 		}
-		var se *jsonSyntaxError
+		var se *SyntaxError
 		if err != nil && !errors.As(err, &se) {
-			t.Errorf("%q: got error of type %T, want *jsonSyntaxError", doc, err)
+			t.Errorf("%q: got error of type %T, want *SyntaxError", doc, err)
 		}
 	}
 }
@@ -73,7 +72,7 @@ func TestScanString(t *testing.T) {
 		{"HTML escapes", `"\u003cp\u003eTom \u0026 Jerry\u003c/p\u003e"`, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := jsonScanner{data: []byte(c.doc)}
+			s := Scanner{data: []byte(c.doc)}
 			raw, esc, err := s.readString()
 			if err != nil {
 				t.Fatal(err)
@@ -88,7 +87,7 @@ func TestScanString(t *testing.T) {
 			if err := json.Unmarshal([]byte(c.doc), &want); err != nil {
 				t.Fatal(err)
 			}
-			if got := string(appendJSONUnescaped([]byte("prefix:"), raw)); got != "prefix:"+want {
+			if got := string(AppendUnescaped([]byte("prefix:"), raw)); got != "prefix:"+want {
 				t.Errorf("got %q, want %q", got, "prefix:"+want)
 			}
 		})
@@ -147,11 +146,11 @@ func TestScanNesting(t *testing.T) {
 		doc   string
 		valid bool
 	}{
-		{"arrays at the limit", strings.Repeat("[", maxJSONNesting) + strings.Repeat("]", maxJSONNesting), true},
-		{"arrays past the limit", strings.Repeat("[", maxJSONNesting+1) + strings.Repeat("]", maxJSONNesting+1), false},
-		{"objects at the limit", strings.Repeat(`{"k":`, maxJSONNesting-1) + "{}" + strings.Repeat("}", maxJSONNesting-1), true},
-		{"objects past the limit", strings.Repeat(`{"k":`, maxJSONNesting) + "{}" + strings.Repeat("}", maxJSONNesting), false},
-		{"mixed past the limit", strings.Repeat(`[{"k":`, maxJSONNesting/2) + "[1]" + strings.Repeat("}]", maxJSONNesting/2), false},
+		{"arrays at the limit", strings.Repeat("[", MaxNesting) + strings.Repeat("]", MaxNesting), true},
+		{"arrays past the limit", strings.Repeat("[", MaxNesting+1) + strings.Repeat("]", MaxNesting+1), false},
+		{"objects at the limit", strings.Repeat(`{"k":`, MaxNesting-1) + "{}" + strings.Repeat("}", MaxNesting-1), true},
+		{"objects past the limit", strings.Repeat(`{"k":`, MaxNesting) + "{}" + strings.Repeat("}", MaxNesting), false},
+		{"mixed past the limit", strings.Repeat(`[{"k":`, MaxNesting/2) + "[1]" + strings.Repeat("}]", MaxNesting/2), false},
 		{"mismatched deep", strings.Repeat("[", 100) + strings.Repeat("}", 100), false},
 		{"deep unterminated", strings.Repeat("[", 5_000_000), false},
 		{"wide and shallow", "[" + strings.Repeat("[1],{\"a\":[]},", 10000) + "0]", true},
@@ -167,44 +166,44 @@ func TestScanNesting(t *testing.T) {
 
 func TestScanMembers(t *testing.T) {
 	doc := []byte(` { "a" : 1 , "b\u0021" : [ true , null , "x" ] , "c" : { } } `)
-	s := jsonScanner{data: doc}
-	if err := s.beginObject(); err != nil {
+	s := Scanner{data: doc}
+	if err := s.BeginObject(); err != nil {
 		t.Fatal(err)
 	}
 	var keys, values []string
 	for first := true; ; first = false {
-		key, esc, more, err := s.nextMember(first)
+		key, esc, more, err := s.NextMember(first)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !more {
 			break
 		}
-		v, err := s.readValue()
+		v, err := s.ReadValue()
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys = append(keys, string(jsonStringText(jsonValue{raw: key, kind: jsonString, esc: esc}, new([]byte))))
-		values = append(values, string(v.raw))
-		if v.kind == jsonArray {
-			as := jsonScanner{data: v.raw}
-			if err := as.beginArray(); err != nil {
+		keys = append(keys, string(Value{Raw: key, Kind: String, Escaped: esc}.Text(new([]byte))))
+		values = append(values, string(v.Raw))
+		if v.Kind == Array {
+			as := Scanner{data: v.Raw}
+			if err := as.BeginArray(); err != nil {
 				t.Fatal(err)
 			}
 			var elems []string
 			for first := true; ; first = false {
-				more, err := as.nextElement(first)
+				more, err := as.NextElement(first)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !more {
 					break
 				}
-				e, err := as.readValue()
+				e, err := as.ReadValue()
 				if err != nil {
 					t.Fatal(err)
 				}
-				elems = append(elems, string(e.raw))
+				elems = append(elems, string(e.Raw))
 			}
 			if got, want := strings.Join(elems, "|"), "true|null|x"; got != want {
 				t.Errorf("got elements %q, want %q", got, want)
@@ -217,31 +216,7 @@ func TestScanMembers(t *testing.T) {
 	if got, want := strings.Join(values, "|"), `1|[ true , null , "x" ]|{ }`; got != want {
 		t.Errorf("got values %q, want %q", got, want)
 	}
-	if !s.atEnd() {
+	if !s.AtEnd() {
 		t.Errorf("got pos %d, want the end", s.pos)
 	}
-}
-
-// FuzzScanValue checks the scanner against encoding/json: the same verdict
-// on validity, and the same text for a string.
-func FuzzScanValue(f *testing.F) {
-	for _, doc := range scanDocuments {
-		f.Add([]byte(doc))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := scanDocument(data)
-		if want := json.Valid(data); (err == nil) != want {
-			t.Fatalf("%q: got error %v, want valid=%v", data, err, want)
-		}
-		if err != nil || v.kind != jsonString || !utf8.Valid(data) {
-			return
-		}
-		var want string
-		if err := json.Unmarshal(data, &want); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(jsonStringText(v, new([]byte))); got != want {
-			t.Fatalf("%q: got %q, want %q", data, got, want)
-		}
-	})
 }

@@ -1,6 +1,6 @@
 // Package redistest starts a real redis-server for tests: a child process
 // on a free 127.0.0.1 port, without persistence. Tests of every package that
-// needs Redis share it.
+// needs Redis share it. It imports nothing of the module but testkit.
 package redistest
 
 import (
@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/testkit"
 )
 
 // Server is a real redis-server child process on a free 127.0.0.1
@@ -61,16 +63,9 @@ func (s *Server) Start() {
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if ping(s.Port) == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.Stop()
-			s.t.Fatalf("redis-server on port %d did not answer within 5s; its output:\n%s", s.Port, s.out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Poll(5*time.Second, func() bool { return ping(s.Port) == nil }) {
+		s.Stop()
+		s.t.Fatalf("redis-server on port %d did not answer within 5s; its output:\n%s", s.Port, s.out.String())
 	}
 }
 
