@@ -174,7 +174,7 @@ func LoadConfig(file string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	pos, err := config.Load(file, cfg, config.WithDir(cfg.dir))
+	pos, err := config.Load(file, cfg)
 	if err != nil && !errors.As(err, new(*config.Error)) {
 		return nil, err // the file could not be read
 	}
@@ -263,11 +263,6 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
-// errorf makes a *config.Error at the position of path.
-func (c *Config) errorf(path, format string, args ...any) error {
-	return c.pos.Errorf(c.file, path, format, args...)
-}
-
 var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // problems collects what validate finds.
@@ -277,7 +272,7 @@ type problems struct {
 }
 
 func (p *problems) add(path, format string, args ...any) {
-	p.errs = append(p.errs, p.c.errorf(path, format, args...))
+	p.errs = append(p.errs, p.c.pos.Errorf(p.c.file, path, format, args...))
 }
 
 // addFields places the errors a leaf package's Validate returned (paths
@@ -303,7 +298,7 @@ func (c *Config) validate() []error {
 	c.validateAPI(p)
 	c.validateLimits(p)
 	c.validateSettings(p)
-	c.validateFunctions(p)
+	validateEach(p, "functions", "function", c.Functions)
 	c.validateThrottles(p)
 	c.validateAuthorizers(p)
 	c.validateAPIKeys(p)
@@ -384,14 +379,19 @@ func (c *Config) validateSettings(p *problems) {
 	}
 }
 
-func (c *Config) validateFunctions(p *problems) {
-	for name, fn := range c.Functions {
-		path := "functions." + name
-		if fn == nil {
-			p.add(path, "empty function")
+// validateEach validates each entry of m, the map of leaf configs at
+// prefix; a null entry is an "empty WHAT".
+func validateEach[T any, P interface {
+	*T
+	Validate() []error
+}](p *problems, prefix, what string, m map[string]P) {
+	for name, v := range m {
+		path := prefix + "." + name
+		if v == nil {
+			p.add(path, "empty %s", what)
 			continue
 		}
-		p.addFields(path, fn.Validate())
+		p.addFields(path, v.Validate())
 	}
 }
 
@@ -402,26 +402,15 @@ func (c *Config) validateThrottles(p *problems) {
 		p.addFields("throttle", c.Throttle.Validate())
 		p.checkThrottleKey("throttle", c.Throttle)
 	}
-	for name, plan := range c.UsagePlans {
-		if plan == nil {
-			p.add("usagePlans."+name, "empty usage plan")
-			continue
-		}
-		p.addFields("usagePlans."+name, plan.Validate())
-	}
+	validateEach(p, "usagePlans", "usage plan", c.UsagePlans)
 	p.addFields("ratelimit", c.RateLimit.Validate())
 }
 
 func (c *Config) validateAuthorizers(p *problems) {
+	validateEach(p, "authorizers", "authorizer", c.Authorizers)
 	for name, a := range c.Authorizers {
-		path := "authorizers." + name
-		if a == nil {
-			p.add(path, "empty authorizer")
-			continue
-		}
-		p.addFields(path, a.Validate())
-		if a.Type == "lambda" && a.Function != "" {
-			c.checkFunction(p, path+".function", a.Function)
+		if a != nil && a.Type == "lambda" && a.Function != "" {
+			c.checkFunction(p, "authorizers."+name+".function", a.Function)
 		}
 	}
 }
@@ -558,7 +547,9 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // Resolve makes a relative path in the config absolute, against the folder
-// of the config file.
+// of the config file. A function's handler is a path only for backend
+// process, so no config:"path" tag can mark it until each backend kind
+// decodes its own block.
 func (c *Config) Resolve(path string) string {
 	if path == "" || filepath.IsAbs(path) {
 		return path
