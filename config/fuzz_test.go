@@ -38,6 +38,8 @@ func FuzzDecode(f *testing.F) {
 		"listen: \xff\n",
 		"listen: " + strings.Repeat("4", 2000) + "\x10\n",
 		"\xff\xfel\x00i\x00s\x00t\x00e\x00n\x00:\x00 \x00x\x00\n\x00",
+		"pets: {tom: {kind: cat, lives: 9, toy: ./mouse, friends: jerry}, rex: {kind: dog, lives: 1, wings: 2}}\n",
+		"owner: &o {kind: '${KIND:-dog}', breed: pug}\nzoo: [*o, {<<: *o, kind: cat}, {lives: 3}, {kind: cow}]\n",
 	} {
 		f.Add([]byte(doc))
 	}
@@ -45,17 +47,13 @@ func FuzzDecode(f *testing.F) {
 		var c1, c2 decodeTestConfig
 		pos1, err1 := Decode("fuzz.yaml", data, &c1, WithLookup(testEnv), WithDir("/config"))
 		pos2, err2 := Decode("fuzz.yaml", data, &c2, WithLookup(testEnv), WithDir("/config"))
-		var errs1, errs2 []error
-		if err1 != nil {
-			errs1 = unjoin(err1)
-		}
-		if err2 != nil {
-			errs2 = unjoin(err2)
-		}
+		errs1, errs2 := fuzzErrors(err1), fuzzErrors(err2)
 		if pos1 == nil {
 			t.Fatal("got nil Positions")
 		}
-		for _, err := range errs1 {
+		var u unionTestConfig
+		_, uerr := Decode("fuzz.yaml", data, &u, WithLookup(testEnv))
+		for _, err := range append(fuzzErrors(uerr), errs1...) {
 			var ce *Error
 			if !errors.As(err, &ce) || ce.File != "fuzz.yaml" {
 				t.Fatalf("error %q (%T) is not an *Error for fuzz.yaml", err, err)
@@ -90,4 +88,11 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func fuzzErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	return unjoin(err)
 }
