@@ -64,7 +64,7 @@ func (d *decodeState) unionKind(at *yaml.Node, path string, u Union, pairs []yam
 		before := len(d.errs)
 		d.decode(p.value, child, reflect.ValueOf(&kind).Elem(), fieldOpts{})
 		switch {
-		case len(d.errs) > before:
+		case len(d.errs) > before || d.stopped:
 			return "", nil, false
 		case u.NewKind(kind) == nil:
 			d.errorf(p.value, child, "unknown %s %q (want %s)", key, kind, orList(kinds))
