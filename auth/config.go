@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/portico/portico/backend"
 )
 
@@ -74,40 +72,12 @@ type AuthorizerConfig struct {
 	// parameter, default "$request.header.Authorization". lambda takes up to
 	// 10; a request missing any of them is refused with 401 without invoking
 	// the function. Without one a lambda authorizer runs on every request.
-	IdentitySource IdentitySource `yaml:"identitySource"`
+	IdentitySource IdentitySource `yaml:"identitySource" config:"scalarlist"`
 }
 
 // IdentitySource is a list of identity sources. In a config file it is a
-// string or a list of strings.
+// string or a list of strings (the field's config:"scalarlist" tag).
 type IdentitySource []string
-
-// DecodeConfig decodes a scalar (one source) or a sequence of scalars.
-func (s *IdentitySource) DecodeConfig(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
-			*s = nil
-			return nil
-		}
-		*s = IdentitySource{n.Value}
-		return nil
-	case yaml.SequenceNode:
-		list := make(IdentitySource, 0, len(n.Content))
-		for i, item := range n.Content {
-			if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
-				return fmt.Errorf("entry %d: want a string, got something else", i)
-			}
-			list = append(list, item.Value)
-		}
-		*s = list
-		return nil
-	}
-	return fmt.Errorf("want a string or a list of strings")
-}
-
-// UnmarshalYAML lets go.yaml.in/yaml/v3 decode an IdentitySource as the
-// gateway's decoder does, through DecodeConfig.
-func (s *IdentitySource) UnmarshalYAML(n *yaml.Node) error { return s.DecodeConfig(n) }
 
 // APIKeyConfig is one entry of the config's `apiKeys:` list: a key clients
 // send in the x-api-key header of requests to routes whose authorizer has

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"os"
@@ -11,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/config"
 )
 
 // messages returns errs as "path: message" strings, each checked to be a
@@ -147,32 +145,32 @@ func TestAPIKeyValidate(t *testing.T) {
 	}
 }
 
+// TestIdentitySourceDecode: the config decoder takes a string or a list
+// for an identity source, as the field's tag asks.
 func TestIdentitySourceDecode(t *testing.T) {
 	for _, tc := range []struct {
 		doc     string
 		want    IdentitySource
 		wantErr string
 	}{
-		{`s: "$request.header.Authorization"`, IdentitySource{"$request.header.Authorization"}, ""},
-		{`s: ["$request.header.A", method.request.querystring.b]`, IdentitySource{"$request.header.A", "method.request.querystring.b"}, ""},
-		{`s: []`, IdentitySource{}, ""},
-		{`s: null`, nil, ""},
-		{`s: {a: b}`, nil, "want a string or a list of strings"},
-		{`s: [a, [b]]`, nil, "entry 1: want a string, got something else"},
+		{`identitySource: "$request.header.Authorization"`, IdentitySource{"$request.header.Authorization"}, ""},
+		{`identitySource: ["$request.header.A", method.request.querystring.b]`, IdentitySource{"$request.header.A", "method.request.querystring.b"}, ""},
+		{`identitySource: []`, IdentitySource{}, ""},
+		{`identitySource: null`, nil, ""},
+		{`identitySource: {a: b}`, nil, "c.yaml:1:17: identitySource: expected a list or a single value, got a mapping"},
+		{`identitySource: [a, [b]]`, nil, "c.yaml:1:21: identitySource[1]: expected a string, got a list"},
 	} {
-		var v struct {
-			S IdentitySource `yaml:"s"`
-		}
-		err := yaml.Unmarshal([]byte(tc.doc), &v)
+		var a AuthorizerConfig
+		_, err := config.Decode("c.yaml", []byte(tc.doc), &a)
 		switch {
 		case tc.wantErr != "":
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%s: got %v, want …%s", tc.doc, err, tc.wantErr)
+			if err == nil || err.Error() != tc.wantErr {
+				t.Errorf("%s: got %v, want %s", tc.doc, err, tc.wantErr)
 			}
 		case err != nil:
 			t.Errorf("%s: %v", tc.doc, err)
-		case !slices.Equal(v.S, tc.want) || (v.S == nil) != (tc.want == nil):
-			t.Errorf("%s: got %#v, want %#v", tc.doc, v.S, tc.want)
+		case !slices.Equal(a.IdentitySource, tc.want) || (a.IdentitySource == nil) != (tc.want == nil):
+			t.Errorf("%s: got %#v, want %#v", tc.doc, a.IdentitySource, tc.want)
 		}
 	}
 }
@@ -197,9 +195,8 @@ func TestExampleConfig(t *testing.T) {
 			Scopes     []string `yaml:"scopes"`
 		} `yaml:"routes"`
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
+	unset := func(string) (string, bool) { return "", false }
+	if _, err := config.Decode("auth.yaml", data, &cfg, config.WithLookup(unset)); err != nil {
 		t.Fatal(err)
 	}
 	types := map[string]bool{}

@@ -3,15 +3,17 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/config"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
@@ -74,7 +76,7 @@ type Config struct {
 	// file is the path the config was loaded from; dir resolves relative paths.
 	file string
 	dir  string
-	pos  Positions
+	pos  config.Positions
 }
 
 // Limits bounds what a client may send and how long the gateway waits.
@@ -168,57 +170,48 @@ const drainMargin = 5 * time.Second
 // LoadConfig reads, decodes, defaults and validates a config file. The error
 // joins every problem, each as FILE:LINE:COL: path: message.
 func LoadConfig(file string) (*Config, error) {
-	data, err := os.ReadFile(file)
+	cfg, err := newConfig(file)
 	if err != nil {
 		return nil, err
 	}
-	return ParseConfig(file, data, os.LookupEnv)
+	pos, err := config.Load(file, cfg)
+	if err != nil && !errors.As(err, new(*config.Error)) {
+		return nil, err // the file could not be read
+	}
+	return cfg.finish(pos, err)
 }
 
-// ParseConfig is LoadConfig on bytes already read; lookup expands ${VAR}.
+// ParseConfig is LoadConfig on bytes already read; lookup expands ${VAR}
+// (nil: the environment).
 func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	// Paths resolve against an absolute folder: a function's process runs
-	// in its own working folder, where a relative path would mean another
-	// file.
+	cfg, err := newConfig(file)
+	if err != nil {
+		return nil, err
+	}
+	pos, err := config.Decode(file, data, cfg, config.WithLookup(lookup), config.WithDir(cfg.dir))
+	return cfg.finish(pos, err)
+}
+
+// newConfig returns an empty config for file. Its paths resolve against the
+// file's absolute folder: a function's process runs in its own working
+// folder, where a relative path would mean another file.
+func newConfig(file string) (*Config, error) {
 	dir, err := filepath.Abs(filepath.Dir(file))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	cfg := &Config{file: file, dir: dir}
-	pos, errs := decodeConfig(file, data, cfg, lookup)
-	cfg.pos = pos
-	cfg.setDefaults()
-	// Validate what did decode too, so every problem is reported at once;
-	// leave out what a decoding problem already explains.
-	for _, err := range cfg.validate() {
-		if !explained(err, errs) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		sortByPosition(errs)
-		return nil, errors.Join(errs...)
-	}
-	return cfg, nil
+	return &Config{file: file, dir: dir}, nil
 }
 
-// explained reports whether err concerns a field that one of the decoding
-// errors is about (the same path or one inside it).
-func explained(err error, decodeErrs []error) bool {
-	var ce *ConfigError
-	if !errors.As(err, &ce) {
-		return false
+// finish defaults and validates a decoded config. It validates what did
+// decode too, so that every problem is reported at once.
+func (c *Config) finish(pos config.Positions, decodeErr error) (*Config, error) {
+	c.pos = pos
+	c.setDefaults()
+	if err := config.Merge(decodeErr, c.validate()); err != nil {
+		return nil, err
 	}
-	for _, d := range decodeErrs {
-		var de *ConfigError
-		if !errors.As(d, &de) {
-			continue
-		}
-		if de.Path == "" || ce.Path == de.Path || strings.HasPrefix(ce.Path, de.Path+".") || strings.HasPrefix(ce.Path, de.Path+"[") {
-			return true
-		}
-	}
-	return false
+	return c, nil
 }
 
 func (c *Config) setDefaults() {
@@ -270,48 +263,84 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
-// errorf makes a ConfigError at the position of path.
-func (c *Config) errorf(path, format string, args ...any) error {
-	return &ConfigError{File: c.file, Pos: c.pos.At(path), Path: path, Msg: fmt.Sprintf(format, args...)}
-}
-
 var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// validate reports every problem, in file order where positions allow.
-func (c *Config) validate() []error {
-	var errs []error
-	add := func(path, format string, args ...any) { errs = append(errs, c.errorf(path, format, args...)) }
+// problems collects what validate finds.
+type problems struct {
+	c    *Config
+	errs []error
+}
 
+func (p *problems) add(path, format string, args ...any) {
+	p.errs = append(p.errs, p.c.pos.Errorf(p.c.file, path, format, args...))
+}
+
+// addFields places the errors a leaf package's Validate returned (paths
+// relative to the part it validated) under path.
+func (p *problems) addFields(path string, errs []error) {
+	for _, err := range errs {
+		var be *backend.FieldError
+		var re *ratelimit.FieldError
+		switch {
+		case errors.As(err, &be):
+			p.add(joinPath(path, be.Path), "%s", be.Msg)
+		case errors.As(err, &re):
+			p.add(joinPath(path, re.Path), "%s", re.Msg)
+		default:
+			p.add(path, "%v", err)
+		}
+	}
+}
+
+// validate reports every problem; config.Merge puts them in file order.
+func (c *Config) validate() []error {
+	p := &problems{c: c}
+	c.validateAPI(p)
+	c.validateLimits(p)
+	c.validateSettings(p)
+	validateEach(p, "functions", "function", c.Functions)
+	c.validateThrottles(p)
+	c.validateAuthorizers(p)
+	c.validateAPIKeys(p)
+	c.validateRoutes(p)
+	return p.errs
+}
+
+// validateAPI checks the API's flavour, stage and request handling.
+func (c *Config) validateAPI(p *problems) {
 	if c.API != "http" && c.API != "rest" {
-		add("api", "want http or rest, got %q", c.API)
+		p.add("api", "want http or rest, got %q", c.API)
 	}
 	if c.Stage != "$default" && !stageName.MatchString(c.Stage) {
-		add("stage", "want $default or a name of letters, digits, - and _, got %q", c.Stage)
+		p.add("stage", "want $default or a name of letters, digits, - and _, got %q", c.Stage)
 	}
 	if c.Stage == "$default" && c.API == "rest" {
-		add("stage", "a REST API has no $default stage: name one, e.g. dev")
+		p.add("stage", "a REST API has no $default stage: name one, e.g. dev")
 	}
 	if c.CORS != nil {
 		if c.API == "rest" {
-			add("cors", "REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions")
+			p.add("cors", "REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions")
 		} else {
-			c.CORS.validate(add)
+			c.CORS.validate(p.add)
 		}
 	}
 	if len(c.BinaryMediaTypes) > 0 && c.API != "rest" {
-		add("binaryMediaTypes", "only for api: rest (HTTP APIs decide by content type; see textMediaTypes)")
+		p.add("binaryMediaTypes", "only for api: rest (HTTP APIs decide by content type; see textMediaTypes)")
 	}
 	if _, err := mapping.NewMediaTypes(c.BinaryMediaTypes); err != nil {
-		add("binaryMediaTypes", "%v", err)
+		p.add("binaryMediaTypes", "%v", err)
 	}
 	if _, err := mapping.NewMediaTypes(c.TextMediaTypes); err != nil {
-		add("textMediaTypes", "%v", err)
+		p.add("textMediaTypes", "%v", err)
 	}
-	for i, p := range c.TrustedProxies {
-		if _, err := parsePrefix(p); err != nil {
-			add(fmt.Sprintf("trustedProxies[%d]", i), "want an IP address or CIDR prefix, got %q", p)
+	for i, pr := range c.TrustedProxies {
+		if _, err := parsePrefix(pr); err != nil {
+			p.add(fmt.Sprintf("trustedProxies[%d]", i), "want an IP address or CIDR prefix, got %q", pr)
 		}
 	}
+}
+
+func (c *Config) validateLimits(p *problems) {
 	l := &c.Limits
 	for _, f := range []struct {
 		name string
@@ -323,161 +352,172 @@ func (c *Config) validate() []error {
 		{"maxConns", int64(l.MaxConns)}, {"maxConnsPerIP", int64(l.MaxConnsPerIP)},
 	} {
 		if f.v < 0 {
-			add("limits."+f.name, "must not be negative")
+			p.add("limits."+f.name, "must not be negative")
 		}
 	}
 	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
-		add("limits.maxHeaderBytes", "must be at least 1024")
+		p.add("limits.maxHeaderBytes", "must be at least 1024")
 	}
+}
+
+// validateSettings checks the choices where AWS is silent, and logging.
+func (c *Config) validateSettings(p *problems) {
 	switch c.Responses.StringResult {
 	case "", "content", "json":
 	default:
-		add("responses.stringResult", "want content or json, got %q", c.Responses.StringResult)
+		p.add("responses.stringResult", "want content or json, got %q", c.Responses.StringResult)
 	}
 	switch c.Routing.TrailingSlash {
 	case "", "ignore", "strict":
 	default:
-		add("routing.trailingSlash", "want ignore or strict, got %q", c.Routing.TrailingSlash)
+		p.add("routing.trailingSlash", "want ignore or strict, got %q", c.Routing.TrailingSlash)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
-		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+		p.add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
+}
 
-	for name, fn := range c.Functions {
-		path := "functions." + name
-		if fn == nil {
-			add(path, "empty function")
+// validateEach validates each entry of m, the map of leaf configs at
+// prefix; a null entry is an "empty WHAT".
+func validateEach[T any, P interface {
+	*T
+	Validate() []error
+}](p *problems, prefix, what string, m map[string]P) {
+	for name, v := range m {
+		path := prefix + "." + name
+		if v == nil {
+			p.add(path, "empty %s", what)
 			continue
 		}
-		errs = append(errs, c.fieldErrors(path, fn.Validate())...)
+		p.addFields(path, v.Validate())
 	}
+}
+
+// validateThrottles checks the default throttle, the usage plans and where
+// their state lives.
+func (c *Config) validateThrottles(p *problems) {
 	if c.Throttle != nil {
-		errs = append(errs, c.fieldErrors("throttle", c.Throttle.Validate())...)
-		c.checkThrottleKey("throttle", c.Throttle, add)
+		p.addFields("throttle", c.Throttle.Validate())
+		p.checkThrottleKey("throttle", c.Throttle)
 	}
-	for name, plan := range c.UsagePlans {
-		if plan == nil {
-			add("usagePlans."+name, "empty usage plan")
-			continue
-		}
-		errs = append(errs, c.fieldErrors("usagePlans."+name, plan.Validate())...)
-	}
-	errs = append(errs, c.fieldErrors("ratelimit", c.RateLimit.Validate())...)
+	validateEach(p, "usagePlans", "usage plan", c.UsagePlans)
+	p.addFields("ratelimit", c.RateLimit.Validate())
+}
+
+func (c *Config) validateAuthorizers(p *problems) {
+	validateEach(p, "authorizers", "authorizer", c.Authorizers)
 	for name, a := range c.Authorizers {
-		path := "authorizers." + name
-		if a == nil {
-			add(path, "empty authorizer")
-			continue
-		}
-		errs = append(errs, c.fieldErrors(path, a.Validate())...)
-		if a.Type == "lambda" && a.Function != "" {
-			if _, ok := c.Functions[a.Function]; !ok {
-				add(path+".function", "unknown function %q%s", a.Function, suggest(a.Function, c.functionNames()))
-			}
+		if a != nil && a.Type == "lambda" && a.Function != "" {
+			c.checkFunction(p, "authorizers."+name+".function", a.Function)
 		}
 	}
-	seenKeys := map[string]int{}
+}
+
+func (c *Config) validateAPIKeys(p *problems) {
+	seen := map[string]int{}
 	for i, k := range c.APIKeys {
 		path := fmt.Sprintf("apiKeys[%d]", i)
-		errs = append(errs, c.fieldErrors(path, k.Validate())...)
+		p.addFields(path, k.Validate())
 		if k.UsagePlan != "" && c.UsagePlans[k.UsagePlan] == nil {
-			add(path+".usagePlan", "unknown usage plan %q", k.UsagePlan)
+			p.add(path+".usagePlan", "unknown usage plan %q", k.UsagePlan)
 		} else if k.UsagePlan == "" && c.API == "rest" {
-			add(path+".usagePlan", "required on a REST API: API Gateway refuses (403) a key that is in no usage plan")
+			p.add(path+".usagePlan", "required on a REST API: API Gateway refuses (403) a key that is in no usage plan")
 		}
-		if j, dup := seenKeys[k.Value]; dup && k.Value != "" {
-			add(path+".value", "same value as apiKeys[%d]", j)
+		if j, dup := seen[k.Value]; dup && k.Value != "" {
+			p.add(path+".value", "same value as apiKeys[%d]", j)
 		}
-		seenKeys[k.Value] = i
+		seen[k.Value] = i
 	}
+}
+
+func (c *Config) validateRoutes(p *problems) {
 	if len(c.Routes) == 0 {
-		add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
+		p.add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
 	}
 	seen := map[string]int{}
 	for i, r := range c.Routes {
 		path := fmt.Sprintf("routes[%d]", i)
 		key, err := parseRouteKey(r.Route)
 		if err != nil {
-			add(path+".route", "%v", err)
+			p.add(path+".route", "%v", err)
 		} else if j, dup := seen[key.String()]; dup {
-			add(path+".route", "duplicate route %q (also routes[%d])", r.Route, j)
+			p.add(path+".route", "duplicate route %q (also routes[%d])", r.Route, j)
 		} else {
 			seen[key.String()] = i
 		}
-		if r.Function == "" {
-			add(path+".function", "required")
-		} else if _, ok := c.Functions[r.Function]; !ok {
-			add(path+".function", "unknown function %q%s", r.Function, suggest(r.Function, c.functionNames()))
-		}
-		switch r.Payload {
-		case "2.0":
-			if c.API == "rest" {
-				add(path+".payload", `a REST API sends payload "1.0" only`)
-			}
-		case "1.0":
-		default:
-			add(path+".payload", `want "2.0" or "1.0", got %q`, r.Payload)
-		}
-		if r.Timeout < 0 {
-			add(path+".timeout", "must not be negative")
-		}
-		if r.Throttle != nil {
-			errs = append(errs, c.fieldErrors(path+".throttle", r.Throttle.Validate())...)
-			c.checkThrottleKey(path+".throttle", r.Throttle, add)
-			if a := c.Authorizers[r.Authorizer]; r.Throttle.Key == ratelimit.KeyAPIKey && (a == nil || a.Type != "apikey") {
-				add(path+".throttle.key", "apikey needs an apikey authorizer on the route: without one every request shares one bucket")
-			} else if r.Throttle.Key == ratelimit.KeyJWTSubject && (a == nil || a.Type == "apikey") {
-				add(path+".throttle.key", "jwt:sub needs a jwt or lambda authorizer on the route: without one every request shares one bucket")
-			}
-		}
-		if r.Authorizer != "" {
-			a, ok := c.Authorizers[r.Authorizer]
-			switch {
-			case !ok:
-				add(path+".authorizer", "unknown authorizer %q", r.Authorizer)
-			case len(r.Scopes) > 0 && a != nil && a.Type != "jwt":
-				add(path+".scopes", "only for jwt authorizers (%s is %s)", r.Authorizer, a.Type)
-			}
-		} else if len(r.Scopes) > 0 {
-			add(path+".scopes", "needs a jwt authorizer on the route")
-		}
+		c.validateRoute(p, path, &r)
 	}
-	if err := checkRouteConflicts(c.Routes); err != nil {
-		for _, ce := range err {
-			add(fmt.Sprintf("routes[%d].route", ce.index), "%s", ce.msg)
-		}
+	for _, ce := range checkRouteConflicts(c.Routes) {
+		p.add(fmt.Sprintf("routes[%d].route", ce.index), "%s", ce.msg)
 	}
-	sortByPosition(errs)
-	return errs
+}
+
+// validateRoute checks the route at path but for its route key.
+func (c *Config) validateRoute(p *problems, path string, r *RouteConfig) {
+	if r.Function == "" {
+		p.add(path+".function", "required")
+	} else {
+		c.checkFunction(p, path+".function", r.Function)
+	}
+	switch r.Payload {
+	case "2.0":
+		if c.API == "rest" {
+			p.add(path+".payload", `a REST API sends payload "1.0" only`)
+		}
+	case "1.0":
+	default:
+		p.add(path+".payload", `want "2.0" or "1.0", got %q`, r.Payload)
+	}
+	if r.Timeout < 0 {
+		p.add(path+".timeout", "must not be negative")
+	}
+	if r.Throttle != nil {
+		c.validateRouteThrottle(p, path+".throttle", r)
+	}
+	c.validateRouteAuth(p, path, r)
+}
+
+func (c *Config) validateRouteThrottle(p *problems, path string, r *RouteConfig) {
+	p.addFields(path, r.Throttle.Validate())
+	p.checkThrottleKey(path, r.Throttle)
+	if a := c.Authorizers[r.Authorizer]; r.Throttle.Key == ratelimit.KeyAPIKey && (a == nil || a.Type != "apikey") {
+		p.add(path+".key", "apikey needs an apikey authorizer on the route: without one every request shares one bucket")
+	} else if r.Throttle.Key == ratelimit.KeyJWTSubject && (a == nil || a.Type == "apikey") {
+		p.add(path+".key", "jwt:sub needs a jwt or lambda authorizer on the route: without one every request shares one bucket")
+	}
+}
+
+func (c *Config) validateRouteAuth(p *problems, path string, r *RouteConfig) {
+	if r.Authorizer == "" {
+		if len(r.Scopes) > 0 {
+			p.add(path+".scopes", "needs a jwt authorizer on the route")
+		}
+		return
+	}
+	a, ok := c.Authorizers[r.Authorizer]
+	switch {
+	case !ok:
+		p.add(path+".authorizer", "unknown authorizer %q", r.Authorizer)
+	case len(r.Scopes) > 0 && a != nil && a.Type != "jwt":
+		p.add(path+".scopes", "only for jwt authorizers (%s is %s)", r.Authorizer, a.Type)
+	}
+}
+
+// checkFunction reports a function name that is not in functions:.
+func (c *Config) checkFunction(p *problems, path, name string) {
+	if _, ok := c.Functions[name]; !ok {
+		p.add(path, "unknown function %q%s", name, config.Suggest(name, c.functionNames()))
+	}
 }
 
 // checkThrottleKey refuses a throttle that names a key but no rate and
 // burst: those would read as rate 0, burst 0, which blocks the route.
-func (c *Config) checkThrottleKey(path string, t *ratelimit.Throttle, add func(path, format string, args ...any)) {
+func (p *problems) checkThrottleKey(path string, t *ratelimit.Throttle) {
 	if t.Key != "" && t.Key != ratelimit.KeyRoute && t.Rate == 0 && t.Burst == 0 {
-		add(path, "key %s without rate and burst: give both (rate 0, burst 0 would block every request)", t.Key)
+		p.add(path, "key %s without rate and burst: give both (rate 0, burst 0 would block every request)", t.Key)
 	}
-}
-
-// fieldErrors places the errors a leaf package's Validate returned (paths
-// relative to the part it validated) under path.
-func (c *Config) fieldErrors(path string, errs []error) []error {
-	out := make([]error, 0, len(errs))
-	for _, err := range errs {
-		var be *backend.FieldError
-		var re *ratelimit.FieldError
-		switch {
-		case errors.As(err, &be):
-			out = append(out, c.errorf(joinPath(path, be.Path), "%s", be.Msg))
-		case errors.As(err, &re):
-			out = append(out, c.errorf(joinPath(path, re.Path), "%s", re.Msg))
-		default:
-			out = append(out, c.errorf(path, "%v", err))
-		}
-	}
-	return out
 }
 
 func joinPath(parent, child string) string {
@@ -490,27 +530,8 @@ func joinPath(parent, child string) string {
 	return parent + "." + child
 }
 
-func (c *Config) functionNames() []string {
-	names := make([]string, 0, len(c.Functions))
-	for n := range c.Functions {
-		names = append(names, n)
-	}
-	return names
-}
-
-// suggest returns ` (did you mean "x"?)` for the closest name, if any is close.
-func suggest(name string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
+// functionNames lists the names in functions:, sorted.
+func (c *Config) functionNames() []string { return slices.Sorted(maps.Keys(c.Functions)) }
 
 // parsePrefix accepts "10.0.0.1" or "10.0.0.0/8".
 func parsePrefix(s string) (netip.Prefix, error) {
@@ -526,7 +547,9 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 // Resolve makes a relative path in the config absolute, against the folder
-// of the config file.
+// of the config file. A function's handler is a path only for backend
+// process, so no config:"path" tag can mark it until each backend kind
+// decodes its own block.
 func (c *Config) Resolve(path string) string {
 	if path == "" || filepath.IsAbs(path) {
 		return path

@@ -1,7 +1,6 @@
-package gateway
+package config
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,9 +12,9 @@ import (
 // anything but "{" or "$" stays as it is, so "$default" needs no escaping.
 // The result is not expanded again. A nil lookup means os.LookupEnv.
 //
-// Every unset variable is reported (errors.Join); a malformed ${...} stops
-// the expansion. On error the returned string is meaningless.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+// It returns every unset variable as an error; a malformed ${...} ends the
+// expansion with one more. With errors the returned string is meaningless.
+func expandEnv(s string, lookup func(string) (string, bool)) (string, []error) {
 	if strings.IndexByte(s, '$') < 0 {
 		return s, nil
 	}
@@ -45,18 +44,18 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			return "", errors.Join(append(errs, fmt.Errorf("unterminated %q (missing \"}\")", s[i:]))...)
+			return "", append(errs, fmt.Errorf("unterminated %q (missing \"}\")", s[i:]))
 		}
 		expr := s[i : i+end+1] // "${...}"
 		s = s[i+end+1:]
 		name, def, hasDef := strings.Cut(expr[2:len(expr)-1], ":-")
 		switch {
 		case name == "":
-			return "", errors.Join(append(errs, fmt.Errorf("missing variable name in %q", expr))...)
+			return "", append(errs, fmt.Errorf("missing variable name in %q", expr))
 		case !isEnvName(name):
-			return "", errors.Join(append(errs, fmt.Errorf("invalid %q: want ${VAR} or ${VAR:-default}", expr))...)
+			return "", append(errs, fmt.Errorf("invalid %q: want ${VAR} or ${VAR:-default}", expr))
 		case strings.Contains(def, "${"):
-			return "", errors.Join(append(errs, fmt.Errorf("invalid %q: a default cannot hold another ${...}", expr))...)
+			return "", append(errs, fmt.Errorf("invalid %q: a default cannot hold another ${...}", expr))
 		}
 		v, ok := lookup(name)
 		switch {
@@ -69,7 +68,7 @@ func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return "", errors.Join(errs...)
+		return "", errs
 	}
 	return b.String(), nil
 }

@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"errors"
@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // decodeTestConfig looks like the root config, with one field of each kind
@@ -56,32 +54,10 @@ type decodeTestFunction struct {
 }
 
 type decodeTestRoute struct {
-	Route    string     `yaml:"route"`
-	Function string     `yaml:"function"`
-	Payload  string     `yaml:"payload"`
-	Methods  stringList `yaml:"methods"`
-}
-
-// stringList takes "a string or a list of strings" through DecodeConfig.
-type stringList []string
-
-func (l *stringList) DecodeConfig(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		*l = stringList{n.Value}
-		return nil
-	case yaml.SequenceNode:
-		s := make(stringList, 0, len(n.Content))
-		for _, item := range n.Content {
-			if item.Kind != yaml.ScalarNode {
-				return &ConfigError{Pos: Pos{item.Line, item.Column}, Msg: "want a string, got something else"}
-			}
-			s = append(s, item.Value)
-		}
-		*l = s
-		return nil
-	}
-	return errors.New("want a string or a list of strings")
+	Route    string   `yaml:"route"`
+	Function string   `yaml:"function"`
+	Payload  string   `yaml:"payload"`
+	Methods  []string `yaml:"methods" config:"scalarlist"`
 }
 
 // testEnv is the environment the tests expand ${VAR} from.
@@ -99,19 +75,29 @@ func testEnv(name string) (string, bool) {
 	return v, ok
 }
 
+// messages returns the message of each problem err joins, checking that
+// each is an *Error.
+func messages(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var msgs []string
+	for _, e := range unjoin(err) {
+		var ce *Error
+		if !errors.As(e, &ce) {
+			t.Errorf("error %v is a %T, want an *Error", e, e)
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return msgs
+}
+
 func decodeTest(t *testing.T, doc string) (*decodeTestConfig, Positions, []string) {
 	t.Helper()
 	var c decodeTestConfig
-	pos, errs := decodeConfig("test.yaml", []byte(doc), &c, testEnv)
-	var msgs []string
-	for _, err := range errs {
-		var ce *ConfigError
-		if !errors.As(err, &ce) {
-			t.Errorf("error %v is a %T, want a *ConfigError", err, err)
-		}
-		msgs = append(msgs, err.Error())
-	}
-	return &c, pos, msgs
+	pos, err := Decode("test.yaml", []byte(doc), &c, WithLookup(testEnv))
+	return &c, pos, messages(t, err)
 }
 
 func TestDecodeConfig(t *testing.T) {
@@ -159,9 +145,10 @@ level: -3
 	}
 	var got withDefaults
 	got.NoTag, got.Skipped = "kept", "kept"
-	_, errs := decodeConfig("test.yaml", []byte(doc), &got, testEnv)
+	_, err := Decode("test.yaml", []byte(doc), &got, WithLookup(testEnv))
+	errs := messages(t, err)
 	if len(errs) > 0 {
-		t.Fatalf("decodeConfig: got errors %v, want none", errs)
+		t.Fatalf("Decode: got errors %v, want none", errs)
 	}
 	empty := ""
 	want := decodeTestConfig{
@@ -181,8 +168,8 @@ level: -3
 			}},
 		},
 		Routes: []decodeTestRoute{
-			{Route: "GET /pets/{id}", Function: "hello", Payload: "2.0", Methods: stringList{"GET"}},
-			{Route: "$default", Function: "teapot", Methods: stringList{"GET", "POST"}},
+			{Route: "GET /pets/{id}", Function: "hello", Payload: "2.0", Methods: []string{"GET"}},
+			{Route: "$default", Function: "teapot", Methods: []string{"GET", "POST"}},
 		},
 		Ratio:            0.5,
 		Port:             8080,
@@ -192,7 +179,7 @@ level: -3
 		Skipped:          "kept",
 	}
 	if !reflect.DeepEqual(got.decodeTestConfig, want) {
-		t.Errorf("decodeConfig:\ngot  %+v\nwant %+v", got.decodeTestConfig, want)
+		t.Errorf("Decode:\ngot  %+v\nwant %+v", got.decodeTestConfig, want)
 	}
 	wantDefaults := map[string]any{"backend": "process", "timeout": "3s"}
 	if !reflect.DeepEqual(got.Defaults, wantDefaults) {
@@ -380,15 +367,22 @@ func TestDecodeConfigErrors(t *testing.T) {
 		{"type error behind an alias",
 			"listen: &l [a]\nstage: *l\n",
 			[]string{`test.yaml:1:9: listen: expected a string, got a list`, `test.yaml:2:8: stage: expected a string, got a list`}},
-		{"DecodeConfig error",
+		{"scalarlist got a mapping",
 			"routes:\n  - methods: {GET: true}\n",
-			[]string{`test.yaml:2:14: routes[0].methods: want a string or a list of strings`}},
-		{"DecodeConfig error with its own position",
+			[]string{`test.yaml:2:14: routes[0].methods: expected a list or a single value, got a mapping`}},
+		{"scalarlist item of the wrong type",
 			"routes:\n  - methods: [GET, [POST]]\n",
-			[]string{`test.yaml:2:20: routes[0].methods: want a string, got something else`}},
-		{"DecodeConfig not called after env errors",
+			[]string{`test.yaml:2:20: routes[0].methods[1]: expected a string, got a list`}},
+		{"every problem in a scalarlist",
 			"routes:\n  - methods: ['${NADA}', '${NOPE}', [x]]\n",
-			[]string{`test.yaml:2:15: routes[0].methods[0]: ${NADA} is not set`, `test.yaml:2:26: routes[0].methods[1]: ${NOPE} is not set`}},
+			[]string{`test.yaml:2:15: routes[0].methods[0]: ${NADA} is not set`, `test.yaml:2:26: routes[0].methods[1]: ${NOPE} is not set`,
+				`test.yaml:2:37: routes[0].methods[2]: expected a string, got a list`}},
+		{"scalarlist single value keeps the list's path",
+			"routes:\n  - methods: ${NOPE}\n",
+			[]string{`test.yaml:2:14: routes[0].methods: ${NOPE} is not set`}},
+		{"scalarlist got null",
+			"routes:\n  - methods: [~]\n",
+			[]string{`test.yaml:2:15: routes[0].methods[0]: expected a string, got null`}},
 		{"bad tag in an any value",
 			"extra: !!int x\n",
 			[]string{`test.yaml:1:8: extra: cannot decode "x" as !!int`}},
@@ -400,7 +394,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, got := decodeTest(t, tt.doc)
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("decodeConfig(%q):\ngot  %q\nwant %q", tt.doc, got, tt.want)
+				t.Errorf("Decode(%q):\ngot  %q\nwant %q", tt.doc, got, tt.want)
 			}
 		})
 	}
@@ -436,11 +430,11 @@ port: 70000
 		`test.yaml:10:16: functions.b.handler: expected a string, got a list`,
 		`test.yaml:10:21: functions.b: unknown field "zzz"`,
 		`test.yaml:14:5: routes[0]: unknown field "paylod" (did you mean "payload"?)`,
-		`test.yaml:16:14: routes[1].methods: want a string or a list of strings`,
+		`test.yaml:16:14: routes[1].methods: expected a list or a single value, got a mapping`,
 		`test.yaml:17:7: port: expected an integer from 0 to 65535, got "70000"`,
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("decodeConfig:\ngot  %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+		t.Errorf("Decode:\ngot  %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}
 }
 
@@ -479,10 +473,10 @@ func TestDecodeConfigEnv(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, errs := decodeTest(t, tt.doc)
 			if len(errs) > 0 {
-				t.Fatalf("decodeConfig(%q): got errors %q, want none", tt.doc, errs)
+				t.Fatalf("Decode(%q): got errors %q, want none", tt.doc, errs)
 			}
 			if !reflect.DeepEqual(*got, tt.want) {
-				t.Errorf("decodeConfig(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
+				t.Errorf("Decode(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
 			}
 		})
 	}
@@ -515,10 +509,10 @@ func TestDecodeConfigScalars(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, errs := decodeTest(t, tt.doc)
 			if len(errs) > 0 {
-				t.Fatalf("decodeConfig(%q): got errors %q, want none", tt.doc, errs)
+				t.Fatalf("Decode(%q): got errors %q, want none", tt.doc, errs)
 			}
 			if !reflect.DeepEqual(*got, tt.want) {
-				t.Errorf("decodeConfig(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
+				t.Errorf("Decode(%q):\ngot  %+v\nwant %+v", tt.doc, *got, tt.want)
 			}
 		})
 	}
@@ -617,64 +611,12 @@ func TestDecodeConfigAny(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _, errs := decodeTest(t, tt.doc)
 			if len(errs) > 0 {
-				t.Fatalf("decodeConfig(%q): got errors %q, want none", tt.doc, errs)
+				t.Fatalf("Decode(%q): got errors %q, want none", tt.doc, errs)
 			}
 			if !reflect.DeepEqual(got.Extra, tt.want) {
-				t.Errorf("decodeConfig(%q): got %#v, want %#v", tt.doc, got.Extra, tt.want)
+				t.Errorf("Decode(%q): got %#v, want %#v", tt.doc, got.Extra, tt.want)
 			}
 		})
-	}
-}
-
-// envList records the node DecodeConfig gets.
-type envList struct{ got *yaml.Node }
-
-func (l *envList) DecodeConfig(n *yaml.Node) error {
-	l.got = n
-	return nil
-}
-
-func TestDecodeConfigHook(t *testing.T) {
-	type config struct {
-		Hook  envList  `yaml:"hook"`
-		PHook *envList `yaml:"phook"`
-	}
-	doc := `base: &b {k: "${HOST}"}
-hook:
-  - ${HOST}
-  - ${CODE}
-  - '${CODE}'
-  - *b
-  - {<<: *b, j: 1}
-phook: x
-`
-	var c config
-	_, errs := decodeConfig("test.yaml", []byte(doc), &c, testEnv)
-	// "base" is no field: the one error, and the hook still ran.
-	if want := `test.yaml:1:1: unknown field "base"`; len(errs) != 1 || errs[0].Error() != want {
-		t.Errorf("errors: got %v, want [%s]", errs, want)
-	}
-	if c.Hook.got == nil || c.PHook == nil || c.PHook.got == nil {
-		t.Fatalf("DecodeConfig was not called: %+v", c)
-	}
-	out, err := yaml.Marshal(c.Hook.got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `- 0.0.0.0
-- 418
-- '418'
-- {k: "0.0.0.0"}
-- {k: "0.0.0.0", j: 1}
-`
-	if string(out) != want {
-		t.Errorf("node given to DecodeConfig:\ngot\n%s\nwant\n%s", out, want)
-	}
-	if tag := c.Hook.got.Content[1].ShortTag(); tag != "!!int" {
-		t.Errorf("tag of expanded ${CODE}: got %s, want !!int", tag)
-	}
-	if got := c.Hook.got.Content[3].Content[1]; got.Line != 1 || got.Column != 14 {
-		t.Errorf("position of aliased value: got %d:%d, want 1:14", got.Line, got.Column)
 	}
 }
 
@@ -682,9 +624,10 @@ func TestDecodeConfigEmpty(t *testing.T) {
 	for _, doc := range []string{"", "\n\n", "# nothing here\n", "~\n", "---\n", "---\n...\n"} {
 		t.Run(fmt.Sprintf("%q", doc), func(t *testing.T) {
 			c := decodeTestConfig{Listen: "kept"}
-			pos, errs := decodeConfig("test.yaml", []byte(doc), &c, testEnv)
+			pos, err := Decode("test.yaml", []byte(doc), &c, WithLookup(testEnv))
+			errs := messages(t, err)
 			if len(errs) > 0 || len(pos) > 0 || c.Listen != "kept" {
-				t.Errorf("decodeConfig(%q): got %v, %v, listen %q; want no errors or positions, listen kept", doc, errs, pos, c.Listen)
+				t.Errorf("Decode(%q): got %v, %v, listen %q; want no errors or positions, listen kept", doc, errs, pos, c.Listen)
 			}
 		})
 	}
@@ -698,9 +641,10 @@ func TestDecodeConfigUTF16(t *testing.T) {
 		data[2*i], data[2*i+1] = byte(u), byte(u>>8)
 	}
 	var c decodeTestConfig
-	_, errs := decodeConfig("test.yaml", data, &c, testEnv)
+	_, err := Decode("test.yaml", data, &c, WithLookup(testEnv))
+	errs := messages(t, err)
 	want := `test.yaml:2:7: port: expected a non-negative integer, got "nope"`
-	if len(errs) != 1 || errs[0].Error() != want || c.Listen != "x" {
+	if len(errs) != 1 || errs[0] != want || c.Listen != "x" {
 		t.Errorf("got %v, listen %q; want [%s], listen %q", errs, c.Listen, want, "x")
 	}
 }
@@ -714,7 +658,8 @@ func TestDecodeConfigNullKeeps(t *testing.T) {
 	}
 	want := c
 	want.Extra = nil
-	_, errs := decodeConfig("test.yaml", []byte("limits:\nstageVariables: ~\nroutes: null\nadmin:\nextra:\n"), &c, testEnv)
+	_, err := Decode("test.yaml", []byte("limits:\nstageVariables: ~\nroutes: null\nadmin:\nextra:\n"), &c, WithLookup(testEnv))
+	errs := messages(t, err)
 	if len(errs) > 0 {
 		t.Fatalf("got errors %v, want none", errs)
 	}
@@ -726,17 +671,19 @@ func TestDecodeConfigNullKeeps(t *testing.T) {
 func TestDecodeConfigBadTarget(t *testing.T) {
 	var s string
 	for _, out := range []any{nil, s, &s, (*decodeTestConfig)(nil)} {
-		_, errs := decodeConfig("test.yaml", []byte("listen: x\n"), out, testEnv)
-		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "BUG: decodeConfig needs a non-nil pointer to a struct") {
-			t.Errorf("decodeConfig into %T: got %v, want a BUG error", out, errs)
+		_, err := Decode("test.yaml", []byte("listen: x\n"), out, WithLookup(testEnv))
+		errs := messages(t, err)
+		if len(errs) != 1 || !strings.Contains(errs[0], "BUG: config.Decode needs a non-nil pointer to a struct") {
+			t.Errorf("Decode into %T: got %v, want a BUG error", out, errs)
 		}
 	}
 	var c struct {
 		C chan int `yaml:"c"`
 	}
-	_, errs := decodeConfig("test.yaml", []byte("c: x\n"), &c, testEnv)
-	if want := "test.yaml:1:4: c: BUG: cannot decode into chan int"; len(errs) != 1 || errs[0].Error() != want {
-		t.Errorf("decodeConfig into a chan: got %v, want [%s]", errs, want)
+	_, err := Decode("test.yaml", []byte("c: x\n"), &c, WithLookup(testEnv))
+	errs := messages(t, err)
+	if want := "test.yaml:1:4: c: BUG: cannot decode into chan int"; len(errs) != 1 || errs[0] != want {
+		t.Errorf("Decode into a chan: got %v, want [%s]", errs, want)
 	}
 }
 
@@ -759,8 +706,9 @@ func TestDecodeConfigAliasBomb(t *testing.T) {
 	}
 	var c config
 	start := time.Now()
-	pos, errs := decodeConfig("bomb.yaml", []byte(b.String()), &c, testEnv)
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "document is too large: more than 1000000 values once aliases are expanded") {
+	pos, err := Decode("bomb.yaml", []byte(b.String()), &c, WithLookup(testEnv))
+	errs := messages(t, err)
+	if len(errs) != 1 || !strings.Contains(errs[0], "document is too large: more than 1000000 values once aliases are expanded") {
 		t.Errorf("got errors %v, want one saying the document is too large", errs)
 	}
 	if len(pos) > maxPositions {
@@ -769,150 +717,16 @@ func TestDecodeConfigAliasBomb(t *testing.T) {
 	t.Logf("stopped after %v", time.Since(start))
 }
 
-// TestLoadConfigStringAliasBomb: few nodes but long strings, aliased many
+// TestDecodeStringAliasBomb: few nodes but long strings, aliased many
 // times, are refused by their expanded size before anything is built from
 // them (a 1 MiB string aliased 300 times once took invoke 6 s and 2 GB).
-func TestLoadConfigStringAliasBomb(t *testing.T) {
+func TestDecodeStringAliasBomb(t *testing.T) {
 	items := strings.TrimSuffix(strings.Repeat("*big, ", 300), ", ")
 	doc := "functions:\n  m:\n    backend: builtin\n    handler: mock\n" +
-		`    response: {statusCode: 200, body: &big "` + strings.Repeat("x", 1<<20) + `", headers: [` + items + "]}\n" +
-		"routes:\n  - {route: $default, function: m}\n"
-	_, err := ParseConfig("bomb.yaml", []byte(doc), testEnv)
+		`    response: {statusCode: 200, body: &big "` + strings.Repeat("x", 1<<20) + `", headers: [` + items + "]}\n"
+	var c decodeTestConfig
+	_, err := Decode("bomb.yaml", []byte(doc), &c)
 	if err == nil || !strings.Contains(err.Error(), "document is too large: more than 16 MiB of values once aliases are expanded") {
 		t.Errorf("got %v, want the document refused as too large", err)
-	}
-}
-
-func TestPositions(t *testing.T) {
-	doc := `listen: x
-limits:
-  timeout: 1s
-functions:
-  hello:
-    handler: ./bin/hello
-  "a.b":
-    env: {K: v}
-routes:
-  - route: GET /
-  - route: $default
-    methods: [GET]
-`
-	_, pos, errs := decodeTest(t, doc)
-	if len(errs) > 0 {
-		t.Fatalf("got errors %q, want none", errs)
-	}
-	tests := []struct {
-		path string
-		want Pos
-	}{
-		{"listen", Pos{1, 9}},
-		{"listen#key", Pos{1, 1}},
-		{"limits", Pos{3, 3}},
-		{"limits.timeout", Pos{3, 12}},
-		{"limits.timeout#key", Pos{3, 3}},
-		{"functions.hello.handler", Pos{6, 14}},
-		{`functions["a.b"]`, Pos{8, 5}},
-		{`functions["a.b"]#key`, Pos{7, 3}},
-		{`functions["a.b"].env.K`, Pos{8, 14}},
-		{"routes[1].route", Pos{11, 12}},
-		{"routes[1].methods", Pos{12, 14}},
-		{"routes[1].methods[0]", Pos{12, 15}},
-		// Not recorded: the nearest recorded ancestor.
-		{"limits.maxBodyBytes", Pos{3, 3}},
-		{"limits.maxBodyBytes#key", Pos{3, 3}},
-		{"functions.hello.timeout", Pos{6, 5}},
-		{"functions.nope.timeout", Pos{5, 3}},
-		{`functions["a.b"].env.X`, Pos{8, 10}},
-		{`functions["a.b"].timeout`, Pos{8, 5}},
-		{`functions["x.y[0]"].timeout`, Pos{5, 3}},
-		{"routes[0].function", Pos{10, 5}},
-		{"routes[7].function", Pos{10, 3}},
-		{"routes[1].methods[3]", Pos{12, 14}},
-		{"admin", Pos{}},
-		{"", Pos{}},
-	}
-	for _, tt := range tests {
-		if got := pos.At(tt.path); got != tt.want {
-			t.Errorf("At(%q): got %v, want %v", tt.path, got, tt.want)
-		}
-	}
-}
-
-func TestParentPath(t *testing.T) {
-	tests := []struct{ path, want string }{
-		{"a", ""},
-		{"a.b", "a"},
-		{"a.b.c", "a.b"},
-		{"a[2]", "a"},
-		{"a[2].b", "a[2]"},
-		{`a["x.y"]`, "a"},
-		{`a["x]y"].b`, `a["x]y"]`},
-		{`a["q\"]"]`, "a"},
-		{`["k"]`, ""},
-		{"a[", "a"},
-		{`a["x`, "a"},
-	}
-	for _, tt := range tests {
-		if got := parentPath(tt.path); got != tt.want {
-			t.Errorf("parentPath(%q): got %q, want %q", tt.path, got, tt.want)
-		}
-	}
-}
-
-func TestConfigErrorString(t *testing.T) {
-	tests := []struct {
-		name string
-		err  ConfigError
-		want string
-	}{
-		{"all", ConfigError{File: "c.yaml", Pos: Pos{31, 14}, Path: "functions.hello.timeout", Msg: "must be greater than 0"},
-			"c.yaml:31:14: functions.hello.timeout: must be greater than 0"},
-		{"no path", ConfigError{File: "c.yaml", Pos: Pos{3, 1}, Msg: "m"}, "c.yaml:3:1: m"},
-		{"no column", ConfigError{File: "c.yaml", Pos: Pos{3, 0}, Msg: "m"}, "c.yaml:3: m"},
-		{"no position", ConfigError{File: "c.yaml", Path: "listen", Msg: "m"}, "c.yaml: listen: m"},
-		{"no file", ConfigError{Pos: Pos{2, 5}, Path: "p", Msg: "m"}, "2:5: p: m"},
-		{"message only", ConfigError{Msg: "m"}, "m"},
-	}
-	for _, tt := range tests {
-		if got := tt.err.Error(); got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestSortByPosition(t *testing.T) {
-	errs := []error{
-		&ConfigError{Pos: Pos{3, 1}, Msg: "c"},
-		&ConfigError{Pos: Pos{1, 9}, Msg: "b"},
-		fmt.Errorf("wrapped: %w", &ConfigError{Pos: Pos{1, 2}, Msg: "a"}),
-		&ConfigError{Pos: Pos{3, 1}, Msg: "d"},
-		errors.New("plain"),
-	}
-	sortByPosition(errs)
-	var got []string
-	for _, err := range errs {
-		got = append(got, err.Error())
-	}
-	want := []string{"plain", "wrapped: 1:2: a", "1:9: b", "3:1: c", "3:1: d"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
-func TestSuggestField(t *testing.T) {
-	known := []string{"route", "function", "payload", "timeout", "id"}
-	tests := []struct{ unknown, want string }{
-		{"timout", ` (did you mean "timeout"?)`},
-		{"tiemout", ` (did you mean "timeout"?)`},
-		{"Payload", ` (did you mean "payload"?)`},
-		{"FUNCTION", ` (did you mean "function"?)`},
-		{"routes", ` (did you mean "route"?)`},
-		{"x", ""},
-		{"handler", ""},
-	}
-	for _, tt := range tests {
-		if got := suggestField(tt.unknown, known); got != tt.want {
-			t.Errorf("suggestField(%q): got %q, want %q", tt.unknown, got, tt.want)
-		}
 	}
 }

@@ -1,6 +1,9 @@
-package gateway
+package config
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestExpandEnv(t *testing.T) {
 	tests := []struct {
@@ -45,7 +48,8 @@ func TestExpandEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := expandEnv(tt.in, testEnv)
+			got, errs := expandEnv(tt.in, testEnv)
+			err := errors.Join(errs...)
 			switch {
 			case tt.wantErr != "":
 				if err == nil || err.Error() != tt.wantErr {
@@ -62,9 +66,9 @@ func TestExpandEnv(t *testing.T) {
 
 func TestExpandEnvNilLookup(t *testing.T) {
 	t.Setenv("PORTICO_TEST_EXPAND", "from-os")
-	got, err := expandEnv("${PORTICO_TEST_EXPAND}", nil)
-	if err != nil || got != "from-os" {
-		t.Errorf("expandEnv with nil lookup: got %q, %v, want %q", got, err, "from-os")
+	got, errs := expandEnv("${PORTICO_TEST_EXPAND}", nil)
+	if errs != nil || got != "from-os" {
+		t.Errorf("expandEnv with nil lookup: got %q, %v, want %q", got, errs, "from-os")
 	}
 }
 

@@ -1,4 +1,4 @@
-package gateway
+package config
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// FuzzDecodeConfig checks that decodeConfig never panics or hangs, that
-// every problem is a *ConfigError for the file, in file order, and that
-// decoding the same bytes twice gives the same result.
-func FuzzDecodeConfig(f *testing.F) {
+// FuzzDecode checks that Decode never panics or hangs, that every problem
+// is an *Error for the file, in file order, and that decoding the same bytes
+// twice gives the same result.
+func FuzzDecode(f *testing.F) {
 	for _, doc := range []string{
 		"",
 		"~\n",
@@ -38,27 +38,32 @@ func FuzzDecodeConfig(f *testing.F) {
 		"listen: \xff\n",
 		"listen: " + strings.Repeat("4", 2000) + "\x10\n",
 		"\xff\xfel\x00i\x00s\x00t\x00e\x00n\x00:\x00 \x00x\x00\n\x00",
+		"pets: {tom: {kind: cat, lives: 9, toy: ./mouse, friends: jerry}, rex: {kind: dog, lives: 1, wings: 2}}\n",
+		"owner: &o {kind: '${KIND:-dog}', breed: pug}\nzoo: [*o, {<<: *o, kind: cat}, {lives: 3}, {kind: cow}]\n",
 	} {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c1, c2 decodeTestConfig
-		pos1, errs1 := decodeConfig("fuzz.yaml", data, &c1, testEnv)
-		pos2, errs2 := decodeConfig("fuzz.yaml", data, &c2, testEnv)
+		pos1, err1 := Decode("fuzz.yaml", data, &c1, WithLookup(testEnv), WithDir("/config"))
+		pos2, err2 := Decode("fuzz.yaml", data, &c2, WithLookup(testEnv), WithDir("/config"))
+		errs1, errs2 := fuzzErrors(err1), fuzzErrors(err2)
 		if pos1 == nil {
 			t.Fatal("got nil Positions")
 		}
-		for _, err := range errs1 {
-			var ce *ConfigError
+		var u unionTestConfig
+		_, uerr := Decode("fuzz.yaml", data, &u, WithLookup(testEnv))
+		for _, err := range append(fuzzErrors(uerr), errs1...) {
+			var ce *Error
 			if !errors.As(err, &ce) || ce.File != "fuzz.yaml" {
-				t.Fatalf("error %q (%T) is not a *ConfigError for fuzz.yaml", err, err)
+				t.Fatalf("error %q (%T) is not an *Error for fuzz.yaml", err, err)
 			}
-			if ce.Pos.Line < 0 || ce.Pos.Col < 0 || ce.Pos.Line > len(data)+1 {
-				t.Errorf("error %q has position %v, outside the file", err, ce.Pos)
+			if ce.Line < 0 || ce.Col < 0 || ce.Line > len(data)+1 {
+				t.Errorf("error %q has position %d:%d, outside the file", err, ce.Line, ce.Col)
 			}
 		}
 		if !slices.IsSortedFunc(errs1, func(a, b error) int {
-			pa, pb := a.(*ConfigError).Pos, b.(*ConfigError).Pos
+			pa, pb := a.(*Error), b.(*Error)
 			if pa.Line != pb.Line {
 				return pa.Line - pb.Line
 			}
@@ -83,4 +88,11 @@ func FuzzDecodeConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+func fuzzErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
+	return unjoin(err)
 }
