@@ -28,7 +28,7 @@ type Gateway struct {
 	accessLog *zap.Logger // nil when the access log is off
 	routes    []*route
 	table     *routeTable
-	errors    *errorSet
+	answers   *answers // the flavour's refusals
 	invokers  map[string]backend.Invoker
 	trusted   trustedProxies
 	stage     []byte // "/dev", or nil for $default
@@ -36,7 +36,6 @@ type Gateway struct {
 
 	cors           *cors // nil: no CORS configuration
 	authSet        *auth.Set
-	authErrors     *authErrors
 	store          ratelimit.Store
 	storeHandedOn  bool // a newer gateway took store over: Close leaves it open
 	plans          map[string]*planLimit
@@ -57,7 +56,7 @@ func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 // New builds the gateway for a validated config: invokers, routes and the
 // route table.
 func New(cfg *Config, opts ...Option) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
+	g := &Gateway{cfg: cfg, log: zap.NewNop(), answers: answersFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
 	g.flights.init()
 	g.maxBodyBytes = cfg.Limits.MaxBodyBytes
 	for _, o := range opts {
@@ -98,10 +97,6 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	if err := g.buildInvokers(); err != nil {
 		g.Close()
 		return nil, err
-	}
-	g.authErrors = &httpAPIAuthErrors
-	if g.rest {
-		g.authErrors = &restAPIAuthErrors
 	}
 	g.authSet, err = auth.New(cfg.Authorizers, cfg.APIKeys, auth.Options{
 		API: cfg.API, AccountID: cfg.AccountID, APIID: cfg.APIID, Stage: cfg.Stage,

@@ -52,9 +52,9 @@ func newPlanLimits(plans map[string]*ratelimit.UsagePlan) map[string]*planLimit 
 var storeErrors = rate.Sometimes{Interval: 10 * time.Second}
 
 // checkLimits applies the usage plan of the request's API key (throttle,
-// then quota) and the route's throttle. It returns the answer for a
-// refused request, with its Retry-After and RateLimit headers set, or nil.
-func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, plan string) *apiError {
+// then quota) and the route's throttle. It returns the refusal of a refused
+// request, with its Retry-After and RateLimit headers set, or notRefused.
+func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, plan string) refusal {
 	now := ctx.Time()
 	set := x.setResponseHeader
 	if pl := g.plans[plan]; pl != nil && plan != "" {
@@ -63,14 +63,14 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 			d, err := g.store.Take(ctx, x.key, *pl.throttle, now)
 			if failed := g.storeError(err); !d.Allowed {
 				refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, *pl.throttle, set) })
-				return &g.errors.throttled
+				return refuseThrottled
 			}
 		}
 		if pl.quota != nil {
 			d, err := g.store.Count(ctx, x.key, *pl.quota, now)
 			if failed := g.storeError(err); !d.Allowed {
 				refusalHeaders(ctx, failed, func() { ratelimit.AppendQuotaHeaders(d, *pl.quota, set) })
-				return &g.errors.quotaExceeded
+				return refuseQuotaExceeded
 			}
 		}
 	}
@@ -80,13 +80,13 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		failed := g.storeError(err)
 		if !d.Allowed {
 			refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, rl.limit, set) })
-			return &g.errors.throttled
+			return refuseThrottled
 		}
 		if !failed {
 			ratelimit.AppendHeaders(d, rl.limit, set)
 		}
 	}
-	return nil
+	return notRefused
 }
 
 // refusalHeaders sets the headers of a refused request: the decision's
