@@ -30,8 +30,9 @@ type Options struct {
 	// Invoker returns the invoker of a function named in `functions:`, for
 	// Lambda authorizers. New calls it once per lambda authorizer.
 	Invoker func(function string) (backend.Invoker, error)
-	// Logger gets rejections and JWKS fetch problems. Default zap.NewNop();
-	// New names it "auth".
+	// Logger gets JWKS fetch problems and ignored route scopes; rejections
+	// are the caller's to log, once per request. Default zap.NewNop(); New
+	// names it "auth".
 	Logger *zap.Logger
 	// HTTPClient fetches JWKS and OpenID discovery documents. Default: a
 	// client with a 1.5 s timeout (API Gateway's JWKS timeout); each fetch
@@ -221,7 +222,7 @@ func (s *Set) ForRoute(authorizer string, scopes []string, routeKey string) (*Au
 	if routeKey == "$default" {
 		resource = "$default"
 	}
-	au := &Authenticator{set: s, name: authorizer, typ: a.typ, routeKey: routeKey}
+	au := &Authenticator{set: s, name: authorizer, typ: a.typ}
 	switch {
 	case a.jwt != nil:
 		au.jwt = a.jwt.forRoute(scopes)
@@ -269,17 +270,19 @@ type stats struct {
 // Authenticator checks the requests of one route. It is built once by
 // ForRoute and is safe for concurrent use.
 type Authenticator struct {
-	set      *Set
-	name     string
-	typ      string
-	routeKey string
-	jwt      *jwtRoute
-	lambda   *lambdaRoute
-	keys     *keyRing
+	set    *Set
+	name   string
+	typ    string
+	jwt    *jwtRoute
+	lambda *lambdaRoute
+	keys   *keyRing
 }
 
 // Type returns the authorizer's type: "jwt", "lambda" or "apikey".
 func (a *Authenticator) Type() string { return a.typ }
+
+// Name returns the authorizer's name in `authorizers:`.
+func (a *Authenticator) Name() string { return a.name }
 
 // Authenticate decides whether req may reach the route's function. It
 // returns the Result to put in the function's event, or an *Error whose Kind
@@ -303,38 +306,19 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *Request) (*Result
 		res, e = a.authenticateKey(req)
 	}
 	if e != nil {
-		a.reject(req, e)
+		a.reject(e)
 		return nil, e
 	}
 	a.set.stats.allowed.Add(1)
 	return res, nil
 }
 
-// reject counts and logs a rejection.
-func (a *Authenticator) reject(req *Request, e *Error) {
+// reject counts a rejection. It does not log it: the gateway's access log
+// line of the request is the rejection's one line, with the Error's kind,
+// reason and cause.
+func (a *Authenticator) reject(e *Error) {
 	if e.Kind < kindCount {
 		a.set.stats.rejected[e.Kind].Add(1)
-	}
-	level := zap.InfoLevel
-	if e.Kind == KindFailure {
-		level = zap.WarnLevel
-	}
-	if ce := a.set.log.Check(level, "request refused"); ce != nil {
-		fields := []zap.Field{
-			zap.ByteString("request_id", req.RequestID),
-			zap.String("route", a.routeKey),
-			zap.String("authorizer", a.name),
-			zap.String("kind", e.Kind.String()),
-			zap.String("reason", e.Reason),
-		}
-		// An invocation error says what went wrong; a function error's
-		// payload is the function's to fill, so only its type (in Reason)
-		// is logged.
-		var ie *backend.InvokeError
-		if errors.As(e.err, &ie) {
-			fields = append(fields, zap.NamedError("cause", ie))
-		}
-		ce.Write(fields...)
 	}
 }
 

@@ -42,8 +42,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 		if errors.As(err, &ae) && ae.WWWAuthenticate != "" {
 			ctx.Response.Header.Set("www-authenticate", ae.WWWAuthenticate)
 		}
-		// auth has logged the rejection with its reason; the access log has
-		// the request.
+		// The access log line of the request is the rejection's one line.
 		return "", err
 	}
 	if r.format == mapping.FormatV2 {

@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
 )
@@ -298,6 +299,25 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome)
 	}
 	if out.err != nil {
 		fields = append(fields, zap.Error(out.err))
+		fields = appendRejection(fields, out)
 	}
 	ce.Write(fields...)
+}
+
+// appendRejection adds what the access log line of an authorizer's
+// rejection says beyond the error (its kind and reason): which authorizer,
+// and why an authorizer function could not be invoked. auth logs none of
+// it, so that a rejection is one line. A function error's payload is the
+// function's to fill: only its type, in the reason, is logged.
+func appendRejection(fields []zap.Field, out *outcome) []zap.Field {
+	var ae *auth.Error
+	if out.route == nil || out.route.auth == nil || !errors.As(out.err, &ae) {
+		return fields
+	}
+	fields = append(fields, zap.String("authorizer", out.route.auth.Name()))
+	var ie *backend.InvokeError
+	if errors.As(ae, &ie) {
+		fields = append(fields, zap.NamedError("cause", ie))
+	}
+	return fields
 }
