@@ -27,6 +27,9 @@ type Options struct {
 	// that Lambda authorizer policies are evaluated against. Defaults:
 	// awsdefault.Region(), awsdefault.AccountID, local, $default.
 	Region, AccountID, APIID, Stage string
+	// UsagePlans names the configured usage plans; a key's Result.Plan is
+	// its plan's position here. Nil: plans are not resolved, and Plan is 0.
+	UsagePlans []string
 	// Invoker returns the invoker of a function named in `functions:`, for
 	// Lambda authorizers. New calls it once per lambda authorizer.
 	Invoker func(function string) (backend.Invoker, error)
@@ -81,8 +84,9 @@ type authorizer struct {
 // (the gateway has called it), but fails when opts.Invoker has no invoker
 // for a lambda authorizer's function, when an authorizer is impossible for
 // opts.API (simpleResponses or payload "2.0" on a REST API), when a jwt
-// authorizer lacks its issuer or audience, or when two API keys share a
-// value. It fetches every JWKS once, in parallel, waiting at most 3 s (1.5 s
+// authorizer lacks its issuer or audience, when two API keys share a
+// value, or when a key's usage plan is missing from a non-nil
+// opts.UsagePlans. It fetches every JWKS once, in parallel, waiting at most 3 s (1.5 s
 // for discovery, 1.5 s for the key set); an endpoint that is down is logged
 // and retried in the background, and does not fail New. Then it starts one
 // background refresher per JWKS; Close stops them.
@@ -123,7 +127,7 @@ func New(authorizers map[string]*AuthorizerConfig, keys []APIKeyConfig, opts Opt
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
 	var err error
-	if s.keys, err = newKeyRing(keys); err != nil {
+	if s.keys, err = newKeyRing(keys, opts.UsagePlans); err != nil {
 		s.cancel()
 		return nil, err
 	}
@@ -381,6 +385,10 @@ type Result struct {
 	APIKey string
 	// UsagePlan is the API key's usage plan, or "".
 	UsagePlan string
+	// Plan is UsagePlan's position in Options.UsagePlans plus one, resolved
+	// by New so that the caller finds a plan's limits without a lookup by
+	// name; 0 for no plan.
+	Plan int
 }
 
 // Kind classifies a rejection; the gateway turns it into API Gateway's

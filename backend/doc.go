@@ -1,7 +1,8 @@
 // Package backend owns the contract between the gateway and a function: the
 // Invoker interface, the Invocation it takes, and the two error kinds it may
 // return. Each way of running a function lives in a subpackage (builtin,
-// httpbackend, and later process and lambda) that imports only this package.
+// httpbackend, process, awslambda) that imports nothing else of the module
+// but this package and internal/.
 //
 // Hot-path promise: Invoke appends the result to the caller's buffer, so a
 // warm invocation allocates nothing on Portico's side beyond what the

@@ -13,9 +13,10 @@ import (
 
 // authorize runs the route's authenticator. On success it puts the
 // authorizer's context into the event and the client's identity into the
-// rate-limit client, and returns the usage plan; on rejection it sets the
-// www-authenticate header the refusal carries and returns the error.
-func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (plan string, err error) {
+// rate-limit client, and returns the key's usage plan (nil for none); on
+// rejection it sets the www-authenticate header the refusal carries and
+// returns the error.
+func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (*planLimit, error) {
 	x.authReq = auth.Request{
 		Method:         unsafe.String(unsafe.SliceData(ctx.Method()), len(ctx.Method())), // valid during Authenticate, as the Request is
 		Path:           x.req.RawPath,
@@ -43,7 +44,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 			ctx.Response.Header.Set("www-authenticate", ae.WWWAuthenticate)
 		}
 		// The access log line of the request is the rejection's one line.
-		return "", err
+		return nil, err
 	}
 	if r.format == mapping.FormatV2 {
 		x.req.Authorizer = res.AuthorizerV2
@@ -53,7 +54,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 	x.req.IdentityExtra = res.IdentityExtra
 	x.client.APIKey = res.APIKey
 	x.client.Subject = res.Principal
-	return res.UsagePlan, nil
+	return g.plans[res.Plan], nil
 }
 
 // The request accessors an authorizer reads, bound to the exchange once.

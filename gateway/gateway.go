@@ -37,8 +37,8 @@ type Gateway struct {
 	cors           *cors // nil: no CORS configuration
 	authSet        *auth.Set
 	store          ratelimit.Store
-	storeHandedOn  bool // a newer gateway took store over: Close leaves it open
-	plans          map[string]*planLimit
+	storeHandedOn  bool         // a newer gateway took store over: Close leaves it open
+	plans          []*planLimit // by auth.Result.Plan
 	metrics        *metrics
 	metricsHandler fasthttp.RequestHandler
 	resultV2       mapping.ResultOptions
@@ -89,7 +89,8 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 			}
 		})
 	}
-	g.plans = newPlanLimits(cfg.UsagePlans)
+	planNames, plans := newPlanLimits(cfg.UsagePlans)
+	g.plans = plans
 	g.cors = newCORS(cfg.CORS)
 	g.resultV2 = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8",
 		KeepStringQuotes: cfg.Responses.StringResult == "json"}
@@ -100,7 +101,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	}
 	g.authSet, err = auth.New(cfg.Authorizers, cfg.APIKeys, auth.Options{
 		API: cfg.API, AccountID: cfg.AccountID, APIID: cfg.APIID, Stage: cfg.Stage,
-		Invoker: g.Invoker, Logger: g.log,
+		UsagePlans: planNames, Invoker: g.Invoker, Logger: g.log,
 	})
 	if err != nil {
 		g.Close()

@@ -75,7 +75,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) ref
 	if r == nil {
 		return refused
 	}
-	plan := ""
+	var plan *planLimit
 	if r.auth != nil {
 		var err error
 		if plan, err = g.authorize(ctx, r, x); err != nil {
