@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
@@ -37,8 +38,9 @@ type Gateway struct {
 	cors           *cors // nil: no CORS configuration
 	authSet        *auth.Set
 	store          ratelimit.Store
-	storeHandedOn  bool         // a newer gateway took store over: Close leaves it open
-	plans          []*planLimit // by auth.Result.Plan
+	storeHandedOn  bool           // a newer gateway took store over: Close leaves it open
+	storeWarnings  rate.Sometimes // throttles the warnings about a failing store
+	plans          []*planLimit   // by auth.Result.Plan
 	metrics        *metrics
 	metricsHandler fasthttp.RequestHandler
 	resultV2       mapping.ResultOptions
@@ -56,7 +58,8 @@ func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 // New builds the gateway for a validated config: invokers, routes and the
 // route table.
 func New(cfg *Config, opts ...Option) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: zap.NewNop(), answers: answersFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
+	g := &Gateway{cfg: cfg, log: zap.NewNop(), answers: answersFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics(),
+		storeWarnings: rate.Sometimes{Interval: 10 * time.Second}}
 	g.flights.init()
 	g.maxBodyBytes = cfg.Limits.MaxBodyBytes
 	for _, o := range opts {

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/ratelimit"
@@ -54,9 +52,6 @@ func newPlanLimits(plans map[string]*ratelimit.UsagePlan) (names []string, limit
 	}
 	return names, limits
 }
-
-// storeErrors throttles the warnings about a failing rate-limit store.
-var storeErrors = rate.Sometimes{Interval: 10 * time.Second}
 
 // checkLimits applies the usage plan of the request's API key (throttle,
 // then quota) and the route's throttle. It returns the refusal of a refused
@@ -114,7 +109,7 @@ func (g *Gateway) storeError(err error) bool {
 	if err == nil {
 		return false
 	}
-	storeErrors.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
+	g.storeWarnings.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
 	return true
 }
 

@@ -18,7 +18,7 @@ import (
 // client still sends before closing. Closing with unread bytes in the
 // receive buffer makes the kernel send a reset, which can destroy the answer
 // before the client reads it.
-var (
+const (
 	// lingerTime bounds the whole lingering close.
 	lingerTime = 5 * time.Second
 	// lingerTimeout ends it when the client has sent nothing for this long.
