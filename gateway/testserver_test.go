@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +127,45 @@ func echoed(t *testing.T, r *response) map[string]any {
 		t.Fatalf("echo body is not an event: %v: %s", err, r.body)
 	}
 	return event
+}
+
+// gatedFunction serves a Lambda Invoke API endpoint whose invocations
+// announce themselves on entered, then wait for release before answering
+// {"statusCode":200,"body":body}: a test holds a request in flight for as
+// long as it needs, and knows when it got there.
+func gatedFunction(t *testing.T, body string) (url string, entered <-chan struct{}, release func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make(chan struct{}, 64)
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		in <- struct{}{}
+		<-gate
+		ctx.SetBodyString(`{"statusCode":200,"body":"` + body + `"}`)
+	}}
+	go srv.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() { release(); srv.Shutdown() })
+	return "http://" + ln.Addr().String() + "/fn", in, release
+}
+
+// waitFor checks cond until it holds, failing the test after 10 s. For
+// what no channel announces (a swap, a store's recovery): a fixed sleep
+// would guess how long it takes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }
