@@ -394,14 +394,10 @@ http {
 		return "", err
 	}
 	s.cleanup = append(s.cleanup, stop)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "http://" + addr, nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitListening(addr) {
+		return "", fmt.Errorf("nginx did not start listening on %s", addr)
 	}
-	return "", fmt.Errorf("nginx did not start listening on %s", addr)
+	return "http://" + addr, nil
 }
 
 // cpuCount counts the cores in a taskset list such as "1-3" or "1".

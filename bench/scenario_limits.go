@@ -6,7 +6,6 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
-	"time"
 )
 
 const limitsConfig = `
@@ -72,12 +71,8 @@ func (s *session) redis() (string, error) {
 	}
 	s.cleanup = append(s.cleanup, stop)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "redis://" + addr + "/0", nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitListening(addr) {
+		return "", fmt.Errorf("redis-server did not start on %s", addr)
 	}
-	return "", fmt.Errorf("redis-server did not start on %s", addr)
+	return "redis://" + addr + "/0", nil
 }

@@ -216,3 +216,18 @@ func startDaemon(cmd *exec.Cmd) (func(), error) {
 		}
 	}, nil
 }
+
+// waitListening reports whether addr accepts a connection within 5 s: a
+// daemon has no other way to say it is ready.
+func waitListening(addr string) bool {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for range 100 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return true
+		}
+		<-tick.C
+	}
+	return false
+}
