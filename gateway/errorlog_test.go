@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,20 +28,9 @@ func TestFunctionErrorLogIsBounded(t *testing.T) {
 	go fn.Serve(ln) //nolint:errcheck
 	t.Cleanup(func() { fn.Shutdown() })
 
-	file := filepath.Join(t.TempDir(), "portico.yaml")
 	config := "functions:\n  f: {backend: http, url: \"http://" + ln.Addr().String() + "/f\"}\nroutes:\n  - {route: $default, function: f}\n"
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.InfoLevel)
-	g, err := New(cfg, WithLogger(zap.New(core)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := loadTestGateway(t, config, WithLogger(zap.New(core)))
 	gln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -70,25 +57,13 @@ func TestFunctionErrorLogIsBounded(t *testing.T) {
 // by the access log, with the authorizer, the kind and the reason, and
 // never with the key it carried.
 func TestRejectionIsOneLine(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "portico.yaml")
-	config := `
+	core, logs := observer.New(zap.DebugLevel)
+	g := loadTestGateway(t, `
 authorizers: {keys: {type: apikey}}
 apiKeys: [{name: partner, value: "kkkkkkkkkkkkkkkkkkkkkkkk"}]
 functions: {echo: {backend: builtin, handler: echo}}
 routes: [{route: "GET /x", function: echo, authorizer: keys}]
-`
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, logs := observer.New(zap.DebugLevel)
-	g, err := New(cfg, WithLogger(zap.New(core)))
-	if err != nil {
-		t.Fatal(err)
-	}
+`, WithLogger(zap.New(core)))
 	defer g.Close()
 	logs.TakeAll() // lines of the build
 

@@ -86,7 +86,7 @@ routes:
 }
 
 func TestFunctionConcurrencyLimit(t *testing.T) {
-	fn, entered, release := gatedFunction(t, "ok")
+	fn, entered, release := startHeldFunction(t)
 	g := startGateway(t, `
 functions: {f: {backend: http, url: "`+fn+`", concurrency: 1}}
 routes: [{route: "GET /x", function: f}]

@@ -11,7 +11,7 @@ import (
 // flight: the old request finishes with the old function, new requests get
 // the new routes, and nothing is refused.
 func TestReload(t *testing.T) {
-	fn, entered, release := gatedFunction(t, "late")
+	fn, entered, release := startHeldFunction(t)
 	old := loadTestGateway(t, `
 limits: {timeout: 5s}
 functions:

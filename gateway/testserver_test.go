@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +22,7 @@ type testGateway struct {
 }
 
 // loadTestGateway writes config to a temp file and builds its gateway.
-func loadTestGateway(t testing.TB, config string) *Gateway {
+func loadTestGateway(t testing.TB, config string, opts ...Option) *Gateway {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "portico.yaml")
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
@@ -33,7 +32,7 @@ func loadTestGateway(t testing.TB, config string) *Gateway {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	g, err := New(cfg)
+	g, err := New(cfg, opts...)
 	if err != nil {
 		t.Fatalf("new gateway: %v", err)
 	}
@@ -127,30 +126,6 @@ func echoed(t *testing.T, r *response) map[string]any {
 		t.Fatalf("echo body is not an event: %v: %s", err, r.body)
 	}
 	return event
-}
-
-// gatedFunction serves a Lambda Invoke API endpoint whose invocations
-// announce themselves on entered, then wait for release before answering
-// {"statusCode":200,"body":body}: a test holds a request in flight for as
-// long as it needs, and knows when it got there.
-func gatedFunction(t *testing.T, body string) (url string, entered <-chan struct{}, release func()) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := make(chan struct{}, 64)
-	gate := make(chan struct{})
-	var once sync.Once
-	release = func() { once.Do(func() { close(gate) }) }
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		in <- struct{}{}
-		<-gate
-		ctx.SetBodyString(`{"statusCode":200,"body":"` + body + `"}`)
-	}}
-	go srv.Serve(ln) //nolint:errcheck
-	t.Cleanup(func() { release(); srv.Shutdown() })
-	return "http://" + ln.Addr().String() + "/fn", in, release
 }
 
 // waitFor checks cond until it holds, failing the test after 10 s. For
