@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/portico/portico/internal/jsonbytes"
 )
@@ -24,10 +25,12 @@ type ringKey struct {
 	result Result
 }
 
-// newKeyRing compiles the keys. Two keys with the same value are an error:
-// API Gateway treats them as one key, which would make the name and usage
-// plan of a request ambiguous.
-func newKeyRing(cfgs []APIKeyConfig) (*keyRing, error) {
+// newKeyRing compiles the keys, resolving each key's usage plan to its
+// position in plans (see Result.Plan). Two keys with the same value are an
+// error: API Gateway treats them as one key, which would make the name and
+// usage plan of a request ambiguous. So is a plan missing from a non-nil
+// plans.
+func newKeyRing(cfgs []APIKeyConfig, plans []string) (*keyRing, error) {
 	r := &keyRing{}
 	seen := make(map[[sha256.Size]byte]int, len(cfgs))
 	for i := range cfgs {
@@ -40,6 +43,12 @@ func newKeyRing(cfgs []APIKeyConfig) (*keyRing, error) {
 		if !c.enabled() {
 			continue
 		}
+		plan := 0
+		if c.UsagePlan != "" && plans != nil {
+			if plan = slices.Index(plans, c.UsagePlan) + 1; plan == 0 {
+				return nil, fmt.Errorf("auth: apiKeys[%d] (%s): unknown usage plan %q", i, c.Name, c.UsagePlan)
+			}
+		}
 		extra := append([]byte(nil), `"apiKey":`...)
 		extra = jsonbytes.AppendJSString(extra, c.Value, false)
 		extra = append(extra, `,"apiKeyId":`...)
@@ -49,6 +58,7 @@ func newKeyRing(cfgs []APIKeyConfig) (*keyRing, error) {
 			Principal:     c.Name,
 			APIKey:        c.Name,
 			UsagePlan:     c.UsagePlan,
+			Plan:          plan,
 		}})
 	}
 	return r, nil

@@ -27,11 +27,15 @@ type Options struct {
 	// that Lambda authorizer policies are evaluated against. Defaults:
 	// awsdefault.Region(), awsdefault.AccountID, local, $default.
 	Region, AccountID, APIID, Stage string
+	// UsagePlans names the configured usage plans; a key's Result.Plan is
+	// its plan's position here. Nil: plans are not resolved, and Plan is 0.
+	UsagePlans []string
 	// Invoker returns the invoker of a function named in `functions:`, for
 	// Lambda authorizers. New calls it once per lambda authorizer.
 	Invoker func(function string) (backend.Invoker, error)
-	// Logger gets rejections and JWKS fetch problems. Default zap.NewNop();
-	// New names it "auth".
+	// Logger gets JWKS fetch problems and ignored route scopes; rejections
+	// are the caller's to log, once per request. Default zap.NewNop(); New
+	// names it "auth".
 	Logger *zap.Logger
 	// HTTPClient fetches JWKS and OpenID discovery documents. Default: a
 	// client with a 1.5 s timeout (API Gateway's JWKS timeout); each fetch
@@ -80,8 +84,9 @@ type authorizer struct {
 // (the gateway has called it), but fails when opts.Invoker has no invoker
 // for a lambda authorizer's function, when an authorizer is impossible for
 // opts.API (simpleResponses or payload "2.0" on a REST API), when a jwt
-// authorizer lacks its issuer or audience, or when two API keys share a
-// value. It fetches every JWKS once, in parallel, waiting at most 3 s (1.5 s
+// authorizer lacks its issuer or audience, when two API keys share a
+// value, or when a key's usage plan is missing from a non-nil
+// opts.UsagePlans. It fetches every JWKS once, in parallel, waiting at most 3 s (1.5 s
 // for discovery, 1.5 s for the key set); an endpoint that is down is logged
 // and retried in the background, and does not fail New. Then it starts one
 // background refresher per JWKS; Close stops them.
@@ -122,7 +127,7 @@ func New(authorizers map[string]*AuthorizerConfig, keys []APIKeyConfig, opts Opt
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
 	var err error
-	if s.keys, err = newKeyRing(keys); err != nil {
+	if s.keys, err = newKeyRing(keys, opts.UsagePlans); err != nil {
 		s.cancel()
 		return nil, err
 	}
@@ -221,7 +226,7 @@ func (s *Set) ForRoute(authorizer string, scopes []string, routeKey string) (*Au
 	if routeKey == "$default" {
 		resource = "$default"
 	}
-	au := &Authenticator{set: s, name: authorizer, typ: a.typ, routeKey: routeKey}
+	au := &Authenticator{set: s, name: authorizer, typ: a.typ}
 	switch {
 	case a.jwt != nil:
 		au.jwt = a.jwt.forRoute(scopes)
@@ -269,17 +274,19 @@ type stats struct {
 // Authenticator checks the requests of one route. It is built once by
 // ForRoute and is safe for concurrent use.
 type Authenticator struct {
-	set      *Set
-	name     string
-	typ      string
-	routeKey string
-	jwt      *jwtRoute
-	lambda   *lambdaRoute
-	keys     *keyRing
+	set    *Set
+	name   string
+	typ    string
+	jwt    *jwtRoute
+	lambda *lambdaRoute
+	keys   *keyRing
 }
 
 // Type returns the authorizer's type: "jwt", "lambda" or "apikey".
 func (a *Authenticator) Type() string { return a.typ }
+
+// Name returns the authorizer's name in `authorizers:`.
+func (a *Authenticator) Name() string { return a.name }
 
 // Authenticate decides whether req may reach the route's function. It
 // returns the Result to put in the function's event, or an *Error whose Kind
@@ -303,38 +310,19 @@ func (a *Authenticator) Authenticate(ctx context.Context, req *Request) (*Result
 		res, e = a.authenticateKey(req)
 	}
 	if e != nil {
-		a.reject(req, e)
+		a.reject(e)
 		return nil, e
 	}
 	a.set.stats.allowed.Add(1)
 	return res, nil
 }
 
-// reject counts and logs a rejection.
-func (a *Authenticator) reject(req *Request, e *Error) {
+// reject counts a rejection. It does not log it: the gateway's access log
+// line of the request is the rejection's one line, with the Error's kind,
+// reason and cause.
+func (a *Authenticator) reject(e *Error) {
 	if e.Kind < kindCount {
 		a.set.stats.rejected[e.Kind].Add(1)
-	}
-	level := zap.InfoLevel
-	if e.Kind == KindFailure {
-		level = zap.WarnLevel
-	}
-	if ce := a.set.log.Check(level, "request refused"); ce != nil {
-		fields := []zap.Field{
-			zap.ByteString("request_id", req.RequestID),
-			zap.String("route", a.routeKey),
-			zap.String("authorizer", a.name),
-			zap.String("kind", e.Kind.String()),
-			zap.String("reason", e.Reason),
-		}
-		// An invocation error says what went wrong; a function error's
-		// payload is the function's to fill, so only its type (in Reason)
-		// is logged.
-		var ie *backend.InvokeError
-		if errors.As(e.err, &ie) {
-			fields = append(fields, zap.NamedError("cause", ie))
-		}
-		ce.Write(fields...)
 	}
 }
 
@@ -397,6 +385,10 @@ type Result struct {
 	APIKey string
 	// UsagePlan is the API key's usage plan, or "".
 	UsagePlan string
+	// Plan is UsagePlan's position in Options.UsagePlans plus one, resolved
+	// by New so that the caller finds a plan's limits without a lookup by
+	// name; 0 for no plan.
+	Plan int
 }
 
 // Kind classifies a rejection; the gateway turns it into API Gateway's

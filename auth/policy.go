@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -62,6 +63,37 @@ type rawStatement struct {
 // the wildcards * and ?. An Allow with a Condition is ignored and a Deny
 // with one denies everything, since conditions are not evaluated.
 func parsePolicy(raw []byte) (*policy, error) {
+	stmts, err := decodeStatements(raw)
+	if err != nil {
+		return nil, err
+	}
+	p := &policy{}
+	patterns := 0
+	for i := range stmts {
+		st, deny, ok, err := compileStatement(&stmts[i], &patterns)
+		if errors.Is(err, errTooManyPatterns) {
+			return nil, err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Statement[%d]: %w", i, err)
+		}
+		switch {
+		case !ok:
+		case deny:
+			p.denies = append(p.denies, st)
+		default:
+			p.allows = append(p.allows, st)
+		}
+	}
+	return p, nil
+}
+
+// errTooManyPatterns is about the whole policy, not one statement.
+var errTooManyPatterns = fmt.Errorf("more than %d Action and Resource entries", maxPatterns)
+
+// decodeStatements decodes a policyDocument's Statement: one statement or
+// a list.
+func decodeStatements(raw []byte) ([]rawStatement, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, errors.New("no policyDocument")
 	}
@@ -86,61 +118,50 @@ func parsePolicy(raw []byte) (*policy, error) {
 		}
 		stmts = []rawStatement{one}
 	}
-	p := &policy{}
-	patterns := 0
-	for i := range stmts {
-		rs := &stmts[i]
-		if rs.Effect == nil {
-			return nil, fmt.Errorf("Statement[%d]: no Effect", i)
-		}
-		deny := false
-		switch *rs.Effect {
-		case "Allow":
-		case "Deny":
-			deny = true
-		default:
-			return nil, fmt.Errorf("Statement[%d]: Effect %q is neither Allow nor Deny", i, *rs.Effect)
-		}
-		actions, notAction, err := eitherList(rs.Action, rs.NotAction, "Action")
-		if err != nil {
-			return nil, fmt.Errorf("Statement[%d]: %w", i, err)
-		}
-		resources, notResource, err := eitherList(rs.Resource, rs.NotResource, "Resource")
-		if err != nil {
-			return nil, fmt.Errorf("Statement[%d]: %w", i, err)
-		}
-		if patterns += len(actions) + len(resources); patterns > maxPatterns {
-			return nil, fmt.Errorf("more than %d Action and Resource entries", maxPatterns)
-		}
-		for _, r := range resources {
-			if len(r) > maxResourceLen {
-				return nil, fmt.Errorf("Statement[%d]: a Resource is longer than %d characters", i, maxResourceLen)
-			}
-		}
-		matched := false
-		for _, a := range actions {
-			if globMatch(strings.ToLower(a), invokeAction) {
-				matched = true
-				break
-			}
-		}
-		if matched == notAction { // not about execute-api:Invoke
-			continue
-		}
-		st := statement{resources: resources, not: notResource}
-		if len(rs.Condition) > 0 && string(rs.Condition) != "null" {
-			if !deny {
-				continue
-			}
-			st = statement{all: true}
-		}
-		if deny {
-			p.denies = append(p.denies, st)
-		} else {
-			p.allows = append(p.allows, st)
+	return stmts, nil
+}
+
+// compileStatement checks a statement and compiles it: whether it denies,
+// and ok false when it is not about execute-api:Invoke or is an Allow with
+// a Condition. patterns counts the Action and Resource entries of the
+// policy so far.
+func compileStatement(rs *rawStatement, patterns *int) (st statement, deny, ok bool, err error) {
+	if rs.Effect == nil {
+		return st, false, false, errors.New("no Effect")
+	}
+	switch *rs.Effect {
+	case "Allow":
+	case "Deny":
+		deny = true
+	default:
+		return st, false, false, fmt.Errorf("Effect %q is neither Allow nor Deny", *rs.Effect)
+	}
+	actions, notAction, err := eitherList(rs.Action, rs.NotAction, "Action")
+	if err != nil {
+		return st, false, false, err
+	}
+	resources, notResource, err := eitherList(rs.Resource, rs.NotResource, "Resource")
+	if err != nil {
+		return st, false, false, err
+	}
+	if *patterns += len(actions) + len(resources); *patterns > maxPatterns {
+		return st, false, false, errTooManyPatterns
+	}
+	for _, r := range resources {
+		if len(r) > maxResourceLen {
+			return st, false, false, fmt.Errorf("a Resource is longer than %d characters", maxResourceLen)
 		}
 	}
-	return p, nil
+	matched := slices.ContainsFunc(actions, func(a string) bool { return globMatch(strings.ToLower(a), invokeAction) })
+	if matched == notAction { // not about execute-api:Invoke
+		return st, false, false, nil
+	}
+	if len(rs.Condition) > 0 && string(rs.Condition) != "null" {
+		// Conditions are not evaluated: an Allow with one is ignored, a
+		// Deny with one denies everything (fail closed).
+		return statement{all: true}, deny, deny, nil
+	}
+	return statement{resources: resources, not: notResource}, deny, true, nil
 }
 
 // eitherList returns the list of the field name or of NotName: exactly one

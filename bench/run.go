@@ -53,95 +53,105 @@ func due(start time.Time, rate float64, i int64) time.Time {
 	return start.Add(time.Duration(float64(i) * float64(time.Second) / rate))
 }
 
-func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Result {
-	start := clk.Now()
-	measureStart := start.Add(o.WarmUp)
-	var stop time.Time
-	if o.Duration > 0 {
-		stop = measureStart.Add(o.Duration)
-	}
-	var (
-		next     atomic.Int64 // open loop: index of the next due request
-		measured atomic.Int64 // measured requests claimed (count limit)
-		done     atomic.Int64 // measured requests completed (progress)
-		stopped  atomic.Bool
-	)
-	finished := func(now time.Time) bool {
-		return stopped.Load() || ctx.Err() != nil || (!stop.IsZero() && !now.Before(stop))
-	}
+// loadRun is the schedule and the counters the connections of one run
+// share.
+type loadRun struct {
+	ctx                       context.Context
+	o                         *Options
+	clk                       clock
+	start, measureStart, stop time.Time // stop: zero without a duration
 
+	next     atomic.Int64 // open loop: index of the next due request
+	measured atomic.Int64 // measured requests claimed (count limit)
+	done     atomic.Int64 // measured requests completed (progress)
+	stopped  atomic.Bool
+}
+
+func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Result {
+	lr := &loadRun{ctx: ctx, o: o, clk: clk, start: clk.Now()}
+	lr.measureStart = lr.start.Add(o.WarmUp)
+	if o.Duration > 0 {
+		lr.stop = lr.measureStart.Add(o.Duration)
+	}
 	recs := make([]*recorder, o.Connections)
 	var wg sync.WaitGroup
 	for w := range o.Connections {
-		rec := newRecorder(measureStart)
-		recs[w] = rec
-		d := newDoer()
-		pick := newPicker(o.Targets, w)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				var when time.Time
-				if o.Rate > 0 {
-					when = due(start, o.Rate, next.Add(1)-1)
-					if finished(when) {
-						return
-					}
-					clk.SleepUntil(ctx, when)
-				} else {
-					when = clk.Now()
-				}
-				if finished(clk.Now()) {
-					return
-				}
-				inWindow := !when.Before(measureStart)
-				if inWindow && o.Requests > 0 && measured.Add(1) > o.Requests {
-					stopped.Store(true)
-					return
-				}
-				status, size, err := d.do(pick.next())
-				if inWindow {
-					rec.record(when, clk.Now(), status, size, err)
-					done.Add(1)
-				}
-			}
-		}()
+		recs[w] = newRecorder(lr.measureStart)
+		d, pick, rec := newDoer(), newPicker(o.Targets, w), recs[w]
+		wg.Go(func() { lr.connection(d, pick, rec) })
 	}
-
 	progressDone := make(chan struct{})
 	var progress sync.WaitGroup
 	if o.Progress != nil {
-		progress.Add(1)
-		go func() {
-			defer progress.Done()
-			t := time.NewTicker(time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-progressDone:
-					return
-				case now := <-t.C:
-					if now.After(measureStart) {
-						o.Progress(done.Load(), now.Sub(measureStart))
-					}
-				}
-			}
-		}()
+		progress.Go(func() { lr.reportProgress(progressDone) })
 	}
 	wg.Wait()
 	close(progressDone)
 	progress.Wait()
 	end := clk.Now()
 
-	total := newRecorder(measureStart)
+	total := newRecorder(lr.measureStart)
 	for _, r := range recs {
 		total.merge(r)
 	}
-	elapsed := end.Sub(measureStart)
-	if !stop.IsZero() && elapsed > o.Duration {
+	elapsed := end.Sub(lr.measureStart)
+	if !lr.stop.IsZero() && elapsed > o.Duration {
 		elapsed = o.Duration
 	}
 	return newResult(total, elapsed, o)
+}
+
+func (lr *loadRun) finished(now time.Time) bool {
+	return lr.stopped.Load() || lr.ctx.Err() != nil || (!lr.stop.IsZero() && !now.Before(lr.stop))
+}
+
+// connection sends requests one after another, each when it is due (open
+// loop) or at once (closed loop), until the run is finished, and records
+// the ones in the measured window.
+func (lr *loadRun) connection(d doer, pick *picker, rec *recorder) {
+	o, clk := lr.o, lr.clk
+	for {
+		var when time.Time
+		if o.Rate > 0 {
+			when = due(lr.start, o.Rate, lr.next.Add(1)-1)
+			if lr.finished(when) {
+				return
+			}
+			clk.SleepUntil(lr.ctx, when)
+		} else {
+			when = clk.Now()
+		}
+		if lr.finished(clk.Now()) {
+			return
+		}
+		inWindow := !when.Before(lr.measureStart)
+		if inWindow && o.Requests > 0 && lr.measured.Add(1) > o.Requests {
+			lr.stopped.Store(true)
+			return
+		}
+		status, size, err := d.do(pick.next())
+		if inWindow {
+			rec.record(when, clk.Now(), status, size, err)
+			lr.done.Add(1)
+		}
+	}
+}
+
+// reportProgress calls o.Progress every second of the measured window
+// until stop is closed.
+func (lr *loadRun) reportProgress(stop <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			if now.After(lr.measureStart) {
+				lr.o.Progress(lr.done.Load(), now.Sub(lr.measureStart))
+			}
+		}
+	}
 }
 
 // picker chooses targets by smooth weighted round robin (as nginx does):

@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"io"
-	"net"
 	"slices"
 
 	"github.com/valyala/fasthttp"
@@ -14,18 +13,19 @@ import (
 var errMalformedRequest = errors.New("gateway: malformed request")
 
 // admit checks the request is one API Gateway would pass on, and reads its
-// body. It answers the request itself when it is not, and returns why.
-func (g *Gateway) admit(ctx *fasthttp.RequestCtx, x *exchange) error {
+// body. When it is not, it returns the refusal that answers it and why; the
+// connection then closes, lingering: part of the request may still be on
+// its way.
+func (g *Gateway) admit(ctx *fasthttp.RequestCtx, x *exchange) (refusal, error) {
 	if !wellFormed(&ctx.Request.Header) {
 		lingerOnClose(ctx)
-		g.errors.badRequest.write(ctx)
-		return errMalformedRequest
+		return refuseBadRequest, errMalformedRequest
 	}
 	if err := readBody(ctx, x, g.maxBodyBytes); err != nil {
-		g.writeReadError(ctx, err)
-		return err
+		lingerOnClose(ctx)
+		return readRefusal(err), err
 	}
-	return nil
+	return notRefused, nil
 }
 
 // wellFormed reports whether the request target is in origin form (a path:
@@ -105,22 +105,4 @@ func readBody(ctx *fasthttp.RequestCtx, x *exchange, limit int) error {
 	}
 	req.SetBodyRaw(b)
 	return nil
-}
-
-// writeReadError answers a request that could not be read in full: 413 for
-// a body or header block over its limit, 408 for a client too slow, 400 for
-// anything else API Gateway would not have let through. The connection then
-// closes, lingering: part of the request may still be on its way.
-func (g *Gateway) writeReadError(ctx *fasthttp.RequestCtx, err error) {
-	lingerOnClose(ctx)
-	var small *fasthttp.ErrSmallBuffer
-	var ne net.Error
-	switch {
-	case errors.Is(err, fasthttp.ErrBodyTooLarge), errors.As(err, &small):
-		g.errors.tooLarge.write(ctx)
-	case errors.As(err, &ne) && ne.Timeout():
-		ctx.Response.SetStatusCode(fasthttp.StatusRequestTimeout)
-	default:
-		g.errors.badRequest.write(ctx)
-	}
 }

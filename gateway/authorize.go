@@ -11,52 +11,12 @@ import (
 	"github.com/portico/portico/mapping"
 )
 
-// authErrors are the answers to rejections, by flavour
-// (spec/proxy-events.md §6 and spec/authorizers.md).
-type authErrors struct {
-	unauthorized, forbidden, explicitDeny, implicitDeny, insufficientScope, failure apiError
-}
-
-var httpAPIAuthErrors = authErrors{
-	unauthorized:      apiError{401, `{"message":"Unauthorized"}`, ""},
-	forbidden:         apiError{403, `{"message":"Forbidden"}`, ""},
-	explicitDeny:      apiError{403, `{"message":"Forbidden"}`, ""},
-	implicitDeny:      apiError{403, `{"message":"Forbidden"}`, ""},
-	insufficientScope: apiError{403, `{"message":"Forbidden"}`, ""},
-	failure:           apiError{500, `{"message":"Internal Server Error"}`, ""},
-}
-
-var restAPIAuthErrors = authErrors{
-	unauthorized:      apiError{401, `{"message":"Unauthorized"}`, "UnauthorizedException"},
-	forbidden:         apiError{403, `{"message":"Forbidden"}`, "ForbiddenException"},
-	explicitDeny:      apiError{403, `{"Message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"},
-	implicitDeny:      apiError{403, `{"Message":"User is not authorized to access this resource"}`, "AccessDeniedException"},
-	insufficientScope: apiError{403, `{"message":"Forbidden"}`, "ForbiddenException"},
-	failure:           apiError{500, `{"message":null}`, "AuthorizerConfigurationException"},
-}
-
-// forKind picks the answer to a rejection.
-func (a *authErrors) forKind(k auth.Kind) *apiError {
-	switch k {
-	case auth.KindUnauthorized:
-		return &a.unauthorized
-	case auth.KindForbidden:
-		return &a.forbidden
-	case auth.KindExplicitDeny:
-		return &a.explicitDeny
-	case auth.KindImplicitDeny:
-		return &a.implicitDeny
-	case auth.KindInsufficientScope:
-		return &a.insufficientScope
-	}
-	return &a.failure
-}
-
 // authorize runs the route's authenticator. On success it puts the
 // authorizer's context into the event and the client's identity into the
-// rate-limit client, and returns the usage plan; on rejection it writes
-// API Gateway's answer and returns the error.
-func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (plan string, err error) {
+// rate-limit client, and returns the key's usage plan (nil for none); on
+// rejection it sets the www-authenticate header the refusal carries and
+// returns the error.
+func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (*planLimit, error) {
 	x.authReq = auth.Request{
 		Method:         unsafe.String(unsafe.SliceData(ctx.Method()), len(ctx.Method())), // valid during Authenticate, as the Request is
 		Path:           x.req.RawPath,
@@ -80,16 +40,11 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 	x.ctx.stop()
 	if err != nil {
 		var ae *auth.Error
-		if !errors.As(err, &ae) {
-			ae = &auth.Error{Kind: auth.KindFailure, Reason: err.Error()}
-		}
-		if ae.WWWAuthenticate != "" {
+		if errors.As(err, &ae) && ae.WWWAuthenticate != "" {
 			ctx.Response.Header.Set("www-authenticate", ae.WWWAuthenticate)
 		}
-		// auth has logged the rejection with its reason; the access log has
-		// the request.
-		g.authErrors.forKind(ae.Kind).write(ctx)
-		return "", err
+		// The access log line of the request is the rejection's one line.
+		return nil, err
 	}
 	if r.format == mapping.FormatV2 {
 		x.req.Authorizer = res.AuthorizerV2
@@ -99,7 +54,7 @@ func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (pl
 	x.req.IdentityExtra = res.IdentityExtra
 	x.client.APIKey = res.APIKey
 	x.client.Subject = res.Principal
-	return res.UsagePlan, nil
+	return g.plans[res.Plan], nil
 }
 
 // The request accessors an authorizer reads, bound to the exchange once.

@@ -1,14 +1,17 @@
-// Package gateway owns the running server: loading and validating the root
-// config, compiling routes into a table, the per-route pipeline that turns a
-// request into an event, invokes the function and maps its result back, the
-// responses API Gateway generates itself, the access log, graceful drain,
-// and the admin listener (/healthz, /readyz).
+// Package gateway owns the running server: the public listener and its
+// connection limits, the admin listener (/healthz, /readyz, /metrics), the
+// route table, the per-route pipeline (CORS, authorizer, rate limits,
+// event, invocation, result), the answers API Gateway gives itself
+// (errors.go: one table, one writer), the access log, and graceful drain
+// and reload. A Gateway is built from a validated root config.
 //
-// It imports mapping and backend (and, as they land, auth and ratelimit);
-// nothing imports it but cmd and bench.
+// It imports mapping, auth, ratelimit, backend and its kinds; nothing
+// imports it but cmd and bench.
 //
 // Hot-path promise: everything that depends only on the config (route
-// table, invoker, timeouts, pre-encoded JSON fragments) is worked out when
-// the Gateway is built. Per request, the handler reuses pooled buffers and
-// does no lookups by name.
+// table, invoker, authenticator, throttles and usage plans, timeouts,
+// pre-encoded JSON fragments) is worked out when the Gateway is built. Per
+// request, the handler reuses pooled buffers, allocates nothing
+// (handler_alloc_test.go), and looks nothing of the config up by name: an
+// API key's usage plan comes resolved with the authorizer's result.
 package gateway

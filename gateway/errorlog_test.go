@@ -1,10 +1,9 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,20 +28,9 @@ func TestFunctionErrorLogIsBounded(t *testing.T) {
 	go fn.Serve(ln) //nolint:errcheck
 	t.Cleanup(func() { fn.Shutdown() })
 
-	file := filepath.Join(t.TempDir(), "portico.yaml")
 	config := "functions:\n  f: {backend: http, url: \"http://" + ln.Addr().String() + "/f\"}\nroutes:\n  - {route: $default, function: f}\n"
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.InfoLevel)
-	g, err := New(cfg, WithLogger(zap.New(core)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := loadTestGateway(t, config, WithLogger(zap.New(core)))
 	gln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -62,5 +50,45 @@ func TestFunctionErrorLogIsBounded(t *testing.T) {
 	msg, _ := entries[0].ContextMap()["error"].(string)
 	if !strings.Contains(msg, "Unhandled") || len(msg) > 512 || strings.Contains(msg, "hunter2") {
 		t.Errorf("logged error (%d bytes) %.300q: want the type and at most 512 bytes, no secret", len(msg), msg)
+	}
+}
+
+// TestRejectionIsOneLine: a request an authorizer rejects is logged once,
+// by the access log, with the authorizer, the kind and the reason, and
+// never with the key it carried.
+func TestRejectionIsOneLine(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	g := loadTestGateway(t, `
+authorizers: {keys: {type: apikey}}
+apiKeys: [{name: partner, value: "kkkkkkkkkkkkkkkkkkkkkkkk"}]
+functions: {echo: {backend: builtin, handler: echo}}
+routes: [{route: "GET /x", function: echo, authorizer: keys}]
+`, WithLogger(zap.New(core)))
+	defer g.Close()
+	logs.TakeAll() // lines of the build
+
+	var req fasthttp.Request
+	raw := "GET /x HTTP/1.1\r\nHost: api.example.com\r\nx-api-key: kkkkkkkkkkkkkkkkkkkkkkkkWRONG\r\n\r\n"
+	if err := req.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
+		t.Fatal(err)
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, nil, nil)
+	g.handle(&ctx)
+	if ctx.Response.StatusCode() != 403 {
+		t.Fatalf("status %d, want 403", ctx.Response.StatusCode())
+	}
+	entries := logs.All()
+	if len(entries) != 1 || entries[0].Message != "request" {
+		t.Fatalf("got %d lines %v, want the access log's one", len(entries), entries)
+	}
+	m := entries[0].ContextMap()
+	if m["authorizer"] != "keys" || !strings.Contains(m["error"].(string), "forbidden: unknown or disabled API key") {
+		t.Errorf("fields: %v", m)
+	}
+	for k, v := range m {
+		if s, ok := v.(string); ok && strings.Contains(s, "kkkkkkkk") {
+			t.Errorf("%s holds the key: %q", k, s)
+		}
 	}
 }

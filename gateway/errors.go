@@ -2,95 +2,186 @@ package gateway
 
 import (
 	"errors"
+	"net"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
 )
 
-// apiError is a response API Gateway generates itself.
+// refusal is a situation in which the gateway answers a request itself,
+// instead of passing on a function's answer.
+type refusal uint8
+
+const (
+	notRefused              refusal = iota
+	refuseBadRequest                // a request the gateway will not pass on: malformed, or a path it will not route
+	refuseNotFound                  // no route, or not under the stage
+	refuseRequestTimeout            // a client too slow to send its request
+	refuseTooLarge                  // a body, header block or event over its limit
+	refuseUnauthorized              // auth.KindUnauthorized
+	refuseForbidden                 // auth.KindForbidden
+	refuseExplicitDeny              // auth.KindExplicitDeny
+	refuseImplicitDeny              // auth.KindImplicitDeny
+	refuseInsufficientScope         // auth.KindInsufficientScope
+	refuseAuthFailure               // auth.KindFailure: the authorizer itself failed
+	refuseThrottled                 // a throttle, a function's concurrency, or a client's connections
+	refuseQuotaExceeded             // a usage plan's quota
+	refuseFunctionError             // a function error, a malformed result, or anything unforeseen
+	refuseInvokeRejected            // an invocation throttled, unavailable or rejected
+	refuseTimeout                   // the integration timeout
+	refuseBadBase64                 // an undecodable base64 result body: a configuration error
+	refuseOverloaded                // a connection past limits.maxConns
+	refusalCount
+)
+
+// apiError is API Gateway's answer to a refusal.
 type apiError struct {
 	status int
-	body   string
+	body   string // JSON; empty: no body and no content type
 	// errorType is REST's x-amzn-ErrorType header, empty for none.
 	errorType string
 }
 
-// errorSet is the flavour's answer to each situation (spec/proxy-events.md §6).
-type errorSet struct {
-	badRequest     apiError // a request the gateway will not pass on (malformed, or a path it will not route)
-	notFound       apiError
-	functionError  apiError // function error, malformed result
-	invokeRejected apiError // throttled, unavailable, rejected
-	timeout        apiError
-	tooLarge       apiError
-	configError    apiError // undecodable base64 result body
-	throttled      apiError
-	quotaExceeded  apiError
+// answers are a flavour's answers, by refusal.
+type answers [refusalCount]apiError
+
+// httpAPIAnswers and restAPIAnswers are every refusal's answer, as
+// spec/proxy-events.md §6 and spec/authorizers.md give them.
+var httpAPIAnswers = answers{
+	refuseBadRequest:        {400, `{"message":"Bad Request"}`, ""},
+	refuseNotFound:          {404, `{"message":"Not Found"}`, ""},
+	refuseRequestTimeout:    {408, "", ""},
+	refuseTooLarge:          {413, `{"message":"Request Entity Too Large"}`, ""},
+	refuseUnauthorized:      {401, `{"message":"Unauthorized"}`, ""},
+	refuseForbidden:         {403, `{"message":"Forbidden"}`, ""},
+	refuseExplicitDeny:      {403, `{"message":"Forbidden"}`, ""},
+	refuseImplicitDeny:      {403, `{"message":"Forbidden"}`, ""},
+	refuseInsufficientScope: {403, `{"message":"Forbidden"}`, ""},
+	refuseAuthFailure:       {500, `{"message":"Internal Server Error"}`, ""},
+	refuseThrottled:         {429, `{"message":"Too Many Requests"}`, ""},
+	refuseQuotaExceeded:     {429, `{"message":"Limit Exceeded"}`, ""},
+	refuseFunctionError:     {500, `{"message":"Internal Server Error"}`, ""},
+	refuseInvokeRejected:    {500, `{"message":"Internal Server Error"}`, ""},
+	refuseTimeout:           {503, `{"message":"Service Unavailable"}`, ""},
+	refuseBadBase64:         {500, `{"message":"Internal Server Error"}`, ""},
+	refuseOverloaded:        {503, `{"message":"Service Unavailable"}`, ""},
 }
 
-var httpAPIErrors = errorSet{
-	badRequest:     apiError{400, `{"message":"Bad Request"}`, ""},
-	notFound:       apiError{404, `{"message":"Not Found"}`, ""},
-	functionError:  apiError{500, `{"message":"Internal Server Error"}`, ""},
-	invokeRejected: apiError{500, `{"message":"Internal Server Error"}`, ""},
-	timeout:        apiError{503, `{"message":"Service Unavailable"}`, ""},
-	tooLarge:       apiError{413, `{"message":"Request Entity Too Large"}`, ""},
-	configError:    apiError{500, `{"message":"Internal Server Error"}`, ""},
-	throttled:      apiError{429, `{"message":"Too Many Requests"}`, ""},
-	quotaExceeded:  apiError{429, `{"message":"Limit Exceeded"}`, ""},
+var restAPIAnswers = answers{
+	refuseBadRequest:        {400, `{"message":"Bad Request"}`, ""},
+	refuseNotFound:          {403, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException"},
+	refuseRequestTimeout:    {408, "", ""},
+	refuseTooLarge:          {413, `{"message":"Request Entity Too Large"}`, ""},
+	refuseUnauthorized:      {401, `{"message":"Unauthorized"}`, "UnauthorizedException"},
+	refuseForbidden:         {403, `{"message":"Forbidden"}`, "ForbiddenException"},
+	refuseExplicitDeny:      {403, `{"Message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"},
+	refuseImplicitDeny:      {403, `{"Message":"User is not authorized to access this resource"}`, "AccessDeniedException"},
+	refuseInsufficientScope: {403, `{"message":"Forbidden"}`, "ForbiddenException"},
+	refuseAuthFailure:       {500, `{"message":null}`, "AuthorizerConfigurationException"},
+	refuseThrottled:         {429, `{"message":"Too Many Requests"}`, ""},
+	refuseQuotaExceeded:     {429, `{"message":"Limit Exceeded"}`, "LimitExceededException"},
+	refuseFunctionError:     {502, `{"message": "Internal server error"}`, ""},
+	refuseInvokeRejected:    {500, `{"message": "Internal server error"}`, ""},
+	refuseTimeout:           {504, `{"message": "Endpoint request timed out"}`, ""},
+	refuseBadBase64:         {500, `{"message": "Internal server error"}`, ""},
+	refuseOverloaded:        {503, `{"message":"Service Unavailable"}`, ""},
 }
 
-var restAPIErrors = errorSet{
-	badRequest:     apiError{400, `{"message":"Bad Request"}`, ""},
-	notFound:       apiError{403, `{"message":"Missing Authentication Token"}`, "MissingAuthenticationTokenException"},
-	functionError:  apiError{502, `{"message": "Internal server error"}`, ""},
-	invokeRejected: apiError{500, `{"message": "Internal server error"}`, ""},
-	timeout:        apiError{504, `{"message": "Endpoint request timed out"}`, ""},
-	tooLarge:       apiError{413, `{"message":"Request Entity Too Large"}`, ""},
-	configError:    apiError{500, `{"message": "Internal server error"}`, ""},
-	throttled:      apiError{429, `{"message":"Too Many Requests"}`, ""},
-	quotaExceeded:  apiError{429, `{"message":"Limit Exceeded"}`, "LimitExceededException"},
-}
-
-func errorSetFor(api string) *errorSet {
+func answersFor(api string) *answers {
 	if api == "rest" {
-		return &restAPIErrors
+		return &restAPIAnswers
 	}
-	return &httpAPIErrors
+	return &httpAPIAnswers
 }
 
-// forInvoke picks the answer to an error of backend.Invoke or of decoding
-// its result.
-func (s *errorSet) forInvoke(err error) *apiError {
+// refuse answers the request with the flavour's answer to r and the
+// request's ids: x's, or fresh ones when x is nil (an answer fasthttp asks
+// for before the handler runs). It is the one writer of refusals: headers
+// set before it (RateLimit, Retry-After, www-authenticate, CORS) stay; the
+// status, body, content type and error type are r's.
+func (g *Gateway) refuse(ctx *fasthttp.RequestCtx, x *exchange, r refusal) {
+	g.answers[r].write(&ctx.Response)
+	if x != nil {
+		g.setRequestIDHeaders(ctx, x)
+		return
+	}
+	x = acquireExchange()
+	x.newRequestID()
+	x.newUUID()
+	g.setRequestIDHeaders(ctx, x)
+	releaseExchange(x)
+}
+
+// write replaces the status, body and error type resp holds with e's.
+func (e *apiError) write(resp *fasthttp.Response) {
+	resp.ResetBody()
+	resp.SetStatusCode(e.status)
+	if e.body != "" {
+		resp.Header.SetContentType("application/json")
+	}
+	if e.errorType != "" {
+		resp.Header.Set("x-amzn-ErrorType", e.errorType)
+	}
+	resp.SetBodyString(e.body)
+}
+
+// invokeRefusal is the refusal that answers an error of backend.Invoke or
+// of decoding its result.
+func invokeRefusal(err error) refusal {
 	var ie *backend.InvokeError
 	switch {
 	case errors.As(err, &ie):
 		switch ie.Kind {
 		case backend.KindTimeout:
-			return &s.timeout
+			return refuseTimeout
 		case backend.KindTooLarge:
-			return &s.tooLarge
+			return refuseTooLarge
 		}
-		return &s.invokeRejected
+		return refuseInvokeRejected
 	case errors.Is(err, mapping.ErrBadBase64):
-		return &s.configError
+		return refuseBadBase64
 	case errors.Is(err, errConcurrencyLimit):
-		return &s.throttled
+		return refuseThrottled
 	}
 	// A *backend.FunctionError, a malformed result, or anything unforeseen.
-	return &s.functionError
+	return refuseFunctionError
 }
 
-// write replaces whatever the response holds with the error.
-func (e *apiError) write(ctx *fasthttp.RequestCtx) {
-	resp := &ctx.Response
-	resp.ResetBody()
-	resp.SetStatusCode(e.status)
-	resp.Header.SetContentType("application/json")
-	if e.errorType != "" {
-		resp.Header.Set("x-amzn-ErrorType", e.errorType)
+// authRefusal is the refusal that answers an authorizer's rejection.
+func authRefusal(err error) refusal {
+	var ae *auth.Error
+	if !errors.As(err, &ae) {
+		return refuseAuthFailure
 	}
-	resp.SetBodyString(e.body)
+	switch ae.Kind {
+	case auth.KindUnauthorized:
+		return refuseUnauthorized
+	case auth.KindForbidden:
+		return refuseForbidden
+	case auth.KindExplicitDeny:
+		return refuseExplicitDeny
+	case auth.KindImplicitDeny:
+		return refuseImplicitDeny
+	case auth.KindInsufficientScope:
+		return refuseInsufficientScope
+	}
+	return refuseAuthFailure
+}
+
+// readRefusal is the refusal that answers a request that could not be read
+// in full: a body or header block over its limit, a client too slow, or
+// anything else API Gateway would not have let through.
+func readRefusal(err error) refusal {
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge), errors.As(err, &small):
+		return refuseTooLarge
+	case errors.As(err, &ne) && ne.Timeout():
+		return refuseRequestTimeout
+	}
+	return refuseBadRequest
 }

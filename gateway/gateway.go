@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
@@ -28,7 +29,7 @@ type Gateway struct {
 	accessLog *zap.Logger // nil when the access log is off
 	routes    []*route
 	table     *routeTable
-	errors    *errorSet
+	answers   *answers // the flavour's refusals
 	invokers  map[string]backend.Invoker
 	trusted   trustedProxies
 	stage     []byte // "/dev", or nil for $default
@@ -36,10 +37,10 @@ type Gateway struct {
 
 	cors           *cors // nil: no CORS configuration
 	authSet        *auth.Set
-	authErrors     *authErrors
 	store          ratelimit.Store
-	storeHandedOn  bool // a newer gateway took store over: Close leaves it open
-	plans          map[string]*planLimit
+	storeHandedOn  bool           // a newer gateway took store over: Close leaves it open
+	storeWarnings  rate.Sometimes // throttles the warnings about a failing store
+	plans          []*planLimit   // by auth.Result.Plan
 	metrics        *metrics
 	metricsHandler fasthttp.RequestHandler
 	resultV2       mapping.ResultOptions
@@ -57,7 +58,8 @@ func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 // New builds the gateway for a validated config: invokers, routes and the
 // route table.
 func New(cfg *Config, opts ...Option) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: zap.NewNop(), errors: errorSetFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics()}
+	g := &Gateway{cfg: cfg, log: zap.NewNop(), answers: answersFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics(),
+		storeWarnings: rate.Sometimes{Interval: 10 * time.Second}}
 	g.flights.init()
 	g.maxBodyBytes = cfg.Limits.MaxBodyBytes
 	for _, o := range opts {
@@ -90,7 +92,8 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 			}
 		})
 	}
-	g.plans = newPlanLimits(cfg.UsagePlans)
+	planNames, plans := newPlanLimits(cfg.UsagePlans)
+	g.plans = plans
 	g.cors = newCORS(cfg.CORS)
 	g.resultV2 = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8",
 		KeepStringQuotes: cfg.Responses.StringResult == "json"}
@@ -99,13 +102,9 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
-	g.authErrors = &httpAPIAuthErrors
-	if g.rest {
-		g.authErrors = &restAPIAuthErrors
-	}
 	g.authSet, err = auth.New(cfg.Authorizers, cfg.APIKeys, auth.Options{
 		API: cfg.API, AccountID: cfg.AccountID, APIID: cfg.APIID, Stage: cfg.Stage,
-		Invoker: g.Invoker, Logger: g.log,
+		UsagePlans: planNames, Invoker: g.Invoker, Logger: g.log,
 	})
 	if err != nil {
 		g.Close()

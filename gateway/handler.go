@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
+	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/lambdalimit"
 	"github.com/portico/portico/mapping"
@@ -25,7 +26,8 @@ func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
 
 // outcome is what the access log records of a request.
 type outcome struct {
-	preflight  bool // answered by the CORS configuration
+	preflight  bool    // answered by the CORS configuration
+	refusal    refusal // the gateway's own answer; notRefused for the function's
 	route      *route
 	invokeTime time.Duration
 	err        error
@@ -38,13 +40,17 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	x.newUUID()
 	g.flights.add(x)
 	var out outcome
-	g.serve(ctx, x, &out)
+	out.refusal = g.serve(ctx, x, &out)
 	if g.cors != nil && !out.preflight {
 		if origin := x.header("Origin"); len(origin) > 0 {
 			g.cors.decorate(ctx, origin, isPreflight(ctx, x))
 		}
 	}
-	g.setRequestIDHeaders(ctx, x)
+	if out.refusal != notRefused {
+		g.refuse(ctx, x, out.refusal)
+	} else {
+		g.setRequestIDHeaders(ctx, x)
+	}
 	if out.route != nil {
 		out.route.metrics.observe(ctx.Response.StatusCode(), time.Since(ctx.Time()), out.err)
 	} else {
@@ -57,61 +63,77 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	releaseExchange(x)
 }
 
-func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
-	if out.err = g.admit(ctx, x); out.err != nil {
-		return
+// serve takes the request through the route's pipeline and returns the
+// refusal that answers it, or notRefused when the response is the
+// function's (or the CORS configuration's). out gets what the access log
+// records.
+func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) refusal {
+	r, refused := g.match(ctx, x, out)
+	if r == nil {
+		return refused
+	}
+	var plan *planLimit
+	if r.auth != nil {
+		var err error
+		if plan, err = g.authorize(ctx, r, x); err != nil {
+			out.err = err
+			return authRefusal(err)
+		}
+	}
+	x.client.IP = x.sourceIP
+	if refused := g.checkLimits(ctx, r, x, &x.client, plan); refused != notRefused {
+		out.err = errThrottled
+		return refused
+	}
+	return g.invoke(ctx, r, x, out)
+}
+
+// match admits the request and finds its route. Without a route it
+// returns the refusal that answers the request, or notRefused for a
+// preflight the CORS configuration has answered.
+func (g *Gateway) match(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) (*route, refusal) {
+	if refused, err := g.admit(ctx, x); err != nil {
+		out.err = err
+		return nil, refused
 	}
 	raw := ctx.Request.URI().PathOriginal()
 	path, ok := appendRequestPath(x.path[:0], raw)
 	x.path = path
 	if !ok {
 		out.err = errBadPath
-		g.errors.badRequest.write(ctx)
-		return
+		return nil, refuseBadRequest
 	}
 	routePath, ok := g.stripStage(path)
 	if !ok {
-		g.errors.notFound.write(ctx)
-		return
+		return nil, refuseNotFound
 	}
 	r, params := g.table.lookup(ctx.Method(), routePath, x.params[:0])
 	x.params = params
 	if g.cors != nil && !interceptsPreflight(r) && isPreflight(ctx, x) {
 		out.preflight = true
 		g.cors.answerPreflight(ctx, x.header("Origin"))
-		return
+		return nil, notRefused
 	}
 	if r == nil {
-		g.errors.notFound.write(ctx)
-		return
+		return nil, refuseNotFound
 	}
 	out.route = r
 	x.route = r
 	x.flightRoute.Store(r)
 	g.fillRequest(ctx, x, path, raw)
-	plan := ""
-	if r.auth != nil {
-		var err error
-		if plan, err = g.authorize(ctx, r, x); err != nil {
-			out.err = err
-			return
-		}
-	}
-	x.client.IP = x.sourceIP
-	if e := g.checkLimits(ctx, r, x, &x.client, plan); e != nil {
-		out.err = errThrottled
-		e.write(ctx)
-		return
-	}
+	return r, notRefused
+}
 
+// invoke calls the route's function with the request's event and maps its
+// result to the response.
+func (g *Gateway) invoke(ctx *fasthttp.RequestCtx, r *route, x *exchange, out *outcome) refusal {
 	x.event = mapping.AppendEvent(x.event[:0], &r.event, &x.req)
 	// Lambda refuses such a payload (RequestTooLargeException, 413); API
 	// Gateway's own limit is 10 MB, so the client sees the 413 the spec
 	// leaves open, not a 500.
 	if len(x.event) > lambdalimit.RequestBytes {
 		out.err = &backend.InvokeError{Kind: backend.KindTooLarge, Err: errors.New("event over 6 MB")}
-		g.errors.tooLarge.write(ctx)
-		return
+		return refuseTooLarge
 	}
 	// Lambda's request id is a UUID of its own (REST reuses it as requestId).
 	// The id shares the exchange's memory: invokers copy what they keep.
@@ -137,17 +159,16 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	ictx.stop()
 	out.invokeTime = time.Since(start)
 	x.result = result
+	if err == nil {
+		// A result that does not map leaves the response as it was, with
+		// the RateLimit headers already on it: the refusal keeps them.
+		err = g.writeResult(ctx, x, r, result)
+	}
 	if err != nil {
 		out.err = err
-		g.errors.forInvoke(err).write(ctx)
-		return
+		return invokeRefusal(err)
 	}
-	// A result that does not map leaves the response as it was, with the
-	// RateLimit headers already on it: the error answer keeps them.
-	if err := g.writeResult(ctx, x, r, result); err != nil {
-		out.err = err
-		g.errors.forInvoke(err).write(ctx)
-	}
+	return notRefused
 }
 
 // stripStage removes the stage segment a named stage is served under.
@@ -275,6 +296,25 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome)
 	}
 	if out.err != nil {
 		fields = append(fields, zap.Error(out.err))
+		fields = appendRejection(fields, out)
 	}
 	ce.Write(fields...)
+}
+
+// appendRejection adds what the access log line of an authorizer's
+// rejection says beyond the error (its kind and reason): which authorizer,
+// and why an authorizer function could not be invoked. auth logs none of
+// it, so that a rejection is one line. A function error's payload is the
+// function's to fill: only its type, in the reason, is logged.
+func appendRejection(fields []zap.Field, out *outcome) []zap.Field {
+	var ae *auth.Error
+	if out.route == nil || out.route.auth == nil || !errors.As(out.err, &ae) {
+		return fields
+	}
+	fields = append(fields, zap.String("authorizer", out.route.auth.Name()))
+	var ie *backend.InvokeError
+	if errors.As(ae, &ie) {
+		fields = append(fields, zap.NamedError("cause", ie))
+	}
+	return fields
 }

@@ -3,8 +3,6 @@ package gateway
 import (
 	"context"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -55,19 +53,8 @@ func fetch(url string) *response {
 // ends or stop is called.
 func serveObserved(t *testing.T, config string) (s *Server, url string, logs *observer.ObservedLogs, stop func() error) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "portico.yaml")
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	core, logs := observer.New(zap.WarnLevel)
-	g, err := New(cfg, WithLogger(zap.New(core)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := loadTestGateway(t, config, WithLogger(zap.New(core)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

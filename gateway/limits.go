@@ -3,11 +3,11 @@ package gateway
 import (
 	"context"
 	"errors"
-	"time"
+	"maps"
+	"slices"
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/ratelimit"
@@ -35,42 +35,44 @@ func newRouteLimit(routeKey string, t *ratelimit.Throttle) *routeLimit {
 	return &routeLimit{kind: t.Key, limit: t.Limit(), prefix: []byte("r\x00" + routeKey + "\x00")}
 }
 
-func newPlanLimits(plans map[string]*ratelimit.UsagePlan) map[string]*planLimit {
-	out := make(map[string]*planLimit, len(plans))
-	for name, p := range plans {
+// newPlanLimits resolves the usage plans: names in a fixed order, for
+// auth.Options.UsagePlans, and each plan's limits at the position
+// auth.Result.Plan gives (position 0, no plan, is nil).
+func newPlanLimits(plans map[string]*ratelimit.UsagePlan) (names []string, limits []*planLimit) {
+	names = slices.Sorted(maps.Keys(plans))
+	limits = make([]*planLimit, 1, len(names)+1)
+	for _, name := range names {
+		p := plans[name]
 		pl := &planLimit{quota: p.Quota, prefix: []byte("p\x00" + name + "\x00")}
 		if p.Throttle != nil {
 			l := p.Throttle.Limit()
 			pl.throttle = &l
 		}
-		out[name] = pl
+		limits = append(limits, pl)
 	}
-	return out
+	return names, limits
 }
 
-// storeErrors throttles the warnings about a failing rate-limit store.
-var storeErrors = rate.Sometimes{Interval: 10 * time.Second}
-
 // checkLimits applies the usage plan of the request's API key (throttle,
-// then quota) and the route's throttle. It returns the answer for a
-// refused request, with its Retry-After and RateLimit headers set, or nil.
-func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, plan string) *apiError {
+// then quota) and the route's throttle. It returns the refusal of a refused
+// request, with its Retry-After and RateLimit headers set, or notRefused.
+func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, client *ratelimit.Client, pl *planLimit) refusal {
 	now := ctx.Time()
 	set := x.setResponseHeader
-	if pl := g.plans[plan]; pl != nil && plan != "" {
+	if pl != nil {
 		x.key = append(append(x.key[:0], pl.prefix...), client.APIKey...)
 		if pl.throttle != nil {
 			d, err := g.store.Take(ctx, x.key, *pl.throttle, now)
 			if failed := g.storeError(err); !d.Allowed {
 				refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, *pl.throttle, set) })
-				return &g.errors.throttled
+				return refuseThrottled
 			}
 		}
 		if pl.quota != nil {
 			d, err := g.store.Count(ctx, x.key, *pl.quota, now)
 			if failed := g.storeError(err); !d.Allowed {
 				refusalHeaders(ctx, failed, func() { ratelimit.AppendQuotaHeaders(d, *pl.quota, set) })
-				return &g.errors.quotaExceeded
+				return refuseQuotaExceeded
 			}
 		}
 	}
@@ -80,13 +82,13 @@ func (g *Gateway) checkLimits(ctx *fasthttp.RequestCtx, r *route, x *exchange, c
 		failed := g.storeError(err)
 		if !d.Allowed {
 			refusalHeaders(ctx, failed, func() { ratelimit.AppendHeaders(d, rl.limit, set) })
-			return &g.errors.throttled
+			return refuseThrottled
 		}
 		if !failed {
 			ratelimit.AppendHeaders(d, rl.limit, set)
 		}
 	}
-	return nil
+	return notRefused
 }
 
 // refusalHeaders sets the headers of a refused request: the decision's
@@ -107,7 +109,7 @@ func (g *Gateway) storeError(err error) bool {
 	if err == nil {
 		return false
 	}
-	storeErrors.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
+	g.storeWarnings.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
 	return true
 }
 

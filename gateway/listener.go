@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/netip"
@@ -17,34 +18,32 @@ import (
 // client still sends before closing. Closing with unread bytes in the
 // receive buffer makes the kernel send a reset, which can destroy the answer
 // before the client reads it.
-var (
+const (
 	// lingerTime bounds the whole lingering close.
 	lingerTime = 5 * time.Second
 	// lingerTimeout ends it when the client has sent nothing for this long.
 	lingerTimeout = time.Second
 )
 
-// connLimitError answers a connection past limits.maxConns: the gateway is
-// overloaded, as a 503 says. One past limits.maxConnsPerIP gets the
-// flavour's throttle answer instead: that client is over its share.
-var connLimitError = apiError{503, `{"message":"Service Unavailable"}`, ""}
-
 // listener bounds the open connections of the public listener, in total and
-// per client IP. A connection past a bound is answered at once (see
-// connLimitError) and closed without reading its request; the answer is best
-// effort, as lingering there would let a flood of connections hold goroutines.
+// per client IP. A connection past a bound is answered at once and closed
+// without reading its request: one past limits.maxConns with
+// refuseOverloaded (the gateway is overloaded, as a 503 says), one past
+// limits.maxConnsPerIP with refuseThrottled (that client is over its
+// share). The answer is best effort, as lingering there would let a flood
+// of connections hold goroutines.
 type listener struct {
 	net.Listener
 	maxConns, maxPerIP int
-	errors             func() *errorSet // the flavour's answers, for the per-IP refusal
+	answers            func() *answers // the flavour's answers, of the gateway serving now
 
 	open  atomic.Int64
 	mu    sync.Mutex
 	perIP map[netip.Addr]int // open connections per client IP, when maxPerIP > 0
 }
 
-func newListener(ln net.Listener, l *Limits, errors func() *errorSet) *listener {
-	return &listener{Listener: ln, maxConns: l.MaxConns, maxPerIP: l.MaxConnsPerIP, errors: errors,
+func newListener(ln net.Listener, l *Limits, answers func() *answers) *listener {
+	return &listener{Listener: ln, maxConns: l.MaxConns, maxPerIP: l.MaxConnsPerIP, answers: answers,
 		perIP: make(map[netip.Addr]int)}
 }
 
@@ -57,20 +56,20 @@ func (l *listener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := connIP(c)
-		if refusal := l.admit(ip); refusal != nil {
-			refuseConn(c, refusal)
+		if refused := l.admit(ip); refused != notRefused {
+			refuseConn(c, &l.answers()[refused])
 			continue
 		}
 		return &conn{Conn: c, l: l, ip: ip}, nil
 	}
 }
 
-// admit counts a new connection from ip, or returns the answer that refuses
-// it.
-func (l *listener) admit(ip netip.Addr) *apiError {
+// admit counts a new connection from ip, or returns the refusal that
+// answers it.
+func (l *listener) admit(ip netip.Addr) refusal {
 	if n := l.open.Add(1); l.maxConns > 0 && n > int64(l.maxConns) {
 		l.open.Add(-1)
-		return &connLimitError
+		return refuseOverloaded
 	}
 	if l.maxPerIP > 0 && ip.IsValid() {
 		l.mu.Lock()
@@ -78,12 +77,12 @@ func (l *listener) admit(ip netip.Addr) *apiError {
 		if n >= l.maxPerIP {
 			l.mu.Unlock()
 			l.open.Add(-1)
-			return &l.errors().throttled
+			return refuseThrottled
 		}
 		l.perIP[ip] = n + 1
 		l.mu.Unlock()
 	}
-	return nil
+	return notRefused
 }
 
 // release uncounts a connection from ip.
@@ -108,17 +107,29 @@ func connIP(c net.Conn) netip.Addr {
 	return netip.Addr{}
 }
 
-// refuseConn writes e as the whole answer of c and closes it.
+// refuseConn answers c with e, as apiError.write makes it, and closes c.
+// With no request there is no RequestCtx to answer through: the response is
+// encoded here, without the Date fasthttp would add, and marked as closing.
 func refuseConn(c net.Conn, e *apiError) {
+	var resp fasthttp.Response
+	e.write(&resp)
 	b := make([]byte, 0, 160)
 	b = append(b, "HTTP/1.1 "...)
-	b = strconv.AppendInt(b, int64(e.status), 10)
+	b = strconv.AppendInt(b, int64(resp.StatusCode()), 10)
 	b = append(b, ' ')
-	b = append(b, fasthttp.StatusMessage(e.status)...)
-	b = append(b, "\r\nContent-Type: application/json\r\nContent-Length: "...)
-	b = strconv.AppendInt(b, int64(len(e.body)), 10)
-	b = append(b, "\r\nConnection: close\r\n\r\n"...)
-	b = append(b, e.body...)
+	b = append(b, fasthttp.StatusMessage(resp.StatusCode())...)
+	b = append(b, "\r\nContent-Type: "...)
+	b = append(b, resp.Header.ContentType()...)
+	b = append(b, "\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(resp.Body())), 10)
+	b = append(b, "\r\n"...)
+	for k, v := range resp.Header.All() {
+		if !bytes.EqualFold(k, []byte("Content-Type")) && !bytes.EqualFold(k, []byte("Content-Length")) {
+			b = append(append(append(append(b, k...), ": "...), v...), "\r\n"...)
+		}
+	}
+	b = append(b, "Connection: close\r\n\r\n"...)
+	b = append(b, resp.Body()...)
 	// The accept loop must not wait on a client: a fresh connection's send
 	// buffer takes these bytes at once, and the deadline covers the rest.
 	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))

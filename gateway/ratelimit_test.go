@@ -14,8 +14,8 @@ import (
 )
 
 // countingFunction serves a Lambda Invoke API endpoint that counts its
-// invocations; slow ones take the given time.
-func countingFunction(t *testing.T, delay time.Duration) (string, *atomic.Int64) {
+// invocations.
+func countingFunction(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
 	var n atomic.Int64
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -24,7 +24,6 @@ func countingFunction(t *testing.T, delay time.Duration) (string, *atomic.Int64)
 	}
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
 		n.Add(1)
-		time.Sleep(delay)
 		ctx.SetBodyString(`{"statusCode":200,"body":"ok"}`)
 	}}
 	go srv.Serve(ln) //nolint:errcheck
@@ -33,7 +32,7 @@ func countingFunction(t *testing.T, delay time.Duration) (string, *atomic.Int64)
 }
 
 func TestRouteThrottle(t *testing.T) {
-	fn, calls := countingFunction(t, 0)
+	fn, calls := countingFunction(t)
 	g := startGateway(t, `
 trustedProxies: [127.0.0.1]
 throttle: {rate: 0.001, burst: 2}
@@ -87,17 +86,18 @@ routes:
 }
 
 func TestFunctionConcurrencyLimit(t *testing.T) {
-	fn, _ := countingFunction(t, 500*time.Millisecond)
+	fn, entered, release := startHeldFunction(t)
 	g := startGateway(t, `
 functions: {f: {backend: http, url: "`+fn+`", concurrency: 1}}
 routes: [{route: "GET /x", function: f}]
 `)
 	first := make(chan int, 1)
 	go func() { first <- do(t, "GET", g.url+"/x", nil, "").status }()
-	time.Sleep(150 * time.Millisecond)
+	<-entered
 	if r := do(t, "GET", g.url+"/x", nil, ""); r.status != 429 || r.body != `{"message":"Too Many Requests"}` {
 		t.Errorf("second concurrent request: %d %s", r.status, r.body)
 	}
+	release()
 	if s := <-first; s != 200 {
 		t.Errorf("first request: %d", s)
 	}
@@ -110,7 +110,7 @@ routes: [{route: "GET /x", function: f}]
 // enforce one global limit under concurrent load.
 func TestSharedLimitAcrossReplicas(t *testing.T) {
 	srv := redistest.Start(t)
-	fn, calls := countingFunction(t, 0)
+	fn, calls := countingFunction(t)
 	config := `
 ratelimit: {store: redis, redis: {url: "` + srv.URL + `"}}
 functions: {f: {backend: http, url: "` + fn + `"}}
@@ -171,18 +171,10 @@ routes: [{route: "GET /x", function: f, throttle: {rate: 100, burst: 100}}]
 	}
 }
 
-// eventuallyStatus polls url until it answers status (the store's probe
-// runs every 500ms).
+// eventuallyStatus asks url until it answers status: a store that is down
+// is probed again only by a request ratelimit.ProbeInterval after the last
+// failure, so requests must keep coming.
 func eventuallyStatus(t *testing.T, url string, status int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if do(t, "GET", url, nil, "").status == status {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered %d", url, status)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitFor(t, url+" to answer "+strconv.Itoa(status), func() bool { return do(t, "GET", url, nil, "").status == status })
 }

@@ -5,19 +5,17 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/portico/portico/internal/testkit/invoketest"
 )
 
 // TestReload swaps in a new config while a request of the old one is in
 // flight: the old request finishes with the old function, new requests get
 // the new routes, and nothing is refused.
 func TestReload(t *testing.T) {
-	fn := invoketest.Start(t)
+	fn, entered, release := startHeldFunction(t)
 	old := loadTestGateway(t, `
 limits: {timeout: 5s}
 functions:
-  slow: {backend: http, url: "`+fn+`/slow"}
+  slow: {backend: http, url: "`+fn+`"}
   v1: {backend: builtin, handler: mock, response: {statusCode: 200, body: one}}
 routes:
   - {route: "GET /slow", function: slow}
@@ -36,7 +34,7 @@ routes:
 	}
 	inflight := make(chan *response, 1)
 	go func() { inflight <- do(t, "GET", url+"/slow", nil, "") }()
-	time.Sleep(200 * time.Millisecond)
+	<-entered
 
 	next := loadTestGateway(t, `
 functions:
@@ -47,13 +45,19 @@ routes:
 `)
 	reloaded := make(chan struct{})
 	go func() { srv.Reload(next); close(reloaded) }()
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "the reload to swap", func() bool { return srv.Gateway() == next })
 	if r := do(t, "GET", url+"/v", nil, ""); r.body != "two" {
 		t.Errorf("after reload: %d %q", r.status, r.body)
 	}
 	if r := do(t, "GET", url+"/new", nil, ""); r.status != 200 {
 		t.Errorf("new route: %d", r.status)
 	}
+	select {
+	case <-reloaded:
+		t.Fatal("Reload returned with a request of the old config in flight")
+	default:
+	}
+	release()
 	if r := <-inflight; r.status != 200 || r.body != "late" {
 		t.Errorf("request in flight across the reload: %d %q", r.status, r.body)
 	}

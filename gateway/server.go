@@ -106,12 +106,12 @@ func (s *Server) newServer() *fasthttp.Server {
 	}
 }
 
-// handleServerError answers requests fasthttp could not read (see
-// Gateway.writeReadError).
+// handleServerError answers a request fasthttp could not read in full (see
+// readRefusal). The connection then closes, lingering: part of the request
+// may still be on its way.
 func (s *Server) handleServerError(ctx *fasthttp.RequestCtx, err error) {
-	g := s.current.Load()
-	g.writeReadError(ctx, err)
-	g.setNewRequestIDHeaders(ctx)
+	lingerOnClose(ctx)
+	s.current.Load().refuse(ctx, nil, readRefusal(err))
 }
 
 // expect answers "Expect: 100-continue": a body declared over maxBodyBytes
@@ -122,20 +122,9 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 		return fasthttp.StatusContinue
 	}
 	// fasthttp writes the response as set here, with the returned status.
-	g := s.current.Load()
-	g.writeReadError(ctx, fasthttp.ErrBodyTooLarge)
-	g.setNewRequestIDHeaders(ctx)
-	return fasthttp.StatusRequestEntityTooLarge
-}
-
-// setNewRequestIDHeaders sets fresh request ids on an answer given outside
-// the handler.
-func (g *Gateway) setNewRequestIDHeaders(ctx *fasthttp.RequestCtx) {
-	x := acquireExchange()
-	x.newRequestID()
-	x.newUUID()
-	g.setRequestIDHeaders(ctx, x)
-	releaseExchange(x)
+	lingerOnClose(ctx)
+	s.current.Load().refuse(ctx, nil, refuseTooLarge)
+	return ctx.Response.StatusCode()
 }
 
 // Serve serves the public listener until ctx is done, then drains: it
@@ -150,7 +139,7 @@ func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 		s.current.Load().forwardedPort = s.forwardedPort
 	}
 	srv := s.newServer()
-	public := newListener(ln, &s.limits, func() *errorSet { return s.current.Load().errors })
+	public := newListener(ln, &s.limits, func() *answers { return s.current.Load().answers })
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(public) }()
 	var admin *fasthttp.Server

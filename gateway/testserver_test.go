@@ -22,7 +22,7 @@ type testGateway struct {
 }
 
 // loadTestGateway writes config to a temp file and builds its gateway.
-func loadTestGateway(t testing.TB, config string) *Gateway {
+func loadTestGateway(t testing.TB, config string, opts ...Option) *Gateway {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "portico.yaml")
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
@@ -32,7 +32,7 @@ func loadTestGateway(t testing.TB, config string) *Gateway {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	g, err := New(cfg)
+	g, err := New(cfg, opts...)
 	if err != nil {
 		t.Fatalf("new gateway: %v", err)
 	}
@@ -126,4 +126,21 @@ func echoed(t *testing.T, r *response) map[string]any {
 		t.Fatalf("echo body is not an event: %v: %s", err, r.body)
 	}
 	return event
+}
+
+// waitFor checks cond until it holds, failing the test after 10 s. For
+// what no channel announces (a swap, a store's recovery): a fixed sleep
+// would guess how long it takes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
 }

@@ -22,31 +22,49 @@ type stringList []string
 func (l *stringList) String() string     { return strings.Join(*l, ", ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
+// benchFlags are the flags of `portico bench`.
+type benchFlags struct {
+	scenario    *string
+	list        *bool
+	connections *int
+	duration    *time.Duration
+	requests    *int64
+	rate        *float64
+	warmup      *time.Duration
+	method      *string
+	body        *string
+	timeout     *time.Duration
+	rounds      *int
+	noPin       *bool
+	jsonOut     *bool
+	htmlFile    *string
+	headers     stringList
+}
+
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench")
-	var (
-		scenario    = fs.String("scenario", "", "run a bundled scenario (see --list)")
-		list        = fs.Bool("list", false, "list the bundled scenarios")
-		connections = fs.Int("c", 64, "connections")
-		duration    = fs.Duration("d", 10*time.Second, "measured duration (per row for scenarios)")
-		requests    = fs.Int64("n", 0, "stop after this many requests instead of -d")
-		rate        = fs.Float64("rate", 0, "open loop at this many requests/s in total (0: closed loop)")
-		warmup      = fs.Duration("warmup", 0, "load sent before measuring (scenarios: default 1s)")
-		method      = fs.String("m", "GET", "method")
-		body        = fs.String("body", "", "request body, or @file to read it from a file")
-		timeout     = fs.Duration("timeout", 10*time.Second, "per-request timeout")
-		rounds      = fs.Int("rounds", 2, "scenarios: rounds of alternating rows")
-		noPin       = fs.Bool("no-pin", false, "scenarios: do not pin the generator and targets to different cores")
-		jsonOut     = fs.Bool("json", false, "print the results as JSON")
-		htmlFile    = fs.String("html", "", "also write a self-contained HTML report to this file")
-		headers     stringList
-	)
-	fs.Var(&headers, "H", "header 'Name: value' (repeatable)")
+	f := benchFlags{
+		scenario:    fs.String("scenario", "", "run a bundled scenario (see --list)"),
+		list:        fs.Bool("list", false, "list the bundled scenarios"),
+		connections: fs.Int("c", 64, "connections"),
+		duration:    fs.Duration("d", 10*time.Second, "measured duration (per row for scenarios)"),
+		requests:    fs.Int64("n", 0, "stop after this many requests instead of -d"),
+		rate:        fs.Float64("rate", 0, "open loop at this many requests/s in total (0: closed loop)"),
+		warmup:      fs.Duration("warmup", 0, "load sent before measuring (scenarios: default 1s)"),
+		method:      fs.String("m", "GET", "method"),
+		body:        fs.String("body", "", "request body, or @file to read it from a file"),
+		timeout:     fs.Duration("timeout", 10*time.Second, "per-request timeout"),
+		rounds:      fs.Int("rounds", 2, "scenarios: rounds of alternating rows"),
+		noPin:       fs.Bool("no-pin", false, "scenarios: do not pin the generator and targets to different cores"),
+		jsonOut:     fs.Bool("json", false, "print the results as JSON"),
+		htmlFile:    fs.String("html", "", "also write a self-contained HTML report to this file"),
+	}
+	fs.Var(&f.headers, "H", "header 'Name: value' (repeatable)")
 	targets, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if *list {
+	if *f.list {
 		for _, s := range bench.Scenarios() {
 			fmt.Fprintf(stdout, "%-10s %s\n", s.Name, s.Description)
 		}
@@ -54,108 +72,142 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := isTerminal(stderr)
 
 	var results []*bench.Result
 	var report *bench.Report
 	title := "portico bench"
-	if *scenario != "" {
-		exe, err := os.Executable()
-		if err != nil {
+	if *f.scenario != "" {
+		if report, err = runScenario(ctx, &f, stderr); err != nil {
 			return err
 		}
-		var log io.Writer
-		if !*jsonOut {
-			log = stderr
-		}
-		report, err = bench.RunScenario(ctx, bench.ScenarioOptions{
-			Name: *scenario, Connections: *connections, Duration: *duration, WarmUp: *warmup,
-			Rounds: *rounds, Executable: exe, Pin: !*noPin, Log: log,
-		})
-		if err != nil {
-			return err
-		}
-		results, title = report.Results, "portico bench --scenario "+*scenario
+		results, title = report.Results, "portico bench --scenario "+*f.scenario
 	} else {
-		opts := bench.Options{
-			Method: *method, Connections: *connections, Requests: *requests, Rate: *rate,
-			WarmUp: *warmup, Timeout: *timeout, Headers: map[string]string{},
-		}
-		if *requests == 0 {
-			opts.Duration = *duration
-		}
-		for _, t := range targets {
-			url, weight := t, 1
-			if i := strings.LastIndex(t, "@"); i > 0 {
-				if w, err := strconv.Atoi(t[i+1:]); err == nil {
-					url, weight = t[:i], w
-				}
-			}
-			opts.Targets = append(opts.Targets, bench.Target{URL: url, Weight: weight})
-		}
-		for _, h := range headers {
-			name, value, ok := strings.Cut(h, ":")
-			if !ok {
-				return usageError{fmt.Sprintf("header %q: want 'Name: value'", h)}
-			}
-			opts.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
-		}
-		if strings.HasPrefix(*body, "@") {
-			if opts.Body, err = os.ReadFile((*body)[1:]); err != nil {
-				return err
-			}
-		} else {
-			opts.Body = []byte(*body)
-		}
-		if len(opts.Targets) == 0 {
-			return usageError{"give a target URL (URL or URL@WEIGHT, several allowed) or --scenario NAME"}
-		}
-		if progress {
-			opts.Progress = func(done int64, elapsed time.Duration) {
-				fmt.Fprintf(stderr, "\r%8d requests  %8.0f req/s  %6.1fs", done, float64(done)/elapsed.Seconds(), elapsed.Seconds())
-			}
-		}
-		res, err := bench.Run(ctx, opts)
-		if progress {
-			fmt.Fprintln(stderr)
-		}
+		res, err := runTargets(ctx, &f, targets, stderr)
 		if err != nil {
 			return err
 		}
-		res.Name = strings.Join(targets, " ")
 		results = []*bench.Result{res}
 	}
+	if err := printResults(stdout, *f.jsonOut, report, results); err != nil {
+		return err
+	}
+	if *f.htmlFile != "" {
+		return writeHTMLReport(*f.htmlFile, title, results)
+	}
+	return nil
+}
 
-	if *jsonOut {
+// runScenario runs the bundled scenario the flags name; its progress goes
+// to stderr unless the results are printed as JSON.
+func runScenario(ctx context.Context, f *benchFlags, stderr io.Writer) (*bench.Report, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var log io.Writer
+	if !*f.jsonOut {
+		log = stderr
+	}
+	return bench.RunScenario(ctx, bench.ScenarioOptions{
+		Name: *f.scenario, Connections: *f.connections, Duration: *f.duration, WarmUp: *f.warmup,
+		Rounds: *f.rounds, Executable: exe, Pin: !*f.noPin, Log: log,
+	})
+}
+
+// runTargets loads the targets (URL or URL@WEIGHT) as the flags say, with
+// a live progress line on stderr when it is a terminal.
+func runTargets(ctx context.Context, f *benchFlags, targets []string, stderr io.Writer) (*bench.Result, error) {
+	opts, err := targetOptions(f, targets)
+	if err != nil {
+		return nil, err
+	}
+	progress := isTerminal(stderr)
+	if progress {
+		opts.Progress = func(done int64, elapsed time.Duration) {
+			fmt.Fprintf(stderr, "\r%8d requests  %8.0f req/s  %6.1fs", done, float64(done)/elapsed.Seconds(), elapsed.Seconds())
+		}
+	}
+	res, err := bench.Run(ctx, opts)
+	if progress {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Name = strings.Join(targets, " ")
+	return res, nil
+}
+
+// targetOptions turns the flags and targets into bench.Options.
+func targetOptions(f *benchFlags, targets []string) (bench.Options, error) {
+	opts := bench.Options{
+		Method: *f.method, Connections: *f.connections, Requests: *f.requests, Rate: *f.rate,
+		WarmUp: *f.warmup, Timeout: *f.timeout, Headers: map[string]string{},
+	}
+	if *f.requests == 0 {
+		opts.Duration = *f.duration
+	}
+	for _, t := range targets {
+		url, weight := t, 1
+		if i := strings.LastIndex(t, "@"); i > 0 {
+			if w, err := strconv.Atoi(t[i+1:]); err == nil {
+				url, weight = t[:i], w
+			}
+		}
+		opts.Targets = append(opts.Targets, bench.Target{URL: url, Weight: weight})
+	}
+	for _, h := range f.headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return opts, usageError{fmt.Sprintf("header %q: want 'Name: value'", h)}
+		}
+		opts.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	if file, ok := strings.CutPrefix(*f.body, "@"); ok {
+		var err error
+		if opts.Body, err = os.ReadFile(file); err != nil {
+			return opts, err
+		}
+	} else {
+		opts.Body = []byte(*f.body)
+	}
+	if len(opts.Targets) == 0 {
+		return opts, usageError{"give a target URL (URL or URL@WEIGHT, several allowed) or --scenario NAME"}
+	}
+	return opts, nil
+}
+
+// printResults prints the results as a table (with a scenario's ratios)
+// or as JSON (the scenario's report, or the one result).
+func printResults(stdout io.Writer, asJSON bool, report *bench.Report, results []*bench.Result) error {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if report != nil {
-			if err := enc.Encode(report); err != nil {
-				return err
-			}
-		} else if err := enc.Encode(results[0]); err != nil {
-			return err
+			return enc.Encode(report)
 		}
-	} else {
-		bench.WriteTable(stdout, results)
-		if report != nil {
-			for _, r := range report.Ratios {
-				fmt.Fprintf(stdout, "%-40s %.2f  (rounds: %s)\n", r.Name, r.Median, fmtFloats(r.Rounds))
-			}
-		}
+		return enc.Encode(results[0])
 	}
-	if *htmlFile != "" {
-		f, err := os.Create(*htmlFile)
-		if err != nil {
-			return err
+	bench.WriteTable(stdout, results)
+	if report != nil {
+		for _, r := range report.Ratios {
+			fmt.Fprintf(stdout, "%-40s %.2f  (rounds: %s)\n", r.Name, r.Median, fmtFloats(r.Rounds))
 		}
-		if err := bench.WriteHTML(f, title, results); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
 	}
 	return nil
+}
+
+// writeHTMLReport writes the self-contained HTML report to file.
+func writeHTMLReport(file, title string, results []*bench.Result) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := bench.WriteHTML(f, title, results); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func fmtFloats(v []float64) string {
