@@ -150,13 +150,29 @@ func New(authorizers map[string]*AuthorizerConfig, keys []APIKeyConfig, opts Opt
 		return nil, errors.Join(errs...)
 	}
 
+	return s, nil
+}
+
+// Start fetches every JWKS once, in parallel (each bounded by the JWKS
+// fetch timeout; a failure is logged and retried in the background, and
+// tokens are refused until a fetch succeeds), then starts the background
+// refreshers that Close stops. New does no I/O; call Start once before the
+// first Authenticate.
+func (s *Set) Start(ctx context.Context) error {
+	if s.ctx.Err() != nil {
+		return errors.New("auth: start after close")
+	}
+	// Close, too, ends the first fetches.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
 	// The first fetch of every key set, in parallel, then the refreshers.
 	var wg sync.WaitGroup
 	for _, ks := range s.keySets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = ks.fetch(s.ctx, true) // failures are logged and retried
+			_ = ks.fetch(ctx, true) // failures are logged and retried
 		}()
 	}
 	wg.Wait()
@@ -167,7 +183,7 @@ func New(authorizers map[string]*AuthorizerConfig, keys []APIKeyConfig, opts Opt
 			ks.run(s.ctx)
 		}()
 	}
-	return s, nil
+	return nil
 }
 
 // compile builds one authorizer from its config.

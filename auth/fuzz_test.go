@@ -65,6 +65,9 @@ func newJWTFixtureF(f *testing.F) *jwtFixture {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { set.Close() })
+	if err := set.Start(context.Background()); err != nil {
+		f.Fatal(err)
+	}
 	fx.set = set
 	return fx
 }

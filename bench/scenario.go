@@ -168,6 +168,10 @@ func (s *session) gateway(name, config string) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if err := g.Start(context.Background()); err != nil {
+			g.Close()
+			return "", err
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			g.Close()

@@ -118,6 +118,11 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	return g, nil
 }
 
+// Start does the I/O the gateway needs before it serves, which New leaves
+// out: the first fetch of every JWKS (bounded by the fetch timeout; a
+// failed one is retried in the background).
+func (g *Gateway) Start(ctx context.Context) error { return g.authSet.Start(ctx) }
+
 func (g *Gateway) buildInvokers() error {
 	g.invokers = make(map[string]backend.Invoker, len(g.cfg.Functions))
 	names := g.cfg.functionNames()

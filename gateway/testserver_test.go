@@ -36,6 +36,10 @@ func loadTestGateway(t testing.TB, config string, opts ...Option) *Gateway {
 	if err != nil {
 		t.Fatalf("new gateway: %v", err)
 	}
+	if err := g.Start(context.Background()); err != nil {
+		g.Close()
+		t.Fatalf("start gateway: %v", err)
+	}
 	return g
 }
 

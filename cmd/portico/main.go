@@ -143,6 +143,10 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := g.Start(context.Background()); err != nil {
+		g.Close()
+		return err
+	}
 	srv := gateway.NewServer(g)
 	defer func() { srv.Gateway().Close() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -168,8 +172,11 @@ func reloadOnHangup(ctx context.Context, srv *gateway.Server, file string, log *
 		if err == nil {
 			var g *gateway.Gateway
 			if g, err = gateway.New(cfg, gateway.WithLogger(log)); err == nil {
-				srv.Reload(g)
-				continue
+				if err = g.Start(ctx); err == nil {
+					srv.Reload(g)
+					continue
+				}
+				g.Close()
 			}
 		}
 		log.Error("reload refused: keeping the running config", zap.String("config", file), zap.Error(err))
