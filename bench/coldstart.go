@@ -19,7 +19,7 @@ func runColdStart(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	cfg := &backend.FunctionConfig{Backend: backend.KindProcess, Runtime: "go", Source: src}
+	cfg := &process.Config{Runtime: "go", Source: src}
 	inv := &backend.Invocation{Function: "hello", Event: []byte(`{}`), RequestID: "bench"}
 	cold := newRecorder(time.Now())
 	warm := newRecorder(time.Now())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
@@ -20,7 +21,7 @@ import (
 )
 
 // Config is the root of a Portico config file. The leaf packages own the
-// parts they use (backend.FunctionConfig); Config composes them.
+// parts they use (kind.Function); Config composes them.
 type Config struct {
 	// Listen is the public listener address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
@@ -56,7 +57,7 @@ type Config struct {
 	// Log configures the process log and the access log.
 	Log LogConfig `yaml:"log"`
 	// Functions are the functions routes may invoke, by name.
-	Functions map[string]*backend.FunctionConfig `yaml:"functions"`
+	Functions map[string]*kind.Function `yaml:"functions"`
 	// Authorizers decide who may call the routes that name them.
 	Authorizers map[string]*auth.AuthorizerConfig `yaml:"authorizers"`
 	// APIKeys are the keys routes with an apikey authorizer accept.
@@ -544,17 +545,6 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
-}
-
-// Resolve makes a relative path in the config absolute, against the folder
-// of the config file. A function's handler is a path only for backend
-// process, so no config:"path" tag can mark it until each backend kind
-// decodes its own block.
-func (c *Config) Resolve(path string) string {
-	if path == "" || filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join(c.dir, path)
 }
 
 // File is the path the config was loaded from.

@@ -13,10 +13,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
-	"github.com/portico/portico/backend/awslambda"
-	"github.com/portico/portico/backend/builtin"
-	"github.com/portico/portico/backend/httpbackend"
-	"github.com/portico/portico/backend/process"
+	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
@@ -129,23 +126,7 @@ func (g *Gateway) buildInvokers() error {
 	sort.Strings(names)
 	for _, name := range names {
 		fn := g.cfg.Functions[name]
-		var inv backend.Invoker
-		var err error
-		switch fn.Backend {
-		case backend.KindBuiltin:
-			inv, err = builtin.New(fn)
-		case backend.KindHTTP:
-			inv, err = httpbackend.New(fn)
-		case backend.KindLambda:
-			inv, err = awslambda.New(name, fn)
-		case backend.KindProcess:
-			local := *fn
-			local.Handler, local.Source = g.cfg.Resolve(fn.Handler), g.cfg.Resolve(fn.Source)
-			inv, err = process.New(name, &local,
-				process.WithLogger(g.log.Named("backend.process")), process.WithAccountID(g.cfg.AccountID))
-		default:
-			err = fmt.Errorf("backend %s is not available", fn.Backend)
-		}
+		inv, err := fn.Build(name, kind.Options{Log: g.log, AccountID: g.cfg.AccountID})
 		if s, ok := inv.(backend.Starter); ok && err == nil {
 			err = s.Start(context.Background())
 			if c, ok := inv.(backend.Closer); ok && err != nil {
@@ -156,8 +137,8 @@ func (g *Gateway) buildInvokers() error {
 			return fmt.Errorf("function %s: %w", name, err)
 		}
 		g.metrics.watchInstances(name, inv)
-		if fn.Concurrency > 0 && fn.Backend != backend.KindProcess {
-			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(fn.Concurrency)}
+		if n := fn.Concurrency(); n > 0 {
+			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(n)}
 		}
 		g.invokers[name] = inv
 	}

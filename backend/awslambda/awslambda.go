@@ -48,7 +48,7 @@ var (
 
 // New returns a Client for the function cfg names (cfg.FunctionName, else
 // name). It does no I/O: Start loads the AWS configuration.
-func New(name string, cfg *backend.FunctionConfig) (*Client, error) {
+func New(name string, cfg *Config) (*Client, error) {
 	c := &Client{name: cfg.FunctionName, timeout: cfg.Timeout, region: cfg.Region, endpoint: cfg.Endpoint}
 	if c.name == "" {
 		c.name = name

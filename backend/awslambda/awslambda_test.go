@@ -69,9 +69,9 @@ func startFake(t *testing.T) *fakeLambda {
 
 // newStarted builds and starts a Client for cfg, a lambda function in
 // us-east-1.
-func newStarted(t *testing.T, name string, cfg backend.FunctionConfig) *Client {
+func newStarted(t *testing.T, name string, cfg Config) *Client {
 	t.Helper()
-	cfg.Backend, cfg.Region = "lambda", "us-east-1"
+	cfg.Region = "us-east-1"
 	c, err := New(name, &cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestInvoke(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newStarted(t, tc.name, backend.FunctionConfig{Endpoint: f.url, Timeout: tc.timeout})
+			c := newStarted(t, tc.name, Config{Endpoint: f.url, Timeout: tc.timeout})
 			out, err := c.Invoke(context.Background(), &backend.Invocation{Event: []byte(`{"k":1}`), ClientContext: []byte(`{"custom":{}}`)}, []byte("x"))
 			var fe *backend.FunctionError
 			switch {
@@ -133,7 +133,7 @@ func TestFunctionNameAndQualifier(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	f := startFake(t)
-	c := newStarted(t, "local-name", backend.FunctionConfig{Endpoint: f.url, FunctionName: "ok", Qualifier: "live"})
+	c := newStarted(t, "local-name", Config{Endpoint: f.url, FunctionName: "ok", Qualifier: "live"})
 	if _, err := c.Invoke(context.Background(), &backend.Invocation{Event: []byte(`{}`)}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestStartLoadsConfig(t *testing.T) {
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	c, err := New("fn", &backend.FunctionConfig{Backend: "lambda"})
+	c, err := New("fn", &Config{})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -54,7 +54,7 @@ func (m *Mock) Invoke(_ context.Context, _ *backend.Invocation, dst []byte) ([]b
 }
 
 // New returns the builtin named by cfg.Handler.
-func New(cfg *backend.FunctionConfig) (backend.Invoker, error) {
+func New(cfg *Config) (backend.Invoker, error) {
 	switch cfg.Handler {
 	case "echo":
 		return Echo{}, nil

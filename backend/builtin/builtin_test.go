@@ -29,7 +29,7 @@ func TestEchoReturnsTheEventAsBody(t *testing.T) {
 }
 
 func TestMockReturnsItsResponse(t *testing.T) {
-	inv, err := New(&backend.FunctionConfig{Backend: "builtin", Handler: "mock", Response: map[string]any{"statusCode": 418, "body": "tea"}})
+	inv, err := New(&Config{Handler: "mock", Response: map[string]any{"statusCode": 418, "body": "tea"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestMockReturnsItsResponse(t *testing.T) {
 	if err != nil || string(out) != `{"body":"tea","statusCode":418}` {
 		t.Errorf("got %s, %v", out, err)
 	}
-	if _, err := New(&backend.FunctionConfig{Handler: "nope"}); err == nil {
+	if _, err := New(&Config{Handler: "nope"}); err == nil {
 		t.Errorf("unknown builtin accepted")
 	}
 }

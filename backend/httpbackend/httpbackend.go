@@ -36,7 +36,7 @@ var _ backend.Invoker = (*Client)(nil)
 
 // New returns a Client for cfg.URL. cfg.Timeout (zero: none) bounds each
 // wait for the endpoint; cfg.Concurrency (zero: 512) caps open connections.
-func New(cfg *backend.FunctionConfig) (*Client, error) {
+func New(cfg *Config) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("httpbackend: bad url %q", cfg.URL)

@@ -33,7 +33,7 @@ func TestInvoke(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(&backend.FunctionConfig{Backend: "http", URL: tc.url, Timeout: tc.timeout})
+			c, err := New(&Config{URL: tc.url, Timeout: tc.timeout})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestDeadlineFromContext(t *testing.T) {
-	c, err := New(&backend.FunctionConfig{Backend: "http", URL: invoketest.Start(t) + "/slow"})
+	c, err := New(&Config{URL: invoketest.Start(t) + "/slow"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestDeadlineFromContext(t *testing.T) {
 }
 
 func TestClientContextIsSentBase64(t *testing.T) {
-	c, err := New(&backend.FunctionConfig{Backend: "http", URL: invoketest.Start(t) + "/ctx"})
+	c, err := New(&Config{URL: invoketest.Start(t) + "/ctx"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ type Function struct {
 	arn    string
 	region string
 	// cfg and prepare are what Start prepares the code and environment from.
-	cfg     backend.FunctionConfig
+	cfg     Config
 	prepare PrepareOptions
 
 	// Set by Start before ready, read only once ready is true.
@@ -113,7 +113,7 @@ func WithCacheDir(dir string) Option { return func(o *options) { o.prepare.Cache
 
 // New builds the function from cfg and does no I/O: its code is prepared
 // and its instances started by Start. Paths in cfg must be absolute.
-func New(name string, cfg *backend.FunctionConfig, opts ...Option) (*Function, error) {
+func New(name string, cfg *Config, opts ...Option) (*Function, error) {
 	o := options{log: zap.NewNop(), accountID: awsdefault.AccountID}
 	for _, opt := range opts {
 		opt(&o)
@@ -171,7 +171,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 
 // environ0 builds the environment every instance gets: Lambda's (HOME is
 // not among its variables), then the inherited variables, then env.
-func (f *Function) environ0(cfg *backend.FunctionConfig, region string) []string {
+func (f *Function) environ0(cfg *Config, region string) []string {
 	handler := "bootstrap"
 	if cfg.Handler != "" {
 		handler = filepath.Base(cfg.Handler)

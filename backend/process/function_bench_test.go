@@ -13,7 +13,7 @@ import (
 // Runtime API round trip, event out, result back. Allocations are Portico's
 // side only (the function runs in its own process).
 func BenchmarkWarmInvoke(b *testing.B) {
-	f, err := New("echo", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["echo"]})
+	f, err := New("echo", &Config{Handler: examples["echo"]})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func BenchmarkColdStart(b *testing.B) {
 	var samples []time.Duration
 	inv := &backend.Invocation{Function: "hello", Event: []byte(`{}`), RequestID: "bench"}
 	for b.Loop() {
-		f, err := New("hello", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"]})
+		f, err := New("hello", &Config{Handler: examples["hello"]})
 		if err == nil {
 			err = f.Start(context.Background())
 		}

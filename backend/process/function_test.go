@@ -24,11 +24,8 @@ import (
 	"github.com/portico/portico/internal/testkit"
 )
 
-func newFunction(t *testing.T, cfg backend.FunctionConfig, opts ...Option) *Function {
+func newFunction(t *testing.T, cfg Config, opts ...Option) *Function {
 	t.Helper()
-	if cfg.Backend == "" {
-		cfg.Backend = backend.KindProcess
-	}
 	f, err := New("fn", &cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +85,7 @@ func slow(ms string) string { return strings.Replace(slowEvent, "%s", ms, 1) }
 // New touches nothing: a handler that does not exist is found by Start,
 // and until Start succeeds an invocation is refused, not run.
 func TestNewDoesNoIO(t *testing.T) {
-	f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: filepath.Join(t.TempDir(), "missing")})
+	f, err := New("fn", &Config{Handler: filepath.Join(t.TempDir(), "missing")})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -107,7 +104,7 @@ func TestNewDoesNoIO(t *testing.T) {
 // Start's ctx bounds the start only: the function serves after it ends.
 // Start is called once, and not after Close; Close needs no Start.
 func TestStartOnce(t *testing.T) {
-	cfg := backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"]}
+	cfg := Config{Handler: examples["hello"]}
 	f, err := New("fn", &cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +139,7 @@ func TestStartOnce(t *testing.T) {
 }
 
 func TestWarmStartReusesTheInstance(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], Env: map[string]string{"GREETING": "Hi"}})
+	f := newFunction(t, Config{Handler: examples["hello"], Env: map[string]string{"GREETING": "Hi"}})
 	for i := 0; i < 3; i++ {
 		out := mustInvoke(t, f, `{"queryStringParameters":{"name":"Ann"}}`)
 		if !strings.Contains(out, `Hi, Ann!`) {
@@ -155,7 +152,7 @@ func TestWarmStartReusesTheInstance(t *testing.T) {
 }
 
 func TestParallelRequestsScaleOut(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 10})
+	f := newFunction(t, Config{Handler: examples["slow"], Concurrency: 10})
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
@@ -173,7 +170,7 @@ func TestParallelRequestsScaleOut(t *testing.T) {
 }
 
 func TestConcurrencyCapsInstances(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 2, QueueTimeout: 20 * time.Second})
+	f := newFunction(t, Config{Handler: examples["slow"], Concurrency: 2, QueueTimeout: 20 * time.Second})
 	var wg sync.WaitGroup
 	for i := 0; i < 5; i++ {
 		wg.Add(1)
@@ -191,7 +188,7 @@ func TestConcurrencyCapsInstances(t *testing.T) {
 }
 
 func TestThrottledPastConcurrency(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Concurrency: 1, QueueTimeout: 50 * time.Millisecond})
+	f := newFunction(t, Config{Handler: examples["slow"], Concurrency: 1, QueueTimeout: 50 * time.Millisecond})
 	busy := make(chan error, 1)
 	go func() { _, err := invoke(t, f, slow("1500"), 30*time.Second); busy <- err }()
 	testkit.Eventually(t, 10*time.Second, "the first call to take the only instance", func() bool { r, idle := f.Stats(); return r == 1 && idle == 0 })
@@ -205,7 +202,7 @@ func TestThrottledPastConcurrency(t *testing.T) {
 }
 
 func TestIdleInstancesAreReaped(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], IdleTimeout: 200 * time.Millisecond})
+	f := newFunction(t, Config{Handler: examples["hello"], IdleTimeout: 200 * time.Millisecond})
 	mustInvoke(t, f, `{}`)
 	ps := pids(f)
 	if len(ps) != 1 {
@@ -219,11 +216,11 @@ func TestIdleInstancesAreReaped(t *testing.T) {
 }
 
 func TestMinInstancesStayWarm(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], MinInstances: 2, IdleTimeout: 100 * time.Millisecond})
+	f := newFunction(t, Config{Handler: examples["hello"], MinInstances: 2, IdleTimeout: 100 * time.Millisecond})
 	testkit.Eventually(t, 10*time.Second, "two warm instances", func() bool { r, idle := f.Stats(); return r == 2 && idle == 2 })
 	// A twin with the same idle timeout has its idle instance reaped: the
 	// idle timeout has passed for f's instances too.
-	twin := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], IdleTimeout: 100 * time.Millisecond})
+	twin := newFunction(t, Config{Handler: examples["hello"], IdleTimeout: 100 * time.Millisecond})
 	mustInvoke(t, twin, `{}`)
 	testkit.Eventually(t, 10*time.Second, "the twin's idle instance to be reaped", func() bool { r, _ := twin.Stats(); return r == 0 })
 	if r, _ := f.Stats(); r != 2 {
@@ -236,7 +233,7 @@ func TestMinInstancesStayWarm(t *testing.T) {
 }
 
 func TestTimeoutKillsAndRecovers(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Timeout: 300 * time.Millisecond})
+	f := newFunction(t, Config{Handler: examples["slow"], Timeout: 300 * time.Millisecond})
 	mustInvoke(t, f, slow("1")) // warm up
 	ps := pids(f)
 	_, err := invoke(t, f, slow("5000"), 30*time.Second)
@@ -254,7 +251,7 @@ func TestTimeoutKillsAndRecovers(t *testing.T) {
 }
 
 func TestCrashMidInvocation(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["crash"]})
+	f := newFunction(t, Config{Handler: examples["crash"]})
 	for i := 1; i <= 2; i++ {
 		_, err := invoke(t, f, `{}`, 30*time.Second)
 		fe := asFunctionError(t, err)
@@ -269,7 +266,7 @@ func TestCrashMidInvocation(t *testing.T) {
 }
 
 func TestInitFailure(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["initfail"]})
+	f := newFunction(t, Config{Handler: examples["initfail"]})
 	_, err := invoke(t, f, `{}`, 30*time.Second)
 	fe := asFunctionError(t, err)
 	if fe.Type != "Runtime.ExitError" || !strings.Contains(string(fe.Payload), "exit status 1") {
@@ -277,15 +274,15 @@ func TestInitFailure(t *testing.T) {
 	}
 	testkit.Eventually(t, 10*time.Second, "the failed instance to be gone", func() bool { r, _ := f.Stats(); return r == 0 })
 
-	ok := newFunction(t, backend.FunctionConfig{Handler: examples["initfail"], Env: map[string]string{"REQUIRED_SETTING": "1"}})
+	ok := newFunction(t, Config{Handler: examples["initfail"], Env: map[string]string{"REQUIRED_SETTING": "1"}})
 	if out := mustInvoke(t, ok, `{}`); out != `"ok"` {
 		t.Errorf("with the setting: %s", out)
 	}
 }
 
-func fake(mode string) backend.FunctionConfig {
+func fake(mode string) Config {
 	exe, _ := os.Executable()
-	return backend.FunctionConfig{Handler: exe, Env: map[string]string{"PORTICO_TEST_RUNTIME": mode}}
+	return Config{Handler: exe, Env: map[string]string{"PORTICO_TEST_RUNTIME": mode}}
 }
 
 func TestInitErrorReported(t *testing.T) {
@@ -381,7 +378,7 @@ func TestMemoryLimit(t *testing.T) {
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], MinInstances: 3})
+	f := newFunction(t, Config{Handler: examples["slow"], MinInstances: 3})
 	testkit.Eventually(t, 10*time.Second, "three instances", func() bool { r, idle := f.Stats(); return r == 3 && idle == 3 })
 	go invoke(t, f, slow("10000"), 30*time.Second) //nolint:errcheck
 	testkit.Eventually(t, 10*time.Second, "the call to take an instance", func() bool { _, idle := f.Stats(); return idle == 2 })
@@ -452,7 +449,7 @@ func zombie(pid int) bool {
 // Close may be called again and from several goroutines at once: none
 // panics on the closed channel, and each returns once the instances are gone.
 func TestCloseIsIdempotent(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], MinInstances: 1})
+	f := newFunction(t, Config{Handler: examples["hello"], MinInstances: 1})
 	testkit.Eventually(t, 10*time.Second, "a warm instance", func() bool { _, idle := f.Stats(); return idle == 1 })
 	ps := pids(f)
 	var wg sync.WaitGroup
@@ -476,7 +473,7 @@ func TestCloseIsIdempotent(t *testing.T) {
 // instance, including those whose start was under way.
 func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
 	for i := 0; i < 10; i++ {
-		f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: examples["hello"], MinInstances: 2})
+		f, err := New("fn", &Config{Handler: examples["hello"], MinInstances: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,7 +501,7 @@ func TestCloseRightAfterStartLeavesNoProcess(t *testing.T) {
 // gives the event back: the call is retried on another instance instead of
 // waiting out the function's timeout.
 func TestDeadInstanceIsNotDispatchedTo(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["hello"], Timeout: 5 * time.Second})
+	f := newFunction(t, Config{Handler: examples["hello"], Timeout: 5 * time.Second})
 	mustInvoke(t, f, `{}`)
 	in, err := f.pool.acquire(context.Background(), time.Second)
 	if err != nil || in == nil {

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/testkit"
 )
 
@@ -200,7 +199,7 @@ func closedFate(c net.Conn, br *bufio.Reader) string {
 // host makes the test binary a Portico stand-in that starts two warm
 // instances of handler, prints their pids, and waits to be killed.
 func host(handler string) int {
-	f, err := New("fn", &backend.FunctionConfig{Backend: backend.KindProcess, Handler: handler, MinInstances: 2})
+	f, err := New("fn", &Config{Handler: handler, MinInstances: 2})
 	if err == nil {
 		err = f.Start(context.Background())
 	}

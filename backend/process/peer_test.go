@@ -75,7 +75,7 @@ func onlyInstancePID(t *testing.T, f *Function) int {
 // A process outside the instance that long-polls GET /next gets no event
 // and cannot answer one; the function's own runtime keeps working.
 func TestForeignClientCannotTakeInvocations(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["echo"], Timeout: time.Second})
+	f := newFunction(t, Config{Handler: examples["echo"], Timeout: time.Second})
 	mustInvoke(t, f, `{}`)
 	addr := runtimeAPIOf(t, onlyInstancePID(t, f))
 
@@ -113,7 +113,7 @@ func TestForeignClientCannotTakeInvocations(t *testing.T) {
 // A process outside the instance that posts a response for the request id
 // in progress (ids are often guessable) is not heard.
 func TestForeignClientCannotAnswer(t *testing.T) {
-	f := newFunction(t, backend.FunctionConfig{Handler: examples["slow"], Timeout: 10 * time.Second})
+	f := newFunction(t, Config{Handler: examples["slow"], Timeout: 10 * time.Second})
 	mustInvoke(t, f, slow("1"))
 	addr := runtimeAPIOf(t, onlyInstancePID(t, f))
 
