@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/platform"
 )
 
 // ScenarioOptions configures a bundled scenario.
@@ -160,27 +160,27 @@ func (s *session) gateway(name, config string) (string, error) {
 		return "", err
 	}
 	if s.o.Executable == "" {
-		cfg, err := gateway.LoadConfig(file)
+		cfg, err := platform.Load(file)
 		if err != nil {
 			return "", err
 		}
-		g, err := gateway.New(cfg)
+		p, err := platform.New(cfg)
 		if err != nil {
 			return "", err
 		}
-		if err := g.Start(context.Background()); err != nil {
-			g.Close()
+		if err := p.Start(context.Background()); err != nil {
+			p.Close()
 			return "", err
 		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			g.Close()
+			p.Close()
 			return "", err
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { g.Serve(ctx, ln, nil); close(done) }() //nolint:errcheck
-		s.cleanup = append(s.cleanup, func() { cancel(); <-done; g.Close() })
+		go func() { p.Gateway().Serve(ctx, ln, nil); close(done) }() //nolint:errcheck
+		s.cleanup = append(s.cleanup, func() { cancel(); <-done; p.Close() })
 		return "http://" + ln.Addr().String(), nil
 	}
 	c, err := startChild([]string{s.o.Executable, "serve", "--config", file}, s.cpus, nil)

@@ -3,9 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,15 +11,15 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
-	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
 
-// Config is the root of a Portico config file. The leaf packages own the
-// parts they use (kind.Function); Config composes them.
+// Config is the gateway's part of a Portico config file: listeners, API
+// flavour, limits, routes, authorizers and rate limits. The platform
+// package composes it with the functions into the root of the file.
 type Config struct {
 	// Listen is the public listener address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
@@ -56,8 +54,6 @@ type Config struct {
 	Responses ResponsesConfig `yaml:"responses"`
 	// Log configures the process log and the access log.
 	Log LogConfig `yaml:"log"`
-	// Functions are the functions routes may invoke, by name.
-	Functions map[string]*kind.Function `yaml:"functions"`
 	// Authorizers decide who may call the routes that name them.
 	Authorizers map[string]*auth.AuthorizerConfig `yaml:"authorizers"`
 	// APIKeys are the keys routes with an apikey authorizer accept.
@@ -73,11 +69,6 @@ type Config struct {
 	RateLimit ratelimit.Config `yaml:"ratelimit"`
 	// Routes map requests to functions.
 	Routes []RouteConfig `yaml:"routes"`
-
-	// file is the path the config was loaded from; dir resolves relative paths.
-	file string
-	dir  string
-	pos  config.Positions
 }
 
 // Limits bounds what a client may send and how long the gateway waits.
@@ -168,54 +159,9 @@ const (
 // timeout.
 const drainMargin = 5 * time.Second
 
-// LoadConfig reads, decodes, defaults and validates a config file. The error
-// joins every problem, each as FILE:LINE:COL: path: message.
-func LoadConfig(file string) (*Config, error) {
-	cfg, err := newConfig(file)
-	if err != nil {
-		return nil, err
-	}
-	pos, err := config.Load(file, cfg)
-	if err != nil && !errors.As(err, new(*config.Error)) {
-		return nil, err // the file could not be read
-	}
-	return cfg.finish(pos, err)
-}
-
-// ParseConfig is LoadConfig on bytes already read; lookup expands ${VAR}
-// (nil: the environment).
-func ParseConfig(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
-	cfg, err := newConfig(file)
-	if err != nil {
-		return nil, err
-	}
-	pos, err := config.Decode(file, data, cfg, config.WithLookup(lookup), config.WithDir(cfg.dir))
-	return cfg.finish(pos, err)
-}
-
-// newConfig returns an empty config for file. Its paths resolve against the
-// file's absolute folder: a function's process runs in its own working
-// folder, where a relative path would mean another file.
-func newConfig(file string) (*Config, error) {
-	dir, err := filepath.Abs(filepath.Dir(file))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	return &Config{file: file, dir: dir}, nil
-}
-
-// finish defaults and validates a decoded config. It validates what did
-// decode too, so that every problem is reported at once.
-func (c *Config) finish(pos config.Positions, decodeErr error) (*Config, error) {
-	c.pos = pos
-	c.setDefaults()
-	if err := config.Merge(decodeErr, c.validate()); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-func (c *Config) setDefaults() {
+// SetDefaults fills in every setting left out: call it once on a decoded
+// config, before Validate.
+func (c *Config) SetDefaults() {
 	if c.Listen == "" {
 		c.Listen = defaultListen
 	}
@@ -266,14 +212,16 @@ func setDefault[T comparable](v *T, def T) {
 
 var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// problems collects what validate finds.
+// problems collects what Validate finds.
 type problems struct {
-	c    *Config
-	errs []error
+	file      string
+	pos       config.Positions
+	functions []string // the names routes and authorizers may invoke, sorted
+	errs      []error
 }
 
 func (p *problems) add(path, format string, args ...any) {
-	p.errs = append(p.errs, p.c.pos.Errorf(p.c.file, path, format, args...))
+	p.errs = append(p.errs, p.pos.Errorf(p.file, path, format, args...))
 }
 
 // addFields places the errors a leaf package's Validate returned (paths
@@ -293,13 +241,14 @@ func (p *problems) addFields(path string, errs []error) {
 	}
 }
 
-// validate reports every problem; config.Merge puts them in file order.
-func (c *Config) validate() []error {
-	p := &problems{c: c}
+// Validate reports every problem of a defaulted config, each at its place
+// in file (pos, from decoding it). functions are the names, sorted, that
+// routes and Lambda authorizers may invoke.
+func (c *Config) Validate(file string, pos config.Positions, functions []string) []error {
+	p := &problems{file: file, pos: pos, functions: functions}
 	c.validateAPI(p)
 	c.validateLimits(p)
 	c.validateSettings(p)
-	validateEach(p, "functions", "function", c.Functions)
 	c.validateThrottles(p)
 	c.validateAuthorizers(p)
 	c.validateAPIKeys(p)
@@ -411,7 +360,7 @@ func (c *Config) validateAuthorizers(p *problems) {
 	validateEach(p, "authorizers", "authorizer", c.Authorizers)
 	for name, a := range c.Authorizers {
 		if a != nil && a.Type == "lambda" && a.Function != "" {
-			c.checkFunction(p, "authorizers."+name+".function", a.Function)
+			p.checkFunction("authorizers."+name+".function", a.Function)
 		}
 	}
 }
@@ -460,7 +409,7 @@ func (c *Config) validateRoute(p *problems, path string, r *RouteConfig) {
 	if r.Function == "" {
 		p.add(path+".function", "required")
 	} else {
-		c.checkFunction(p, path+".function", r.Function)
+		p.checkFunction(path+".function", r.Function)
 	}
 	switch r.Payload {
 	case "2.0":
@@ -507,9 +456,9 @@ func (c *Config) validateRouteAuth(p *problems, path string, r *RouteConfig) {
 }
 
 // checkFunction reports a function name that is not in functions:.
-func (c *Config) checkFunction(p *problems, path, name string) {
-	if _, ok := c.Functions[name]; !ok {
-		p.add(path, "unknown function %q%s", name, config.Suggest(name, c.functionNames()))
+func (p *problems) checkFunction(path, name string) {
+	if _, ok := slices.BinarySearch(p.functions, name); !ok {
+		p.add(path, "unknown function %q%s", name, config.Suggest(name, p.functions))
 	}
 }
 
@@ -531,8 +480,6 @@ func joinPath(parent, child string) string {
 	return parent + "." + child
 }
 
-// functionNames lists the names in functions:, sorted.
-func (c *Config) functionNames() []string { return slices.Sorted(maps.Keys(c.Functions)) }
 
 // parsePrefix accepts "10.0.0.1" or "10.0.0.0/8".
 func parsePrefix(s string) (netip.Prefix, error) {
@@ -547,8 +494,6 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
-// File is the path the config was loaded from.
-func (c *Config) File() string { return c.file }
 
 // RouteInfo describes a route, for `portico routes`.
 type RouteInfo struct {
@@ -565,12 +510,12 @@ type RouteInfo struct {
 }
 
 // RouteInfos lists the routes of a validated config, in config order,
-// without starting any function.
-func (c *Config) RouteInfos() []RouteInfo {
+// without starting any function; backendOf names a function's backend kind.
+func (c *Config) RouteInfos(backendOf func(function string) string) []RouteInfo {
 	out := make([]RouteInfo, 0, len(c.Routes))
 	for _, r := range c.Routes {
 		key, _ := parseRouteKey(r.Route)
-		info := RouteInfo{Key: key.String(), Function: r.Function, Backend: c.Functions[r.Function].Backend,
+		info := RouteInfo{Key: key.String(), Function: r.Function, Backend: backendOf(r.Function),
 			Payload: r.Payload, Timeout: c.routeTimeout(r), Auth: "-", Limits: "-"}
 		if a := c.Authorizers[r.Authorizer]; a != nil {
 			info.Auth = r.Authorizer + " (" + a.Type + ")"

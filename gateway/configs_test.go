@@ -7,22 +7,6 @@ import (
 	"testing"
 )
 
-// TestExampleConfigsLoad loads every config in configs/: the examples
-// users copy must stay valid.
-func TestExampleConfigsLoad(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "configs", "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no example configs: %v", err)
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			if _, err := LoadConfig(f); err != nil {
-				t.Errorf("%v", err)
-			}
-		})
-	}
-}
-
 // TestQuickstart serves configs/quickstart.yaml as `portico serve` does:
 // the example functions are built from source and run as processes.
 func TestQuickstart(t *testing.T) {

@@ -62,7 +62,7 @@ func TestCORSConfigErrors(t *testing.T) {
 		{"cors: {allowOrigins: [\"*\"], maxAge: 90000}", `c.yaml:1:37: cors.maxAge: want -1 to 86400 seconds, got 90000`},
 		{"api: rest\nstage: dev\ncors: {allowOrigins: [\"*\"]}", `c.yaml:3:7: cors: REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions`},
 	} {
-		_, err := ParseConfig("c.yaml", []byte(tc.config+"\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f, payload: \"1.0\"}]\n"), nil)
+		_, err := parseTestConfig("c.yaml", []byte(tc.config+"\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f, payload: \"1.0\"}]\n"))
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("got  %v\nwant %s", err, tc.want)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
-	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
@@ -52,9 +50,10 @@ type Option func(*Gateway)
 // WithLogger sets the logger; the default discards everything.
 func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
 
-// New builds the gateway for a validated config: invokers, routes and the
-// route table.
-func New(cfg *Config, opts ...Option) (*Gateway, error) {
+// New builds the gateway for a validated config and the functions it
+// names: routes, route table, authorizers and rate limits. It does no I/O;
+// Start does.
+func New(cfg *Config, functions map[string]Function, opts ...Option) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: zap.NewNop(), answers: answersFor(cfg.API), rest: cfg.API == "rest", metrics: newMetrics(),
 		storeWarnings: rate.Sometimes{Interval: 10 * time.Second}}
 	g.flights.init()
@@ -95,10 +94,7 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 	g.resultV2 = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8",
 		KeepStringQuotes: cfg.Responses.StringResult == "json"}
 	g.metricsHandler = g.metrics.handler()
-	if err := g.buildInvokers(); err != nil {
-		g.Close()
-		return nil, err
-	}
+	g.useFunctions(functions)
 	g.authSet, err = auth.New(cfg.Authorizers, cfg.APIKeys, auth.Options{
 		API: cfg.API, AccountID: cfg.AccountID, APIID: cfg.APIID, Stage: cfg.Stage,
 		UsagePlans: planNames, Invoker: g.Invoker, Logger: g.log,
@@ -120,29 +116,30 @@ func New(cfg *Config, opts ...Option) (*Gateway, error) {
 // failed one is retried in the background).
 func (g *Gateway) Start(ctx context.Context) error { return g.authSet.Start(ctx) }
 
-func (g *Gateway) buildInvokers() error {
-	g.invokers = make(map[string]backend.Invoker, len(g.cfg.Functions))
-	names := g.cfg.functionNames()
-	sort.Strings(names)
-	for _, name := range names {
-		fn := g.cfg.Functions[name]
-		inv, err := fn.Build(name, kind.Options{Log: g.log, AccountID: g.cfg.AccountID})
-		if s, ok := inv.(backend.Starter); ok && err == nil {
-			err = s.Start(context.Background())
-			if c, ok := inv.(backend.Closer); ok && err != nil {
-				c.Close()
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("function %s: %w", name, err)
-		}
+// Function is one function the routes and authorizers may invoke. The
+// caller builds and starts it, and closes it after the gateway: a gateway
+// only calls it, so a reload can hand the same function to the next one.
+type Function struct {
+	Invoker backend.Invoker
+	// Backend is the name of its kind, for `portico routes`.
+	Backend string
+	// Concurrency, when positive, caps its invocations in flight through
+	// this gateway; past it a request gets 429. Zero: no cap here (process
+	// functions limit their own instances).
+	Concurrency int
+}
+
+// useFunctions keeps the invoker of each function, capped where asked.
+func (g *Gateway) useFunctions(functions map[string]Function) {
+	g.invokers = make(map[string]backend.Invoker, len(functions))
+	for name, fn := range functions {
+		inv := fn.Invoker
 		g.metrics.watchInstances(name, inv)
-		if n := fn.Concurrency(); n > 0 {
-			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(n)}
+		if fn.Concurrency > 0 {
+			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(fn.Concurrency)}
 		}
 		g.invokers[name] = inv
 	}
-	return nil
 }
 
 // route is one compiled route: everything the handler needs, worked out
@@ -151,7 +148,6 @@ type route struct {
 	key      string
 	event    mapping.Route
 	function string
-	backend  string
 	invoker  backend.Invoker
 	timeout  time.Duration
 	format   mapping.Format
@@ -197,7 +193,6 @@ func (g *Gateway) buildRoutes() error {
 		r := &route{
 			key:      key.String(),
 			function: rc.Function,
-			backend:  cfg.Functions[rc.Function].Backend,
 			invoker:  g.invokers[rc.Function],
 			timeout:  timeout,
 			format:   format,
@@ -262,15 +257,10 @@ func (g *Gateway) takeStateFrom(prev *Gateway) {
 	prev.storeHandedOn = true
 }
 
-// Close releases the invokers' resources, and the rate-limit store unless a
-// newer gateway took it over.
+// Close releases the authorizers and the rate-limit store (unless a newer
+// gateway took it over); the functions are their owner's to close.
 func (g *Gateway) Close() error {
 	var errs []error
-	for _, inv := range g.invokers {
-		if c, ok := inv.(backend.Closer); ok {
-			errs = append(errs, c.Close())
-		}
-	}
 	if g.authSet != nil {
 		errs = append(errs, g.authSet.Close())
 	}

@@ -131,10 +131,3 @@ func (c *concurrencyLimit) Invoke(ctx context.Context, inv *backend.Invocation, 
 	defer c.lim.Release()
 	return c.inv.Invoke(ctx, inv, dst)
 }
-
-func (c *concurrencyLimit) Close() error {
-	if cl, ok := c.inv.(backend.Closer); ok {
-		return cl.Close()
-	}
-	return nil
-}

@@ -155,11 +155,11 @@ routes:
 	if ev["routeKey"] != "GET /pets" {
 		t.Errorf("/pets went to %v", ev["routeKey"])
 	}
-	if _, err := ParseConfig("c.yaml", []byte("functions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: \"GET /caf%C3%A9\", function: f}]\n"), nil); err == nil ||
+	if _, err := parseTestConfig("c.yaml", []byte("functions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: \"GET /caf%C3%A9\", function: f}]\n")); err == nil ||
 		err.Error() != `c.yaml:2:18: routes[0].route: malformed route "GET /caf%C3%A9": write the path decoded (requests are matched decoded), got "caf%C3%A9"` {
 		t.Errorf("encoded route literal: %v", err)
 	}
-	if _, err := ParseConfig("c.yaml", []byte("routing: {trailingSlash: loose}\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f}]\n"), nil); err == nil ||
+	if _, err := parseTestConfig("c.yaml", []byte("routing: {trailingSlash: loose}\nfunctions: {f: {backend: builtin, handler: echo}}\nroutes: [{route: $default, function: f}]\n")); err == nil ||
 		err.Error() != `c.yaml:1:26: routing.trailingSlash: want ignore or strict, got "loose"` {
 		t.Errorf("bad trailingSlash: %v", err)
 	}

@@ -72,7 +72,7 @@ func (s *Server) Reload(next *Gateway) {
 	if err := old.Close(); err != nil {
 		s.log.Warn("closing the previous config", zap.Error(err))
 	}
-	s.log.Info("reloaded", zap.String("config", next.cfg.file), zap.Int("routes", len(next.routes)))
+	s.log.Info("reloaded", zap.Int("routes", len(next.routes)))
 }
 
 // newServer returns the public fasthttp server with the config's limits.

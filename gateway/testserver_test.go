@@ -3,14 +3,19 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/kind"
+	"github.com/portico/portico/config"
 )
 
 // testGateway is a gateway serving a config on a real 127.0.0.1 listener.
@@ -21,18 +26,52 @@ type testGateway struct {
 	done   chan error
 }
 
-// loadTestGateway writes config to a temp file and builds its gateway.
-func loadTestGateway(t testing.TB, config string, opts ...Option) *Gateway {
+// testConfig is the root of a test's config text: the gateway's settings
+// and its functions. (The platform package does this for users; it imports
+// gateway, so the gateway's own tests decode and build functions here.)
+type testConfig struct {
+	Config    `yaml:",inline"`
+	Functions map[string]*kind.Function `yaml:"functions"`
+}
+
+// parseTestConfig decodes, defaults and validates a test's config text.
+func parseTestConfig(file string, data []byte) (*testConfig, error) {
+	c := &testConfig{}
+	dir, _ := filepath.Abs(filepath.Dir(file))
+	pos, err := config.Decode(file, data, c, config.WithDir(dir))
+	c.SetDefaults()
+	if err := config.Merge(err, c.Validate(file, pos, slices.Sorted(maps.Keys(c.Functions)))); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadTestGateway builds and starts the gateway of config and its
+// functions; the functions are closed when the test ends.
+func loadTestGateway(t testing.TB, text string, opts ...Option) *Gateway {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "portico.yaml")
-	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(file)
+	cfg, err := parseTestConfig(file, []byte(text))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	g, err := New(cfg, opts...)
+	functions := map[string]Function{}
+	for name, fn := range cfg.Functions {
+		inv, err := fn.Build(name, kind.Options{AccountID: cfg.AccountID})
+		if err != nil {
+			t.Fatalf("function %s: %v", name, err)
+		}
+		if c, ok := inv.(backend.Closer); ok {
+			t.Cleanup(func() { c.Close() })
+		}
+		if s, ok := inv.(backend.Starter); ok {
+			if err := s.Start(context.Background()); err != nil {
+				t.Fatalf("function %s: %v", name, err)
+			}
+		}
+		functions[name] = Function{Invoker: inv, Backend: fn.Backend, Concurrency: fn.Concurrency()}
+	}
+	g, err := New(&cfg.Config, functions, opts...)
 	if err != nil {
 		t.Fatalf("new gateway: %v", err)
 	}

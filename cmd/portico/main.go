@@ -21,8 +21,8 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/bench"
-	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/internal/awsid"
+	"github.com/portico/portico/platform"
 )
 
 const usage = `usage:
@@ -105,11 +105,11 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func loadConfig(file string) (*gateway.Config, error) {
+func loadConfig(file string) (*platform.Config, error) {
 	if file == "" {
 		return nil, usageError{"--config is required"}
 	}
-	return gateway.LoadConfig(file)
+	return platform.Load(file)
 }
 
 func defaultConfigFile() string {
@@ -130,7 +130,7 @@ func serve(args []string, stderr io.Writer) error {
 	if *file == "" {
 		*file = defaultConfigFile()
 	}
-	cfg, err := gateway.LoadConfig(*file)
+	cfg, err := platform.Load(*file)
 	if err != nil {
 		return err
 	}
@@ -139,48 +139,21 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck
-	g, err := gateway.New(cfg, gateway.WithLogger(log))
+	p, err := platform.New(cfg, platform.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	if err := g.Start(context.Background()); err != nil {
-		g.Close()
-		return err
-	}
-	srv := gateway.NewServer(g)
-	defer func() { srv.Gateway().Close() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go reloadOnHangup(ctx, srv, *file, log)
-	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
-	return srv.ListenAndServe(ctx)
-}
-
-// reloadOnHangup reloads the config on each SIGHUP. A config with problems
-// is refused (and its problems logged); the running one stays.
-func reloadOnHangup(ctx context.Context, srv *gateway.Server, file string, log *zap.Logger) {
+	if err := p.Start(ctx); err != nil {
+		p.Close()
+		return err
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-		}
-		cfg, err := gateway.LoadConfig(file)
-		if err == nil {
-			var g *gateway.Gateway
-			if g, err = gateway.New(cfg, gateway.WithLogger(log)); err == nil {
-				if err = g.Start(ctx); err == nil {
-					srv.Reload(g)
-					continue
-				}
-				g.Close()
-			}
-		}
-		log.Error("reload refused: keeping the running config", zap.String("config", file), zap.Error(err))
-	}
+	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
+	return platform.Serve(ctx, p, hup)
 }
 
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
@@ -251,15 +224,12 @@ func invoke(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := gateway.New(cfg)
+	// Starting may build the function's code: it is not part of the wait.
+	inv, stopFunction, err := platform.StartFunction(context.Background(), cfg, positional[0], zap.NewNop())
 	if err != nil {
 		return err
 	}
-	defer g.Close()
-	inv, err := g.Invoker(positional[0])
-	if err != nil {
-		return err
-	}
+	defer stopFunction() //nolint:errcheck
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: awsid.NewUUID()}, nil)

@@ -1,15 +1,15 @@
-package gateway_test
+package platform_test
 
 import (
 	"fmt"
 
-	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/platform"
 )
 
 // A config with problems reports all of them at once, each with its file,
 // line, column and field path.
-func ExampleParseConfig() {
-	_, err := gateway.ParseConfig("portico.yaml", []byte(`
+func ExampleParse() {
+	_, err := platform.Parse("portico.yaml", []byte(`
 functions:
   hello: {backend: builtin, handler: mock, timout: 3s}
 routes:

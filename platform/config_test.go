@@ -1,4 +1,4 @@
-package gateway
+package platform
 
 import (
 	"path/filepath"
@@ -36,7 +36,7 @@ func TestInvalidConfigs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			_, err := LoadConfig(filepath.Join("testdata", tc.file))
+			_, err := Load(filepath.Join("testdata", tc.file))
 			if err == nil {
 				t.Fatal("loaded, want an error")
 			}
@@ -49,7 +49,7 @@ func TestInvalidConfigs(t *testing.T) {
 
 // TestConfigReportsEveryProblem: all problems at once, in file order.
 func TestConfigReportsEveryProblem(t *testing.T) {
-	_, err := ParseConfig("multi.yaml", []byte(`api: soap
+	_, err := Parse("multi.yaml", []byte(`api: soap
 limits: {timeout: -1s}
 functions:
   echo: {backend: builtin, handler: echo}
@@ -76,7 +76,7 @@ routes:
 }
 
 func TestConfigDefaultsAndEnv(t *testing.T) {
-	cfg, err := ParseConfig("c.yaml", []byte(`
+	cfg, err := Parse("c.yaml", []byte(`
 listen: "127.0.0.1:${PORT:-9999}"
 apiId: "${API_ID}"
 functions: {echo: {backend: builtin, handler: echo}}
@@ -100,7 +100,7 @@ routes: [{route: $default, function: echo}]
 }
 
 func TestJSONConfig(t *testing.T) {
-	_, err := ParseConfig("c.json", []byte(`{
+	_, err := Parse("c.json", []byte(`{
   "functions": {"echo": {"backend": "builtin", "handler": "echo"}},
   "routes": [{"route": "$default", "function": "echo", "payload": "9"}]
 }`), nil)

@@ -1,0 +1,101 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/kind"
+	"github.com/portico/portico/config"
+	"github.com/portico/portico/gateway"
+)
+
+// Config is the root of a Portico config file: the gateway's settings and
+// the functions every way in invokes.
+type Config struct {
+	gateway.Config `yaml:",inline"`
+	// Functions are the functions routes and authorizers invoke, by name;
+	// each one's `backend:` selects the kind that decodes the rest of its
+	// block.
+	Functions map[string]*kind.Function `yaml:"functions"`
+
+	file string
+}
+
+// File is the path the config was loaded from.
+func (c *Config) File() string { return c.file }
+
+// Load reads, decodes, defaults and validates a config file. The error joins
+// every problem, each as FILE:LINE:COL: path: message. Relative paths in the
+// file resolve against its folder.
+func Load(file string) (*Config, error) {
+	c := &Config{file: file}
+	pos, err := config.Load(file, c)
+	if err != nil && !errors.As(err, new(*config.Error)) {
+		return nil, err // the file could not be read
+	}
+	return c.finish(pos, err)
+}
+
+// Parse is Load on bytes already read; lookup expands ${VAR} (nil: the
+// environment), and relative paths resolve against file's folder.
+func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	c := &Config{file: file}
+	pos, err := config.Decode(file, data, c, config.WithLookup(lookup), config.WithDir(dir))
+	return c.finish(pos, err)
+}
+
+// finish defaults and validates a decoded config. It validates what did
+// decode too, so that every problem is reported at once.
+func (c *Config) finish(pos config.Positions, decodeErr error) (*Config, error) {
+	c.SetDefaults()
+	names := slices.Sorted(maps.Keys(c.Functions))
+	problems := c.Config.Validate(c.file, pos, names)
+	for _, name := range names {
+		problems = append(problems, c.validateFunction(pos, name)...)
+	}
+	if err := config.Merge(decodeErr, problems); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// validateFunction places the problems of one function's config.
+func (c *Config) validateFunction(pos config.Positions, name string) []error {
+	path := "functions." + name
+	fn := c.Functions[name]
+	if fn == nil {
+		return []error{pos.Errorf(c.file, path, "empty function")}
+	}
+	var errs []error
+	for _, err := range fn.Validate() {
+		var fe *backend.FieldError
+		switch {
+		case errors.As(err, &fe) && fe.Path != "":
+			errs = append(errs, pos.Errorf(c.file, path+"."+fe.Path, "%s", fe.Msg))
+		case errors.As(err, &fe):
+			errs = append(errs, pos.Errorf(c.file, path, "%s", fe.Msg))
+		default:
+			errs = append(errs, pos.Errorf(c.file, path, "%v", err))
+		}
+	}
+	return errs
+}
+
+// RouteInfos lists the routes, in config order, without starting any
+// function.
+func (c *Config) RouteInfos() []gateway.RouteInfo {
+	return c.Config.RouteInfos(func(name string) string {
+		if fn := c.Functions[name]; fn != nil {
+			return fn.Backend
+		}
+		return ""
+	})
+}

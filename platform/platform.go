@@ -1,0 +1,176 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/backend/kind"
+	"github.com/portico/portico/gateway"
+)
+
+// Platform is the running whole of one config: its functions and the
+// gateway that routes to them. Build it with New, then Start it; Close
+// stops everything.
+type Platform struct {
+	cfg       *Config
+	log       *zap.Logger
+	functions map[string]*function
+	gateway   *gateway.Gateway
+}
+
+// function is one built function. A reload hands unchanged functions on,
+// warm, to the next Platform: inherited marks them there, handed here.
+type function struct {
+	spec      *kind.Function
+	invoker   backend.Invoker
+	started   bool
+	inherited bool // taken over from the previous Platform
+	handed    bool // taken over by the next Platform: not ours to close
+}
+
+// Option configures a Platform.
+type Option func(*Platform)
+
+// WithLogger sets the logger of the gateway and the functions. Default:
+// discard.
+func WithLogger(l *zap.Logger) Option { return func(p *Platform) { p.log = l } }
+
+// New builds every function of cfg and the gateway in front of them,
+// without I/O.
+func New(cfg *Config, opts ...Option) (*Platform, error) {
+	return build(cfg, nil, opts)
+}
+
+// build is New, taking over the functions of prev whose config is unchanged.
+func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
+	p := &Platform{cfg: cfg, log: zap.NewNop(), functions: make(map[string]*function, len(cfg.Functions))}
+	for _, o := range opts {
+		o(p)
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Functions)) {
+		fn, err := p.buildFunction(name, prev)
+		if err != nil {
+			p.closeOwnFunctions()
+			return nil, err
+		}
+		p.functions[name] = fn
+	}
+	set := make(map[string]gateway.Function, len(p.functions))
+	for name, fn := range p.functions {
+		set[name] = gateway.Function{Invoker: fn.invoker, Backend: fn.spec.Backend, Concurrency: fn.spec.Concurrency()}
+	}
+	g, err := gateway.New(&cfg.Config, set, gateway.WithLogger(p.log))
+	if err != nil {
+		p.closeOwnFunctions()
+		return nil, err
+	}
+	p.gateway = g
+	return p, nil
+}
+
+// buildFunction builds the function name, or takes prev's over when its
+// config is the same.
+func (p *Platform) buildFunction(name string, prev *Platform) (*function, error) {
+	spec := p.cfg.Functions[name]
+	if prev != nil {
+		if old := prev.functions[name]; old != nil && old.started && reflect.DeepEqual(old.spec, spec) && prev.cfg.AccountID == p.cfg.AccountID {
+			return &function{spec: spec, invoker: old.invoker, started: true, inherited: true}, nil
+		}
+	}
+	inv, err := spec.Build(name, kind.Options{Log: p.log, AccountID: p.cfg.AccountID})
+	if err != nil {
+		return nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	return &function{spec: spec, invoker: inv}, nil
+}
+
+// Start does the I/O the functions and the gateway need before serving:
+// builds and unpacks code, warms minInstances, fetches JWKS.
+func (p *Platform) Start(ctx context.Context) error {
+	for _, name := range slices.Sorted(maps.Keys(p.functions)) {
+		fn := p.functions[name]
+		if fn.started {
+			continue
+		}
+		if s, ok := fn.invoker.(backend.Starter); ok {
+			if err := s.Start(ctx); err != nil {
+				return fmt.Errorf("function %s: %w", name, err)
+			}
+		}
+		fn.started = true
+	}
+	return p.gateway.Start(ctx)
+}
+
+// Gateway is the gateway in front of the functions.
+func (p *Platform) Gateway() *gateway.Gateway { return p.gateway }
+
+// Config is the config p was built from.
+func (p *Platform) Config() *Config { return p.cfg }
+
+// Close stops the gateway's authorizers and rate-limit store and every
+// function p still owns. Safe to call after a reload handed functions on.
+func (p *Platform) Close() error {
+	return errors.Join(p.gateway.Close(), p.closeFunctions(func(fn *function) bool { return !fn.handed }))
+}
+
+// closeOwnFunctions closes what p built itself, leaving the functions it
+// took over from its predecessor, which still serves them.
+func (p *Platform) closeOwnFunctions() error {
+	return p.closeFunctions(func(fn *function) bool { return !fn.inherited })
+}
+
+// discard closes a Platform that never served: its gateway and the
+// functions it built itself.
+func (p *Platform) discard() error {
+	return errors.Join(p.gateway.Close(), p.closeOwnFunctions())
+}
+
+func (p *Platform) closeFunctions(close func(*function) bool) error {
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(p.functions)) {
+		fn := p.functions[name]
+		if !close(fn) {
+			continue
+		}
+		if c, ok := fn.invoker.(backend.Closer); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("function %s: %w", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StartFunction builds and starts the function name of cfg alone, for a
+// direct call (`portico invoke`): nothing else of the config is built.
+// stop releases it.
+func StartFunction(ctx context.Context, cfg *Config, name string, log *zap.Logger) (inv backend.Invoker, stop func() error, err error) {
+	spec := cfg.Functions[name]
+	if spec == nil {
+		return nil, nil, fmt.Errorf("%w: %q", backend.ErrFunctionNotFound, name)
+	}
+	if inv, err = spec.Build(name, kind.Options{Log: log, AccountID: cfg.AccountID}); err != nil {
+		return nil, nil, fmt.Errorf("function %s: %w", name, err)
+	}
+	stop = func() error {
+		if c, ok := inv.(backend.Closer); ok {
+			return c.Close()
+		}
+		return nil
+	}
+	if s, ok := inv.(backend.Starter); ok {
+		if err := s.Start(ctx); err != nil {
+			_ = stop()
+			return nil, nil, fmt.Errorf("function %s: %w", name, err)
+		}
+	}
+	return inv, stop, nil
+}
