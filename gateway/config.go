@@ -480,7 +480,6 @@ func joinPath(parent, child string) string {
 	return parent + "." + child
 }
 
-
 // parsePrefix accepts "10.0.0.1" or "10.0.0.0/8".
 func parsePrefix(s string) (netip.Prefix, error) {
 	if strings.Contains(s, "/") {
@@ -493,7 +492,6 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	}
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
-
 
 // RouteInfo describes a route, for `portico routes`.
 type RouteInfo struct {

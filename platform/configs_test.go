@@ -20,4 +20,3 @@ func TestExampleConfigsLoad(t *testing.T) {
 		})
 	}
 }
-
