@@ -1,0 +1,56 @@
+package platform
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/portico/portico/backend"
+)
+
+const twoFunctions = `
+functions:
+  broken: {backend: process, handler: /nonexistent/bootstrap}
+  teapot: {backend: builtin, handler: mock, response: {statusCode: 418}}
+routes:
+  - {route: GET /broken, function: broken}
+  - {route: $default, function: teapot}
+`
+
+// TestBuildDoesNoIO: New builds a function whose code is missing without
+// touching it; Start is what finds out.
+func TestBuildDoesNoIO(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte(twoFunctions), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer p.Close()
+	if err := p.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "function broken") {
+		t.Errorf("Start: %v, want the missing code of function broken", err)
+	}
+}
+
+// TestStartFunctionStartsOnlyThatOne: a direct call builds and starts the
+// function it names, whatever state the others are in.
+func TestStartFunctionStartsOnlyThatOne(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte(twoFunctions), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, stop, err := StartFunction(context.Background(), cfg, "teapot", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	out, err := inv.Invoke(context.Background(), &backend.Invocation{Function: "teapot", Event: []byte(`{}`), RequestID: "r"}, nil)
+	if err != nil || string(out) != `{"statusCode":418}` {
+		t.Errorf("invoke: %s, %v", out, err)
+	}
+	if _, _, err := StartFunction(context.Background(), cfg, "nope", nil); err == nil {
+		t.Errorf("an unknown function started")
+	}
+}

@@ -1,0 +1,121 @@
+package platform
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/portico/portico/backend/process"
+	"github.com/portico/portico/gateway"
+)
+
+// TestReloadKeepsUnchangedFunctionsWarm: a reload takes over the functions
+// whose config did not change (same invoker, same warm instance), builds
+// the changed ones and closes what it replaced; a config that fails to
+// load or start changes nothing.
+func TestReloadKeepsUnchangedFunctionsWarm(t *testing.T) {
+	hello, _ := filepath.Abs(filepath.Join("..", "examples", "hello"))
+	file := filepath.Join(t.TempDir(), "portico.yaml")
+	write := func(mockBody, helloExtra string, more ...string) {
+		t.Helper()
+		text := `
+functions:
+  hello: {backend: process, runtime: go, source: "` + hello + `", minInstances: 1` + helloExtra + `}
+  mock: {backend: builtin, handler: mock, response: {statusCode: 200, body: ` + mockBody + `}}
+` + strings.Join(more, "") + `
+routes:
+  - {route: GET /hello, function: hello}
+  - {route: GET /mock, function: mock}
+`
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("one", "")
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := gateway.NewServer(p.Gateway())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, nil) }()
+	defer func() { cancel(); <-served; p.Close() }()
+	url := "http://" + ln.Addr().String()
+
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	if got := get("/mock"); got != "one" {
+		t.Fatalf("/mock: %q", got)
+	}
+	warm := p.functions["hello"].invoker.(*process.Function)
+
+	write("two", "")
+	next, err := p.Reload(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = next
+	if got := get("/mock"); got != "two" {
+		t.Errorf("/mock after reload: %q, want two", got)
+	}
+	if p.functions["hello"].invoker != warm {
+		t.Errorf("the unchanged function was rebuilt")
+	}
+	if running, _ := warm.Stats(); running != 1 {
+		t.Errorf("the unchanged function has %d instances, want its warm one", running)
+	}
+
+	write("three", `, backend: lambda`) // not a valid config
+	if _, err := p.Reload(ctx, srv); err == nil || !strings.Contains(err.Error(), "functions.hello") {
+		t.Errorf("a config with problems: %v, want its problems", err)
+	}
+	write("three", "", "  broken: {backend: process, handler: /nonexistent/bootstrap}\n") // valid, cannot start
+	if _, err := p.Reload(ctx, srv); err == nil || !strings.Contains(err.Error(), "function broken") {
+		t.Errorf("a config whose function cannot start: %v, want its start error", err)
+	}
+	if got := get("/mock"); got != "two" {
+		t.Errorf("/mock after refused reloads: %q, want two", got)
+	}
+	if running, _ := warm.Stats(); running != 1 || p.functions["hello"].invoker != warm {
+		t.Errorf("a refused reload touched the running function (%d instances)", running)
+	}
+
+	write("two", ", timeout: 5s")
+	if p, err = p.Reload(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	if p.functions["hello"].invoker == warm {
+		t.Errorf("a changed function was kept")
+	}
+	if running, _ := warm.Stats(); running != 0 {
+		t.Errorf("the replaced function still has %d instances", running)
+	}
+	if got := get("/hello"); got != "Hello, world!" {
+		t.Errorf("/hello from the rebuilt function: %q", got)
+	}
+}
