@@ -60,7 +60,7 @@ func (l *peerListener) Accept() (net.Conn, error) {
 }
 
 // checkPeer reports whether the other end of c belongs to process root or
-// to a process of its process group or one descending from it. A peer
+// to a process of its session or one descending from it. A peer
 // that has already gone is refused.
 func checkPeer(c net.Conn, root int) error {
 	// The peer's socket is the mirror of ours: its local address is our
@@ -104,28 +104,28 @@ func holdsSocket(pid int, inode uint64) bool {
 	return false
 }
 
-// family lists the processes, other than root, of root's process group
-// (which only processes of Portico's session can join) or descending from
-// root (which covers a child that started a group of its own).
+// family lists the processes, other than root, of root's session (root
+// leads it, and no process outside it can join it) or descending from root
+// (which covers a child that started a session of its own).
 func family(root int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	type proc struct{ ppid, pgid int }
+	type proc struct{ ppid, sid int }
 	procs := make(map[int]proc, len(entries))
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == root {
 			continue
 		}
-		if ppid, pgid, ok := readStat(pid); ok {
-			procs[pid] = proc{ppid, pgid}
+		if ppid, sid, ok := readStat(pid); ok {
+			procs[pid] = proc{ppid, sid}
 		}
 	}
 	var out []int
 	for pid, p := range procs {
-		in := p.pgid == root
+		in := p.sid == root
 		// Walk up the parents; the bound guards against a snapshot made
 		// inconsistent by pids reused while it was read.
 		for up, n := p.ppid, 0; !in && n < len(procs); n++ {
@@ -146,24 +146,25 @@ func family(root int) []int {
 	return out
 }
 
-// readStat returns the parent and process group of pid.
-func readStat(pid int) (ppid, pgid int, ok bool) {
+// readStat returns the parent and session of pid.
+func readStat(pid int) (ppid, sid int, ok bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, false
 	}
-	// "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
+	// "pid (comm) state ppid pgrp session ...": comm may hold spaces and
+	// parens.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0, 0, false
 	}
 	f := bytes.Fields(b[i+1:])
-	if len(f) < 3 {
+	if len(f) < 4 {
 		return 0, 0, false
 	}
 	ppid, err1 := strconv.Atoi(string(f[1]))
-	pgid, err2 := strconv.Atoi(string(f[2]))
-	return ppid, pgid, err1 == nil && err2 == nil
+	sid, err2 := strconv.Atoi(string(f[3]))
+	return ppid, sid, err1 == nil && err2 == nil
 }
 
 // diagInode asks the kernel (NETLINK_SOCK_DIAG) for the inode of the TCP

@@ -232,3 +232,53 @@ func TestPeerSocketLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessOutsideTheTreeCannotJoinIt: a process of Portico's session
+// (another function's runtime, say) that moves into the instance's process
+// group would pass a process-group check. Each runtime leads a session of
+// its own, which nothing outside its tree can join.
+func TestProcessOutsideTheTreeCannotJoinIt(t *testing.T) {
+	f := newFunction(t, Config{Handler: examples["echo"], Timeout: 5 * time.Second})
+	mustInvoke(t, f, `{}`)
+	root := onlyInstancePID(t, f)
+	addr := runtimeAPIOf(t, root)
+	script := `
+import os, socket, sys
+try:
+    os.setpgid(0, int(sys.argv[1]))
+except OSError as e:
+    print("refused", e, flush=True)
+    sys.exit(0)
+host, port = sys.argv[2].split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n")
+print("polling", flush=True)
+data = s.recv(65536)
+if not data:
+    sys.exit(0)
+head = data.split(b"\r\n\r\n")[0].decode()
+rid = [l.split(":", 1)[1].strip() for l in head.split("\r\n") if l.lower().startswith("lambda-runtime-aws-request-id")]
+if rid:
+    body = b'"forged"'
+    s.sendall(("POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (rid[0], len(body))).encode() + body)
+    s.recv(65536)
+`
+	cmd := exec.Command("python3", "-c", script, strconv.Itoa(root), addr)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	first, _ := bufio.NewReader(out).ReadString('\n')
+	if !strings.HasPrefix(first, "refused") {
+		t.Errorf("a process outside the tree joined the runtime's process group: %q", first)
+	}
+	for i := range 3 {
+		if got := mustInvoke(t, f, `{"i":`+strconv.Itoa(i)+`}`); got == `"forged"` {
+			t.Errorf("call %d answered by a process outside the instance's tree", i)
+		}
+	}
+}

@@ -22,7 +22,7 @@ type spawnReq struct {
 	done chan error
 }
 
-// start starts cmd in its own process group, with SIGKILL as its
+// start starts cmd in its own session and process group, with SIGKILL as its
 // parent-death signal.
 func start(cmd *exec.Cmd) error {
 	spawnOnce.Do(func() {
@@ -37,7 +37,11 @@ func start(cmd *exec.Cmd) error {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Setpgid = true
+	// A session of its own (and so a process group of its own, whose id is
+	// the runtime's pid): a process group can be joined by any process of
+	// the same session, which Portico's other children share, but a
+	// session by nobody.
+	cmd.SysProcAttr.Setsid = true
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	done := make(chan error, 1)
 	spawnReqs <- spawnReq{cmd: cmd, done: done}
