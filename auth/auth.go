@@ -349,8 +349,10 @@ func (a *Authenticator) reject(e *Error) {
 type Request struct {
 	// Method is the HTTP method, e.g. "GET".
 	Method string
-	// Path is the path as received, percent-encoded, without the query
-	// string, with the stage segment in front for a named stage.
+	// Path is the path that selected the route: percent-decoded once,
+	// without the query string, with the stage segment in front for a
+	// named stage. The method ARN a policy is evaluated against is built
+	// from it, so an encoded spelling cannot dodge a Deny.
 	Path []byte
 	// Header returns a header's value by case-insensitive name (given in
 	// lower case), repeated headers joined with ","; nil when absent.

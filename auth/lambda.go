@@ -218,8 +218,8 @@ func (r *lambdaRoute) decide(e *lambdaEntry, arn []byte, res *Result) (*Result, 
 
 // appendARN appends the method (route) ARN of req:
 // arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}, the
-// path without the stage segment and its leading slash, still
-// percent-encoded.
+// path (decoded, as it selected the route) without the stage segment and
+// its leading slash.
 func (r *lambdaRoute) appendARN(dst []byte, req *Request) []byte {
 	dst = append(dst, r.arnPrefix...)
 	dst = append(dst, req.Method...)
