@@ -19,7 +19,7 @@ import (
 func (g *Gateway) authorize(ctx *fasthttp.RequestCtx, r *route, x *exchange) (*planLimit, error) {
 	x.authReq = auth.Request{
 		Method:         unsafe.String(unsafe.SliceData(ctx.Method()), len(ctx.Method())), // valid during Authenticate, as the Request is
-		Path:           x.path, // decoded: a policy must see the path that chose the route
+		Path:           x.path,                                                           // decoded: a policy must see the path that chose the route
 		Header:         x.authReq.Header,
 		Query:          x.authReq.Query,
 		Cookie:         x.authReq.Cookie,
