@@ -28,24 +28,36 @@ type FunctionError struct {
 	Payload []byte
 }
 
-// maxErrorText bounds how much of a payload FunctionError.Error quotes:
-// errors end up in logs, and a function's error document can be megabytes
-// of anything, secrets included.
-const maxErrorText = 200
+// maxErrorText and maxErrorType bound how much of a payload and of its
+// error type FunctionError.Error quotes: errors end up in logs, and both
+// come from the function, which can make them megabytes of anything,
+// secrets included.
+const (
+	maxErrorText = 200
+	maxErrorType = 100
+)
 
-// Error names the error type and quotes at most the first 200 bytes of the
-// payload (cut at a character boundary), with the payload's full size when
-// it was cut.
+// Error names the error type (at most 100 bytes of it) and quotes at most
+// the first 200 bytes of the payload, with the payload's full size when it
+// was cut; cuts fall on character boundaries.
 func (e *FunctionError) Error() string {
-	p := e.Payload
-	if len(p) <= maxErrorText {
-		return fmt.Sprintf("backend: function error %s: %s", e.Type, p)
+	typ, _ := prefix(e.Type, maxErrorType)
+	if p, cut := prefix(string(e.Payload), maxErrorText); cut {
+		return fmt.Sprintf("backend: function error %s: %s… (%d bytes)", typ, p, len(e.Payload))
 	}
-	cut := maxErrorText
-	for cut > 0 && !utf8.RuneStart(p[cut]) {
-		cut--
+	return fmt.Sprintf("backend: function error %s: %s", typ, e.Payload)
+}
+
+// prefix returns at most the first n bytes of s, cut at a character
+// boundary, and whether it cut.
+func prefix(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
 	}
-	return fmt.Sprintf("backend: function error %s: %s… (%d bytes)", e.Type, p[:cut], len(p))
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }
 
 // NewFunctionError builds a FunctionError whose payload is Lambda's

@@ -87,8 +87,10 @@ type Limits struct {
 	// IdleTimeout closes keep-alive connections idle this long. Default 60s.
 	IdleTimeout time.Duration `yaml:"idleTimeout"`
 	// DrainTimeout is how long shutdown and reload wait for in-flight
-	// requests. Default: Timeout plus 5s, so that a request the integration
-	// timeout allows is not cut.
+	// requests. Default: the longest a request may take within the other
+	// limits, so none the limits allow is cut: its body and authorizer
+	// within max(ReadTimeout, Timeout), then the function call within
+	// Timeout, plus 5s to write the answer (65s by default).
 	DrainTimeout time.Duration `yaml:"drainTimeout"`
 	// MaxConns bounds the open connections of the public listener; past it
 	// a new connection gets a 503 and is closed. Default 10000.
@@ -154,9 +156,8 @@ const (
 	defaultAPIID          = "local"
 )
 
-// drainMargin is how much longer than the integration timeout the drain
-// waits by default: time to write the answer of a request that ran to its
-// timeout.
+// drainMargin is the time the default drain leaves to write the answer of
+// a request that ran to its limits.
 const drainMargin = 5 * time.Second
 
 // SetDefaults fills in every setting left out: call it once on a decoded
@@ -187,8 +188,10 @@ func (c *Config) SetDefaults() {
 	setDefault(&l.ReadTimeout, defaultReadTimeout)
 	setDefault(&l.WriteTimeout, defaultWriteTimeout)
 	setDefault(&l.IdleTimeout, defaultIdleTimeout)
-	// Route timeouts only lower limits.timeout, so it is the longest wait.
-	setDefault(&l.DrainTimeout, l.Timeout+drainMargin)
+	// Route timeouts only lower limits.timeout, so it is the longest wait
+	// for the function; the body and an authorizer come before it, bounded
+	// by the read timeout and (from the request's start) the timeout.
+	setDefault(&l.DrainTimeout, max(l.ReadTimeout, l.Timeout)+l.Timeout+drainMargin)
 	setDefault(&l.MaxConns, defaultMaxConns)
 	if c.Log.Level == "" {
 		c.Log.Level = "info"

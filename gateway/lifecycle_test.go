@@ -154,7 +154,7 @@ routes: [{route: "GET /held/{id}", function: held}]
 }
 
 // TestDefaultDrainOutlastsTimeout checks the default drain lets a request
-// run to its integration timeout.
+// run to every limit: its body read, its authorizer, then its function.
 func TestDefaultDrainOutlastsTimeout(t *testing.T) {
 	for _, limits := range []string{"", "limits: {timeout: 60s}\n"} {
 		g := loadTestGateway(t, limits+`
@@ -162,8 +162,8 @@ functions: {echo: {backend: builtin, handler: echo}}
 routes: [{route: "GET /echo", function: echo}]
 `)
 		l := g.Config().Limits
-		if l.DrainTimeout <= l.Timeout {
-			t.Errorf("%q: drainTimeout %v, want more than timeout %v", limits, l.DrainTimeout, l.Timeout)
+		if longest := max(l.ReadTimeout, l.Timeout) + l.Timeout; l.DrainTimeout <= longest {
+			t.Errorf("%q: drainTimeout %v, want more than the longest request the limits allow, %v", limits, l.DrainTimeout, longest)
 		}
 		g.Close()
 	}
