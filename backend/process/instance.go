@@ -213,13 +213,16 @@ func (in *instance) wait(out *outputPipes) {
 	}
 	in.stopOnce.Do(func() { close(in.stopping) })
 	in.fn.pool.discard(in)
+	// Shutdown does nothing if Serve has not registered the listener yet
+	// (a runtime that exits at once): close it here too.
+	in.ln.Close()
 	in.srv.Shutdown() //nolint:errcheck
 	copied := make(chan struct{})
 	go func() { out.copied.Wait(); close(copied) }()
 	select {
 	case <-copied:
 	case <-time.After(outputDrain):
-		in.log.Warn("output still open after the runtime exited: a child outside its process group holds it")
+		in.log.Warn("output still open after the runtime exited: a child outside its session holds it")
 	}
 	out.close() // ends the copies, if they still run
 	<-copied

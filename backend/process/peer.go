@@ -6,9 +6,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,34 +31,55 @@ var (
 	errNoSocket    = errors.New("peer socket not found")
 )
 
-// peerListener accepts only the connections of one instance's processes.
+// peerListener serves only the connections of one instance's processes.
 type peerListener struct {
 	net.Listener
 	in      *instance
 	refused rate.Sometimes
 }
 
-// Accept returns the next connection made by the instance's runtime or
-// its descendants, closing the others unserved.
+// Accept returns the next connection; it is checked by its first Read, in
+// the goroutine that serves it, so that a flood of foreign connections
+// cannot hold up the accept loop, and with it the runtime's own connect.
 func (l *peerListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		<-l.in.started
-		err = errNoSocket
-		if l.in.cmd != nil {
-			err = checkPeer(c, l.in.cmd.Process.Pid)
-		}
-		if err == nil {
-			return c, nil
-		}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &peerConn{Conn: c, l: l}, nil
+}
+
+// check reports whether c was made by the instance's runtime or its
+// session or descendants, logging (now and then) the ones refused.
+func (l *peerListener) check(c net.Conn) error {
+	<-l.in.started
+	err := errNoSocket
+	if l.in.cmd != nil {
+		err = checkPeer(c, l.in.cmd.Process.Pid)
+	}
+	if err != nil {
 		l.refused.Do(func() {
 			l.in.log.Warn("runtime api connection refused", zap.Stringer("peer", c.RemoteAddr()), zap.Error(err))
 		})
-		c.Close()
 	}
+	return err
+}
+
+// peerConn is a connection whose peer is checked before anything is read
+// from it: a foreign one reads as closed, so no request on it is served.
+type peerConn struct {
+	net.Conn
+	l       *peerListener
+	once    sync.Once
+	refused bool
+}
+
+func (c *peerConn) Read(b []byte) (int, error) {
+	c.once.Do(func() { c.refused = c.l.check(c.Conn) != nil })
+	if c.refused {
+		return 0, io.EOF
+	}
+	return c.Conn.Read(b)
 }
 
 // checkPeer reports whether the other end of c belongs to process root or
