@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/lambdalimit"
 )
 
 // errMalformedRequest is a request that is well-formed HTTP/1.1 for
@@ -21,7 +23,9 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, x *exchange) (refusal, error) 
 		lingerOnClose(ctx)
 		return refuseBadRequest, errMalformedRequest
 	}
-	if err := readBody(ctx, x, g.maxBodyBytes); err != nil {
+	// A body over Lambda's payload limit makes an event over it, which is
+	// refused with the same 413: stop reading there, not at maxBodyBytes.
+	if err := readBody(ctx, x, min(g.maxBodyBytes, lambdalimit.RequestBytes)); err != nil {
 		lingerOnClose(ctx)
 		return readRefusal(err), err
 	}
