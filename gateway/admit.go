@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/portico/portico/internal/httptoken"
 	"github.com/portico/portico/internal/lambdalimit"
 )
 
@@ -43,31 +44,12 @@ func wellFormed(h *fasthttp.RequestHeader) bool {
 		return false
 	}
 	for name := range h.All() {
-		if len(name) == 0 {
+		if !httptoken.Valid(name) {
 			return false
-		}
-		for _, c := range name {
-			if !tokenChars[c] {
-				return false
-			}
 		}
 	}
 	return true
 }
-
-// tokenChars holds the bytes of an HTTP token (tchar, RFC 9110 §5.6.2).
-var tokenChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
 
 // readBody reads a streamed request body (fasthttp streams them, see
 // Server.newServer) and makes it the request's body. The buffer grows as

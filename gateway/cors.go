@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/httptoken"
 )
 
 // CORSConfig is an HTTP API's built-in CORS configuration (API Gateway's
@@ -49,25 +51,13 @@ func (c *CORSConfig) validate(add func(path, format string, args ...any)) {
 		}
 	}
 	for i, m := range c.AllowMethods {
-		if m != "*" && !isHTTPToken(m) {
+		if m != "*" && (len(m) > 64 || !httptoken.Valid(m)) {
 			add(fmt.Sprintf("cors.allowMethods[%d]", i), "not a method: %q", m)
 		}
 	}
 	if c.MaxAge < -1 || c.MaxAge > 86400 {
 		add("cors.maxAge", "want -1 to 86400 seconds, got %d", c.MaxAge)
 	}
-}
-
-func isHTTPToken(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // cors is a compiled CORSConfig.

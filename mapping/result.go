@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/portico/portico/internal/httptoken"
 	"github.com/portico/portico/internal/jsonbytes"
 )
 
@@ -233,7 +234,7 @@ func resultHeaderValue(v jsonbytes.Value, buf *[]byte, name []byte) (value []byt
 // addHeader stages one function header. Names that must be HTTP tokens
 // are checked; headers owned by HTTP framing are dropped.
 func (st *resultState) addHeader(name, value []byte) error {
-	if !isResultHeaderName(name) {
+	if !httptoken.Valid(name) {
 		return fmt.Errorf("%w: header name %.100q is not a valid HTTP token", ErrMalformedResult, name)
 	}
 	if isResultFramingHeader(name) {
@@ -367,32 +368,4 @@ func asciiLower(c byte) byte {
 		return c + ('a' - 'A')
 	}
 	return c
-}
-
-// resultHeaderNameChars marks the bytes allowed in an HTTP field name (RFC 9110
-// section 5.6.2 tchar).
-var resultHeaderNameChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range []byte("!#$%&'*+-.^_`|~") {
-		t[c] = true
-	}
-	return t
-}()
-
-func isResultHeaderName(name []byte) bool {
-	if len(name) == 0 {
-		return false
-	}
-	for _, c := range name {
-		if !resultHeaderNameChars[c] {
-			return false
-		}
-	}
-	return true
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/portico/portico/internal/httptoken"
 )
 
 // Key kinds a Throttle may select its bucket by (Throttle.Key). A header
@@ -181,24 +183,12 @@ func keyProblem(k string) string {
 		if name == "" {
 			return "header: needs a header name, e.g. header:X-Tenant"
 		}
-		for i := 0; i < len(name); i++ {
-			if !isTokenChar(name[i]) {
-				return fmt.Sprintf("%q is not a valid header name", name)
-			}
+		if !httptoken.Valid(name) {
+			return fmt.Sprintf("%q is not a valid header name", name)
 		}
 		return ""
 	}
 	return fmt.Sprintf("unknown key %q (want route, ip, apikey, jwt:sub or header:NAME)", k)
-}
-
-// isTokenChar reports whether c may appear in an HTTP field name (RFC 9110
-// token).
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // Validate reports every problem of the quota as *FieldError values.
