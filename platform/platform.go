@@ -21,6 +21,7 @@ import (
 type Platform struct {
 	cfg       *Config
 	log       *zap.Logger
+	override  func(*Config) // applied to each config a reload loads
 	functions map[string]*function
 	gateway   *gateway.Gateway
 }
@@ -41,6 +42,10 @@ type Option func(*Platform)
 // WithLogger sets the logger of the gateway and the functions. Default:
 // discard.
 func WithLogger(l *zap.Logger) Option { return func(p *Platform) { p.log = l } }
+
+// WithOverride sets what to change in each config a reload loads, as the
+// caller changed the first one (command-line flags over the file).
+func WithOverride(fn func(*Config)) Option { return func(p *Platform) { p.override = fn } }
 
 // New builds every function of cfg and the gateway in front of them,
 // without I/O.

@@ -43,7 +43,10 @@ func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, 
 	if err != nil {
 		return nil, err
 	}
-	next, err := build(cfg, p, []Option{WithLogger(p.log)})
+	if p.override != nil {
+		p.override(cfg)
+	}
+	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override)})
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,8 @@ import (
 )
 
 const usage = `usage:
-  portico serve    [--config FILE]    serve a config (default configs/quickstart.yaml, else ./portico.yaml)
+  portico serve    [--config FILE] [--listen ADDR] [--admin ADDR]
+                                      serve a config (default configs/quickstart.yaml, else ./portico.yaml)
   portico validate --config FILE      check a config; print every problem as FILE:LINE:COL: message
   portico routes   --config FILE      print the compiled route table
   portico invoke   --config FILE FUNCTION [--payload JSON|@file]
@@ -124,6 +125,8 @@ func defaultConfigFile() string {
 func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	file := fs.String("config", "", "config file")
+	listen := fs.String("listen", "", "public listener address, over the config's listen")
+	admin := fs.String("admin", "", "admin listener address, over the config's admin")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -134,12 +137,21 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	flagsOverFile := func(c *platform.Config) {
+		if *listen != "" {
+			c.Listen = *listen
+		}
+		if *admin != "" {
+			c.Admin = *admin
+		}
+	}
+	flagsOverFile(cfg)
 	log, err := newLogger(cfg.Log.Level, stderr)
 	if err != nil {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck
-	p, err := platform.New(cfg, platform.WithLogger(log))
+	p, err := platform.New(cfg, platform.WithLogger(log), platform.WithOverride(flagsOverFile))
 	if err != nil {
 		return err
 	}
