@@ -116,66 +116,88 @@ func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) err
 // stageHeadersV1 stages multiValueHeaders, then each headers pair that
 // multiValueHeaders does not already hold.
 func (st *resultState) stageHeadersV1(headers, multi jsonbytes.Value) error {
+	if err := st.stageMultiValueHeadersV1(multi); err != nil {
+		return err
+	}
+	return st.stageMergedHeadersV1(headers)
+}
+
+// stageMultiValueHeadersV1 stages every value of multiValueHeaders (absent,
+// null or an object) and indexes its members in st.multi for the merge.
+func (st *resultState) stageMultiValueHeadersV1(multi jsonbytes.Value) error {
 	st.multi = st.multi[:0]
-	if multi.Kind == jsonbytes.Object {
-		ms := jsonbytes.NewScanner(multi.Raw)
-		if err := ms.BeginObject(); err != nil {
+	if multi.Kind != jsonbytes.Object {
+		return nil
+	}
+	ms := jsonbytes.NewScanner(multi.Raw)
+	if err := ms.BeginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		key, esc, more, err := ms.NextMember(first)
+		if err != nil {
 			return malformedJSON(err)
 		}
-		for first := true; ; first = false {
-			key, esc, more, err := ms.NextMember(first)
-			if err != nil {
-				return malformedJSON(err)
-			}
-			if !more {
-				break
-			}
-			values, err := ms.ReadValue()
-			if err != nil {
-				return malformedJSON(err)
-			}
-			name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
-			switch values.Kind {
-			case jsonbytes.Null:
-				continue
-			case jsonbytes.Array:
-			default:
-				return fmt.Errorf("%w: multiValueHeaders value of %.100q is not an array", ErrMalformedResult, name)
-			}
-			st.multi = append(st.multi, multiHeader{
-				name:   jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc},
-				values: values,
-			})
-			as := jsonbytes.NewScanner(values.Raw)
-			if err := as.BeginArray(); err != nil {
-				return malformedJSON(err)
-			}
-			for first := true; ; first = false {
-				more, err := as.NextElement(first)
-				if err != nil {
-					return malformedJSON(err)
-				}
-				if !more {
-					break
-				}
-				v, err := as.ReadValue()
-				if err != nil {
-					return malformedJSON(err)
-				}
-				value, skip, err := resultHeaderValue(v, &st.value, name)
-				if err != nil {
-					return err
-				}
-				if skip {
-					continue
-				}
-				if err := st.addHeader(name, value); err != nil {
-					return err
-				}
-			}
+		if !more {
+			return nil
+		}
+		values, err := ms.ReadValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		raw := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}
+		name := raw.Text(&st.name)
+		switch values.Kind {
+		case jsonbytes.Null:
+			continue
+		case jsonbytes.Array:
+		default:
+			return fmt.Errorf("%w: multiValueHeaders value of %.100q is not an array", ErrMalformedResult, name)
+		}
+		st.multi = append(st.multi, multiHeader{name: raw, values: values})
+		if err := st.stageHeaderValuesV1(name, values); err != nil {
+			return err
 		}
 	}
+}
 
+// stageHeaderValuesV1 stages one header per item of values, a
+// multiValueHeaders array. name is st.name's text, so nothing here may
+// unescape into st.name.
+func (st *resultState) stageHeaderValuesV1(name []byte, values jsonbytes.Value) error {
+	as := jsonbytes.NewScanner(values.Raw)
+	if err := as.BeginArray(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		more, err := as.NextElement(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			return nil
+		}
+		v, err := as.ReadValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		value, skip, err := resultHeaderValue(v, &st.value, name)
+		if err != nil {
+			return err
+		}
+		if skip {
+			continue
+		}
+		if err := st.addHeader(name, value); err != nil {
+			return err
+		}
+	}
+}
+
+// stageMergedHeadersV1 stages each pair of headers (absent, null or an
+// object) whose value multiValueHeaders does not already hold under its name.
+// It needs st.multi as stageMultiValueHeadersV1 left it.
+func (st *resultState) stageMergedHeadersV1(headers jsonbytes.Value) error {
 	if headers.Kind != jsonbytes.Object {
 		return nil
 	}
@@ -189,7 +211,7 @@ func (st *resultState) stageHeadersV1(headers, multi jsonbytes.Value) error {
 			return malformedJSON(err)
 		}
 		if !more {
-			break
+			return nil
 		}
 		v, err := hs.ReadValue()
 		if err != nil {
@@ -214,7 +236,6 @@ func (st *resultState) stageHeadersV1(headers, multi jsonbytes.Value) error {
 			return err
 		}
 	}
-	return nil
 }
 
 // maxMergeComparisons bounds the work of merging headers into

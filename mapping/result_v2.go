@@ -43,92 +43,118 @@ func WriteResultV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) 
 }
 
 func (st *resultState) writeV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	s := &st.scan
-	switch s.Peek() {
+	switch st.scan.Peek() {
 	case '{':
 	case 0:
 		return malformedResult("result is empty")
 	default:
-		v, err := s.ReadValue()
-		if err != nil {
-			return malformedJSON(err)
-		}
-		if err := s.End(); err != nil {
-			return malformedJSON(err)
-		}
-		body := v.Raw
-		switch {
-		case v.Kind == jsonbytes.String && opts.KeepStringQuotes:
-			body = bytes.TrimSpace(result) // the JSON text, quotes included
-		case v.Kind == jsonbytes.String:
-			body = v.Text(&st.body)
-		}
-		return writeInferredV2(resp, body)
+		return st.writeNonObjectV2(result, resp, opts)
 	}
+	f, whole, err := st.readObjectV2(result)
+	if err != nil {
+		return err
+	}
+	if f.status.Kind == jsonbytes.Absent {
+		return writeInferredV2(resp, whole)
+	}
+	return st.writeExplicitV2(resp, &f, opts)
+}
 
-	start := s.Offset()
-	if err := s.BeginObject(); err != nil {
+// writeNonObjectV2 answers a result that is valid JSON but not an object,
+// which is inferred: its JSON text is the body, or a string's content.
+func (st *resultState) writeNonObjectV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
+	s := &st.scan
+	v, err := s.ReadValue()
+	if err != nil {
 		return malformedJSON(err)
 	}
-	var status, headers, cookies, body, b64 jsonbytes.Value
+	if err := s.End(); err != nil {
+		return malformedJSON(err)
+	}
+	body := v.Raw
+	switch {
+	case v.Kind == jsonbytes.String && opts.KeepStringQuotes:
+		body = bytes.TrimSpace(result) // the JSON text, quotes included
+	case v.Kind == jsonbytes.String:
+		body = v.Text(&st.body)
+	}
+	return writeInferredV2(resp, body)
+}
+
+// resultFieldsV2 holds the members of a 2.0 result object that WriteResultV2
+// reads, each Absent when the object lacks it. They point into the result.
+type resultFieldsV2 struct {
+	status, headers, cookies, body, b64 jsonbytes.Value
+}
+
+// readObjectV2 reads the result object to its end. whole is the object's
+// JSON text, which is the body when it has no statusCode.
+func (st *resultState) readObjectV2(result []byte) (f resultFieldsV2, whole []byte, err error) {
+	s := &st.scan
+	start := s.Offset()
+	if err := s.BeginObject(); err != nil {
+		return f, nil, malformedJSON(err)
+	}
 	for first := true; ; first = false {
 		key, esc, more, err := s.NextMember(first)
 		if err != nil {
-			return malformedJSON(err)
+			return f, nil, malformedJSON(err)
 		}
 		if !more {
 			break
 		}
 		v, err := s.ReadValue()
 		if err != nil {
-			return malformedJSON(err)
+			return f, nil, malformedJSON(err)
 		}
 		switch {
 		case st.keyIs(key, esc, "statusCode"):
-			status = v
+			f.status = v
 		case st.keyIs(key, esc, "headers"):
-			headers = v
+			f.headers = v
 		case st.keyIs(key, esc, "cookies"):
-			cookies = v
+			f.cookies = v
 		case st.keyIs(key, esc, "body"):
-			body = v
+			f.body = v
 		case st.keyIs(key, esc, "isBase64Encoded"):
-			b64 = v
+			f.b64 = v
 		}
 	}
-	whole := result[start:s.Offset()]
+	whole = result[start:s.Offset()]
 	if err := s.End(); err != nil {
-		return malformedJSON(err)
+		return f, nil, malformedJSON(err)
 	}
-	if status.Kind == jsonbytes.Absent {
-		return writeInferredV2(resp, whole)
-	}
+	return f, whole, nil
+}
 
-	code, err := st.parseStatusCode(status)
+// writeExplicitV2 checks every field of a result with statusCode and only
+// then stages its headers and cookies and writes resp.
+func (st *resultState) writeExplicitV2(resp *fasthttp.Response, f *resultFieldsV2, opts *ResultOptions) error {
+	code, err := st.parseStatusCode(f.status)
 	if err != nil {
 		return err
 	}
-	isBase64, err := checkResultBase64(b64)
+	isBase64, err := checkResultBase64(f.b64)
 	if err != nil {
 		return err
 	}
-	if err := checkResultBody(body); err != nil {
+	if err := checkResultBody(f.body); err != nil {
 		return err
 	}
-	if err := checkResultKind(headers, jsonbytes.Object, "headers", "an object"); err != nil {
+	if err := checkResultKind(f.headers, jsonbytes.Object, "headers", "an object"); err != nil {
 		return err
 	}
-	if err := checkResultKind(cookies, jsonbytes.Array, "cookies", "an array"); err != nil {
+	if err := checkResultKind(f.cookies, jsonbytes.Array, "cookies", "an array"); err != nil {
 		return err
 	}
 
-	if err := st.stageHeadersV2(headers); err != nil {
+	if err := st.stageHeadersV2(f.headers); err != nil {
 		return err
 	}
-	if err := st.stageCookiesV2(cookies); err != nil {
+	if err := st.stageCookiesV2(f.cookies); err != nil {
 		return err
 	}
-	b, err := st.resultBody(body, isBase64, opts.DecodeBase64)
+	b, err := st.resultBody(f.body, isBase64, opts.DecodeBase64)
 	if err != nil {
 		return err
 	}
