@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // The authorizer types a config may name.
@@ -106,14 +106,14 @@ var fieldsFor = map[string][]string{
 	typeAPIKey: {},
 }
 
-// Validate reports every problem of the config as *backend.FieldError
+// Validate reports every problem of the config as *fielderr.Error
 // values, with paths relative to the authorizer ("issuer",
 // "identitySource[0]"). It does not check that Function names a function;
 // the gateway, which knows them, does.
 func (c *AuthorizerConfig) Validate() []error {
 	var errs []error
 	add := func(path, format string, args ...any) {
-		errs = append(errs, &backend.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &fielderr.Error{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	used, ok := fieldsFor[c.Type]
 	switch {
@@ -124,7 +124,7 @@ func (c *AuthorizerConfig) Validate() []error {
 		add("type", "unknown authorizer type %q (want jwt, lambda or apikey)", c.Type)
 		return errs
 	}
-	errs = append(errs, backend.UnusedFields("type "+c.Type, used, []backend.Field{
+	errs = append(errs, fielderr.Unused("type "+c.Type, used, []fielderr.Field{
 		{Name: "issuer", Set: c.Issuer != ""}, {Name: "audience", Set: c.Audience != nil}, {Name: "jwksUri", Set: c.JWKSURI != ""},
 		{Name: "leeway", Set: c.Leeway != 0}, {Name: "function", Set: c.Function != ""}, {Name: "payload", Set: c.Payload != ""},
 		{Name: "simpleResponses", Set: c.SimpleResponses}, {Name: "resultTtl", Set: c.ResultTTL != 0},
@@ -209,13 +209,13 @@ func (c *AuthorizerConfig) validateLambda(add func(path, format string, args ...
 	}
 }
 
-// Validate reports every problem of the key as *backend.FieldError values.
+// Validate reports every problem of the key as *fielderr.Error values.
 // It does not check that UsagePlan names a plan, nor that key values are
 // unique across keys; the gateway (and New) do.
 func (k *APIKeyConfig) Validate() []error {
 	var errs []error
 	add := func(path, format string, args ...any) {
-		errs = append(errs, &backend.FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &fielderr.Error{Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	switch {
 	case k.Name == "":

@@ -12,17 +12,18 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/config"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // messages returns errs as "path: message" strings, each checked to be a
-// *backend.FieldError.
+// *fielderr.Error.
 func messages(t *testing.T, errs []error) []string {
 	t.Helper()
 	var out []string
 	for _, err := range errs {
-		var fe *backend.FieldError
+		var fe *fielderr.Error
 		if !errors.As(err, &fe) {
-			t.Errorf("%T %v is not a *backend.FieldError", err, err)
+			t.Errorf("%T %v is not a *fielderr.Error", err, err)
 		}
 		out = append(out, err.Error())
 	}

@@ -45,6 +45,35 @@ func (p Positions) Errorf(file, path, format string, args ...any) *Error {
 	return &Error{File: file, Line: pos.Line, Col: pos.Col, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
+// Place positions the problems a part of the config reported (its
+// Validate), each under prefix, the part's path: an error with a Field
+// method names its field relative to the part; any other is placed at the
+// part itself.
+func (p Positions) Place(file, prefix string, errs []error) []error {
+	out := make([]error, 0, len(errs))
+	for _, err := range errs {
+		if f, ok := err.(interface{ Field() (path, msg string) }); ok {
+			path, msg := f.Field()
+			out = append(out, p.Errorf(file, JoinPath(prefix, path), "%s", msg))
+		} else {
+			out = append(out, p.Errorf(file, prefix, "%v", err))
+		}
+	}
+	return out
+}
+
+// JoinPath joins a parent path and a child path relative to it ("a" and
+// "b" → "a.b"; "a" and "[0]" → "a[0]").
+func JoinPath(parent, child string) string {
+	switch {
+	case child == "":
+		return parent
+	case parent == "", strings.HasPrefix(child, "["):
+		return parent + child
+	}
+	return parent + "." + child
+}
+
 // parentPath returns path without its last element; the parent of a single
 // element is the root, "".
 func parentPath(path string) string {

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/portico/portico/auth"
-	"github.com/portico/portico/backend"
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
@@ -230,18 +228,7 @@ func (p *problems) add(path, format string, args ...any) {
 // addFields places the errors a leaf package's Validate returned (paths
 // relative to the part it validated) under path.
 func (p *problems) addFields(path string, errs []error) {
-	for _, err := range errs {
-		var be *backend.FieldError
-		var re *ratelimit.FieldError
-		switch {
-		case errors.As(err, &be):
-			p.add(joinPath(path, be.Path), "%s", be.Msg)
-		case errors.As(err, &re):
-			p.add(joinPath(path, re.Path), "%s", re.Msg)
-		default:
-			p.add(path, "%v", err)
-		}
-	}
+	p.errs = append(p.errs, p.pos.Place(p.file, path, errs)...)
 }
 
 // Validate reports every problem of a defaulted config, each at its place
@@ -471,16 +458,6 @@ func (p *problems) checkThrottleKey(path string, t *ratelimit.Throttle) {
 	if t.Key != "" && t.Key != ratelimit.KeyRoute && t.Rate == 0 && t.Burst == 0 {
 		p.add(path, "key %s without rate and burst: give both (rate 0, burst 0 would block every request)", t.Key)
 	}
-}
-
-func joinPath(parent, child string) string {
-	switch {
-	case child == "":
-		return parent
-	case parent == "", strings.HasPrefix(child, "["):
-		return parent + child
-	}
-	return parent + "." + child
 }
 
 // parsePrefix accepts "10.0.0.1" or "10.0.0.0/8".

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/gateway"
@@ -74,19 +73,7 @@ func (c *Config) validateFunction(pos config.Positions, name string) []error {
 	if fn == nil {
 		return []error{pos.Errorf(c.file, path, "empty function")}
 	}
-	var errs []error
-	for _, err := range fn.Validate() {
-		var fe *backend.FieldError
-		switch {
-		case errors.As(err, &fe) && fe.Path != "":
-			errs = append(errs, pos.Errorf(c.file, path+"."+fe.Path, "%s", fe.Msg))
-		case errors.As(err, &fe):
-			errs = append(errs, pos.Errorf(c.file, path, "%s", fe.Msg))
-		default:
-			errs = append(errs, pos.Errorf(c.file, path, "%v", err))
-		}
-	}
-	return errs
+	return pos.Place(c.file, path, fn.Validate())
 }
 
 // RouteInfos lists the routes, in config order, without starting any

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico/portico/internal/fielderr"
 	"github.com/portico/portico/internal/httptoken"
 )
 
@@ -131,44 +132,29 @@ type RedisConfig struct {
 	PoolSize int `yaml:"poolSize"`
 }
 
-// FieldError is a problem with one field of a config; Path is relative to
-// the struct that reported it ("rate", "redis.url").
-type FieldError struct {
-	Path string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
-
-type errList []error
-
-func (l *errList) add(path, format string, args ...any) {
-	*l = append(*l, &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
-}
-
-// Validate reports every problem of the throttle as *FieldError values.
+// Validate reports every problem of the throttle as *fielderr.Error values.
 func (t *Throttle) Validate() []error {
-	var errs errList
+	var errs fielderr.List
 	switch {
 	case math.IsNaN(t.Rate) || math.IsInf(t.Rate, 0):
-		errs.add("rate", "must be a finite number of requests per second")
+		errs.Add("rate", "must be a finite number of requests per second")
 	case t.Rate < 0:
-		errs.add("rate", "must not be negative")
+		errs.Add("rate", "must not be negative")
 	case t.Rate > MaxRate:
-		errs.add("rate", "at most %d requests per second", int(MaxRate))
+		errs.Add("rate", "at most %d requests per second", int(MaxRate))
 	}
 	switch {
 	case t.Burst < 0:
-		errs.add("burst", "must not be negative")
+		errs.Add("burst", "must not be negative")
 	case t.Burst > MaxBurst:
-		errs.add("burst", "at most %d", MaxBurst)
+		errs.Add("burst", "at most %d", MaxBurst)
 	case t.Rate > 0 && t.Burst == 0:
-		errs.add("burst", "must be at least 1 when rate is set: a bucket of 0 admits nothing (rate: 0, burst: 0 blocks every request)")
+		errs.Add("burst", "must be at least 1 when rate is set: a bucket of 0 admits nothing (rate: 0, burst: 0 blocks every request)")
 	case t.Rate == 0 && t.Burst > 0:
-		errs.add("rate", "must be greater than 0 when burst is set: a bucket that never refills admits %d requests until restart (use a usage-plan quota for a count per period; rate: 0, burst: 0 blocks every request)", t.Burst)
+		errs.Add("rate", "must be greater than 0 when burst is set: a bucket that never refills admits %d requests until restart (use a usage-plan quota for a count per period; rate: 0, burst: 0 blocks every request)", t.Burst)
 	}
 	if msg := keyProblem(t.Key); msg != "" {
-		errs.add("key", "%s", msg)
+		errs.Add("key", "%s", msg)
 	}
 	return errs
 }
@@ -191,85 +177,79 @@ func keyProblem(k string) string {
 	return fmt.Sprintf("unknown key %q (want route, ip, apikey, jwt:sub or header:NAME)", k)
 }
 
-// Validate reports every problem of the quota as *FieldError values.
+// Validate reports every problem of the quota as *fielderr.Error values.
 func (q *Quota) Validate() []error {
-	var errs errList
+	var errs fielderr.List
 	if q.Limit < 1 {
-		errs.add("limit", "must be at least 1")
+		errs.Add("limit", "must be at least 1")
 	}
 	if _, ok := parsePeriod(q.Period); !ok {
 		if q.Period == "" {
-			errs.add("period", "required (day, week or month)")
+			errs.Add("period", "required (day, week or month)")
 		} else {
-			errs.add("period", "unknown period %q (want day, week or month)", q.Period)
+			errs.Add("period", "unknown period %q (want day, week or month)", q.Period)
 		}
 	}
 	switch {
 	case q.Offset < 0:
-		errs.add("offset", "must not be negative")
+		errs.Add("offset", "must not be negative")
 	case q.Limit >= 1 && int64(q.Offset) >= q.Limit:
-		errs.add("offset", "must be less than limit (%d)", q.Limit)
+		errs.Add("offset", "must be less than limit (%d)", q.Limit)
 	}
 	return errs
 }
 
-// Validate reports every problem of the plan as *FieldError values, with
+// Validate reports every problem of the plan as *fielderr.Error values, with
 // paths such as "throttle.rate" and "quota.period".
 func (p *UsagePlan) Validate() []error {
-	var errs errList
+	var errs fielderr.List
 	if p.Throttle != nil {
-		for _, err := range p.Throttle.Validate() {
-			fe := err.(*FieldError)
-			errs.add("throttle."+fe.Path, "%s", fe.Msg)
-		}
+		errs.Nest("throttle", p.Throttle.Validate())
 		if k := p.Throttle.Key; k != "" && k != KeyAPIKey {
-			errs.add("throttle.key", "a usage plan throttles per API key; leave key out")
+			errs.Add("throttle.key", "a usage plan throttles per API key; leave key out")
 		}
 	}
 	if p.Quota != nil {
-		for _, err := range p.Quota.Validate() {
-			fe := err.(*FieldError)
-			errs.add("quota."+fe.Path, "%s", fe.Msg)
-		}
+		errs.Nest("quota", p.Quota.Validate())
 	}
 	return errs
 }
 
-// Validate reports every problem of the config as *FieldError values.
+// Validate reports every problem of the config as *fielderr.Error values.
 func (c *Config) Validate() []error {
-	var errs errList
+	var errs fielderr.List
 	switch c.Store {
 	case "", StoreLocal:
 	case StoreRedis:
 		if c.Redis.URL == "" {
-			errs.add("redis.url", "required with store: redis, e.g. redis://127.0.0.1:6379/0")
+			errs.Add("redis.url", "required with store: redis, e.g. redis://127.0.0.1:6379/0")
 		}
 	default:
-		errs.add("store", "unknown store %q (want local or redis)", c.Store)
+		errs.Add("store", "unknown store %q (want local or redis)", c.Store)
 	}
 	if c.Redis.URL != "" {
 		// Messages leave the URL out: it may hold a password.
 		if u, err := url.Parse(c.Redis.URL); err != nil {
-			errs.add("redis.url", "not a valid URL")
+			errs.Add("redis.url", "not a valid URL")
 		} else if u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix" {
-			errs.add("redis.url", "want redis://host:port/db, rediss:// or unix://, got scheme %q", u.Scheme)
+			errs.Add("redis.url", "want redis://host:port/db, rediss:// or unix://, got scheme %q", u.Scheme)
 		} else if _, err := redisOptions(c.Redis); err != nil {
-			errs.add("redis.url", "%v", err)
+			errs.Add("redis.url", "%v", err)
 		}
 	}
 	if c.Redis.Timeout < 0 {
-		errs.add("redis.timeout", "must not be negative")
+		errs.Add("redis.timeout", "must not be negative")
 	}
 	if c.Redis.PoolSize < 0 {
-		errs.add("redis.poolSize", "must not be negative")
+		errs.Add("redis.poolSize", "must not be negative")
 	}
 	switch c.OnStoreError {
 	case "", OnStoreErrorAllow, OnStoreErrorDeny:
 	default:
-		errs.add("onStoreError", "want allow or deny, got %q", c.OnStoreError)
+		errs.Add("onStoreError", "want allow or deny, got %q", c.OnStoreError)
 	}
 	if c.MaxKeys < 0 {
-		errs.add("maxKeys", "must not be negative")
+		errs.Add("maxKeys", "must not be negative")
 	}
 	return errs
 }

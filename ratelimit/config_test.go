@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // messages renders Validate's errors, one per line.
 func messages(errs []error) string {
 	var b strings.Builder
 	for _, err := range errs {
-		if _, ok := err.(*FieldError); !ok {
-			b.WriteString("(not a *FieldError) ")
+		if _, ok := err.(*fielderr.Error); !ok {
+			b.WriteString("(not a *fielderr.Error) ")
 		}
 		b.WriteString(err.Error())
 		b.WriteByte('\n')

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // Config is the block of a function with `backend: lambda`.
@@ -28,10 +28,10 @@ type Config struct {
 // qualifier is the Invoke API's Qualifier pattern.
 var qualifier = regexp.MustCompile(`^[a-zA-Z0-9$_-]{1,128}$`)
 
-// Validate reports every problem of the config as *backend.FieldError
+// Validate reports every problem of the config as *fielderr.Error
 // values, with paths relative to the function's block.
 func (c *Config) Validate() []error {
-	var p backend.Problems
+	var p fielderr.List
 	p.NotNegative("timeout", int64(c.Timeout))
 	p.NotNegative("concurrency", int64(c.Concurrency))
 	if c.Qualifier != "" && !qualifier.MatchString(c.Qualifier) {

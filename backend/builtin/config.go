@@ -1,6 +1,6 @@
 package builtin
 
-import "github.com/portico/portico/backend"
+import "github.com/portico/portico/internal/fielderr"
 
 // Config is the block of a function with `backend: builtin`.
 type Config struct {
@@ -14,10 +14,10 @@ type Config struct {
 	Concurrency int `yaml:"concurrency"`
 }
 
-// Validate reports every problem of the config as *backend.FieldError
+// Validate reports every problem of the config as *fielderr.Error
 // values, with paths relative to the function's block.
 func (c *Config) Validate() []error {
-	var p backend.Problems
+	var p fielderr.List
 	p.NotNegative("concurrency", int64(c.Concurrency))
 	switch c.Handler {
 	case "echo":

@@ -3,7 +3,7 @@ package httpbackend
 import (
 	"time"
 
-	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // Config is the block of a function with `backend: http`.
@@ -20,10 +20,10 @@ type Config struct {
 	Concurrency int `yaml:"concurrency"`
 }
 
-// Validate reports every problem of the config as *backend.FieldError
+// Validate reports every problem of the config as *fielderr.Error
 // values, with paths relative to the function's block.
 func (c *Config) Validate() []error {
-	var p backend.Problems
+	var p fielderr.List
 	p.NotNegative("timeout", int64(c.Timeout))
 	p.NotNegative("concurrency", int64(c.Concurrency))
 	if c.URL == "" {

@@ -21,7 +21,7 @@ type Function struct {
 // Spec is a kind's config (*builtin.Config, *httpbackend.Config,
 // *process.Config, *awslambda.Config).
 type Spec interface {
-	// Validate reports every problem as *backend.FieldError values, with
+	// Validate reports every problem as *fielderr.Error values, with
 	// paths relative to the function's block.
 	Validate() []error
 }

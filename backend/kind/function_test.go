@@ -11,6 +11,7 @@ import (
 	"github.com/portico/portico/backend/httpbackend"
 	"github.com/portico/portico/backend/process"
 	"github.com/portico/portico/config"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 var _ config.Union = (*Function)(nil)
@@ -26,7 +27,7 @@ func decode(t *testing.T, doc string) (map[string]*Function, []string) {
 	var errs []error
 	for name, fn := range c.Functions {
 		for _, e := range fn.Validate() {
-			fe := e.(*backend.FieldError)
+			fe := e.(*fielderr.Error)
 			errs = append(errs, pos.Errorf("f.yaml", "functions."+name+"."+fe.Path, "%s", fe.Msg))
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // Config is the block of a function with `backend: process`.
@@ -51,10 +51,10 @@ type Config struct {
 	QueueTimeout time.Duration `yaml:"queueTimeout"`
 }
 
-// Validate reports every problem of the config as *backend.FieldError
+// Validate reports every problem of the config as *fielderr.Error
 // values, with paths relative to the function's block.
 func (c *Config) Validate() []error {
-	var p backend.Problems
+	var p fielderr.List
 	c.validateCode(&p)
 	c.validateLimits(&p)
 	c.validateEnv(&p)
@@ -64,7 +64,7 @@ func (c *Config) Validate() []error {
 
 // validateCode checks that the config names the function's code one way.
 // A source without a runtime is a missing handler: the first case.
-func (c *Config) validateCode(p *backend.Problems) {
+func (c *Config) validateCode(p *fielderr.List) {
 	switch {
 	case c.Handler == "" && c.Runtime == "":
 		p.Add("handler", "required: an executable, a folder holding bootstrap, or a .zip (or runtime: go with source)")
@@ -78,7 +78,7 @@ func (c *Config) validateCode(p *backend.Problems) {
 }
 
 // validateLimits checks the limits against Lambda's and each other.
-func (c *Config) validateLimits(p *backend.Problems) {
+func (c *Config) validateLimits(p *fielderr.List) {
 	p.NotNegative("timeout", int64(c.Timeout))
 	p.NotNegative("concurrency", int64(c.Concurrency))
 	if c.Timeout > 900*time.Second {
@@ -104,7 +104,7 @@ const maxEnvBytes = 4096
 
 // validateEnv refuses Lambda's reserved variables and more than Lambda's
 // 4 KB, as deploying the function would.
-func (c *Config) validateEnv(p *backend.Problems) {
+func (c *Config) validateEnv(p *fielderr.List) {
 	size := 0
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
 		size += len(k) + len(c.Env[k])
@@ -119,7 +119,7 @@ func (c *Config) validateEnv(p *backend.Problems) {
 
 // validateInheritEnv checks each inherited name: a variable name, not one
 // Lambda reserves (but the credentials), listed once, not also in Env.
-func (c *Config) validateInheritEnv(p *backend.Problems) {
+func (c *Config) validateInheritEnv(p *fielderr.List) {
 	for i, k := range c.InheritEnv {
 		path := fmt.Sprintf("inheritEnv[%d]", i)
 		_, inEnv := c.Env[k]
