@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
-	"hash/fnv"
 	"slices"
 
+	"github.com/portico/portico/internal/awsid"
 	"github.com/portico/portico/internal/jsonbytes"
 )
 
@@ -52,7 +52,7 @@ func newKeyRing(cfgs []APIKeyConfig, plans []string) (*keyRing, error) {
 		extra := append([]byte(nil), `"apiKey":`...)
 		extra = jsonbytes.AppendJSString(extra, c.Value, false)
 		extra = append(extra, `,"apiKeyId":`...)
-		extra = jsonbytes.AppendJSString(extra, keyID(c.Name), false)
+		extra = jsonbytes.AppendJSString(extra, awsid.StableID(c.Name, 10), false)
 		r.keys = append(r.keys, ringKey{sum: sum, result: Result{
 			IdentityExtra: extra,
 			Principal:     c.Name,
@@ -62,22 +62,6 @@ func newKeyRing(cfgs []APIKeyConfig, plans []string) (*keyRing, error) {
 		}})
 	}
 	return r, nil
-}
-
-// keyID derives a stable 10-character id from a key's name, in the alphabet
-// of API Gateway's key ids (lower-case letters and digits): requestContext.
-// identity.apiKeyId.
-func keyID(name string) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	v := h.Sum64()
-	var id [10]byte
-	for i := range id {
-		id[i] = alphabet[v%uint64(len(alphabet))]
-		v /= uint64(len(alphabet))
-	}
-	return string(id[:])
 }
 
 // lookup returns the enabled key whose value is value, or nil. It compares

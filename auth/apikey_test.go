@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/portico/portico/internal/awsid"
 )
 
 func boolPtr(b bool) *bool { return &b }
@@ -56,7 +58,7 @@ func TestAPIKeys(t *testing.T) {
 			if res.APIKey != tc.wantName || res.Principal != tc.wantName || res.UsagePlan != tc.plan || res.Plan != tc.planIndex {
 				t.Errorf("got key %q principal %q plan %q (%d), want %q %q (%d)", res.APIKey, res.Principal, res.UsagePlan, res.Plan, tc.wantName, tc.plan, tc.planIndex)
 			}
-			wantExtra := `"apiKey":"` + tc.key + `","apiKeyId":"` + keyID(tc.wantName) + `"`
+			wantExtra := `"apiKey":"` + tc.key + `","apiKeyId":"` + awsid.StableID(tc.wantName, 10) + `"`
 			if string(res.IdentityExtra) != wantExtra {
 				t.Errorf("IdentityExtra: got %s, want %s", res.IdentityExtra, wantExtra)
 			}
@@ -120,10 +122,10 @@ func TestAPIKeyDuplicates(t *testing.T) {
 }
 
 func TestKeyID(t *testing.T) {
-	if a, b := keyID("partner-a"), keyID("partner-a"); a != b || len(a) != 10 || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+	if a, b := awsid.StableID("partner-a", 10), awsid.StableID("partner-a", 10); a != b || len(a) != 10 || strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
 		t.Errorf("keyID: got %q and %q, want one stable 10-character id", a, b)
 	}
-	if keyID("partner-a") == keyID("partner-b") {
+	if awsid.StableID("partner-a", 10) == awsid.StableID("partner-b", 10) {
 		t.Errorf("keyID: same id for different names")
 	}
 }

@@ -1,9 +1,9 @@
 package mapping
 
 import (
-	"hash/fnv"
 	"sort"
 
+	"github.com/portico/portico/internal/awsid"
 	"github.com/portico/portico/internal/jsonbytes"
 )
 
@@ -92,25 +92,10 @@ func (r *Route) Compile() {
 	}
 	r.resourceID = []byte("null")
 	if r.API == APIREST {
-		r.resourceID = jsonbytes.AppendString(nil, resourceID(r.Resource))
+		r.resourceID = jsonbytes.AppendString(nil, awsid.StableID(r.Resource, 6))
 	}
 	r.stagePrefix = ""
 	if r.Stage != "" && r.Stage != "$default" {
 		r.stagePrefix = "/" + r.Stage
 	}
-}
-
-// resourceID derives a stable six-character REST resource id from the path
-// template, in the alphabet API Gateway uses (lower-case letters and digits).
-func resourceID(resource string) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	h := fnv.New64a()
-	h.Write([]byte(resource))
-	v := h.Sum64()
-	var id [6]byte
-	for i := range id {
-		id[i] = alphabet[v%uint64(len(alphabet))]
-		v /= uint64(len(alphabet))
-	}
-	return string(id[:])
 }

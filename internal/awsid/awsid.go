@@ -5,6 +5,7 @@
 package awsid
 
 import (
+	"hash/fnv"
 	"math/rand/v2"
 	"time"
 )
@@ -66,4 +67,20 @@ func putUint64(b []byte, v uint64) {
 	for i := range 8 {
 		b[i] = byte(v >> (8 * i))
 	}
+}
+
+// StableID derives an id of n lower-case letters and digits from name, in
+// the alphabet of API Gateway's own ids (REST resource ids, API key ids):
+// the same name always gives the same id, so ids stay put across restarts.
+func StableID(name string, n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	v := h.Sum64()
+	id := make([]byte, n)
+	for i := range id {
+		id[i] = alphabet[v%uint64(len(alphabet))]
+		v /= uint64(len(alphabet))
+	}
+	return string(id)
 }
