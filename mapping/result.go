@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -93,6 +94,18 @@ type multiHeader struct {
 }
 
 var resultStatePool = sync.Pool{New: func() any { return new(resultState) }}
+
+// writeResult runs one format's decoder with pooled scratch space.
+func writeResult(result []byte, resp *fasthttp.Response, opts *ResultOptions,
+	write func(*resultState, []byte, *fasthttp.Response, *ResultOptions) error) error {
+	if opts == nil {
+		opts = &zeroResultOptions
+	}
+	st := acquireResultState(result)
+	err := write(st, result, resp, opts)
+	releaseResultState(st)
+	return err
+}
 
 func acquireResultState(result []byte) *resultState {
 	st := resultStatePool.Get().(*resultState)
@@ -217,16 +230,12 @@ func (st *resultState) writeExplicit(resp *fasthttp.Response, f *resultFields, o
 	if err != nil {
 		return err
 	}
-	if err := checkResultBody(f.body); err != nil {
-		return err
-	}
-	if err := checkResultKind(f.headers, jsonbytes.Object, "headers", "an object"); err != nil {
-		return err
-	}
-	if err := checkResultKind(f.multi, jsonbytes.Object, "multiValueHeaders", "an object"); err != nil {
-		return err
-	}
-	if err := checkResultKind(f.cookies, jsonbytes.Array, "cookies", "an array"); err != nil {
+	if err := cmp.Or( // the first failure, in this order
+		checkResultKind(f.body, jsonbytes.String, "body", "a string"),
+		checkResultKind(f.headers, jsonbytes.Object, "headers", "an object"),
+		checkResultKind(f.multi, jsonbytes.Object, "multiValueHeaders", "an object"),
+		checkResultKind(f.cookies, jsonbytes.Array, "cookies", "an array"),
+	); err != nil {
 		return err
 	}
 
@@ -301,16 +310,6 @@ func checkResultBase64(v jsonbytes.Value) (bool, error) {
 		return v.Raw[0] == 't', nil
 	default:
 		return false, malformedResult("isBase64Encoded is not a boolean")
-	}
-}
-
-// checkResultBody checks that body is absent, null or a string.
-func checkResultBody(v jsonbytes.Value) error {
-	switch v.Kind {
-	case jsonbytes.Absent, jsonbytes.Null, jsonbytes.String:
-		return nil
-	default:
-		return malformedResult("body is not a string")
 	}
 }
 

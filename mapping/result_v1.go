@@ -30,13 +30,7 @@ import (
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
 func WriteResultV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	if opts == nil {
-		opts = &zeroResultOptions
-	}
-	st := acquireResultState(result)
-	err := st.writeV1(result, resp, opts)
-	releaseResultState(st)
-	return err
+	return writeResult(result, resp, opts, (*resultState).writeV1)
 }
 
 func (st *resultState) writeV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {

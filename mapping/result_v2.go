@@ -33,13 +33,7 @@ import (
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
 func WriteResultV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	if opts == nil {
-		opts = &zeroResultOptions
-	}
-	st := acquireResultState(result)
-	err := st.writeV2(result, resp, opts)
-	releaseResultState(st)
-	return err
+	return writeResult(result, resp, opts, (*resultState).writeV2)
 }
 
 func (st *resultState) writeV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
