@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -94,6 +95,18 @@ type multiHeader struct {
 
 var resultStatePool = sync.Pool{New: func() any { return new(resultState) }}
 
+// writeResult runs one format's decoder with pooled scratch space.
+func writeResult(result []byte, resp *fasthttp.Response, opts *ResultOptions,
+	write func(*resultState, []byte, *fasthttp.Response, *ResultOptions) error) error {
+	if opts == nil {
+		opts = &zeroResultOptions
+	}
+	st := acquireResultState(result)
+	err := write(st, result, resp, opts)
+	releaseResultState(st)
+	return err
+}
+
 func acquireResultState(result []byte) *resultState {
 	st := resultStatePool.Get().(*resultState)
 	st.scan.Reset(result)
@@ -139,6 +152,108 @@ func (st *resultState) keyIs(key []byte, esc bool, want string) bool {
 	}
 	st.key = jsonbytes.AppendUnescaped(st.key[:0], key)
 	return string(st.key) == want
+}
+
+// resultFields holds the members of a result object that the decoders read,
+// each Absent when the object lacks it. They point into the result.
+type resultFields struct {
+	status, headers, multi, cookies, body, b64 jsonbytes.Value
+}
+
+// objectAhead reports whether the result is a JSON object, judging by its
+// first byte; an empty result is malformed in both formats.
+func (st *resultState) objectAhead() (bool, error) {
+	switch st.scan.Peek() {
+	case '{':
+		return true, nil
+	case 0:
+		return false, malformedResult("result is empty")
+	}
+	return false, nil
+}
+
+// readObject reads the result object to its end. Both formats read the same
+// members, multiValueHeaders and cookies included; each writer drops the one
+// its format ignores. whole is the object's JSON text, which is the body of
+// a 2.0 result without statusCode.
+func (st *resultState) readObject(result []byte) (f resultFields, whole []byte, err error) {
+	s := &st.scan
+	start := s.Offset()
+	if err := s.BeginObject(); err != nil {
+		return f, nil, malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		key, esc, more, err := s.NextMember(first)
+		if err != nil {
+			return f, nil, malformedJSON(err)
+		}
+		if !more {
+			break
+		}
+		v, err := s.ReadValue()
+		if err != nil {
+			return f, nil, malformedJSON(err)
+		}
+		switch {
+		case st.keyIs(key, esc, "statusCode"):
+			f.status = v
+		case st.keyIs(key, esc, "headers"):
+			f.headers = v
+		case st.keyIs(key, esc, "multiValueHeaders"):
+			f.multi = v
+		case st.keyIs(key, esc, "cookies"):
+			f.cookies = v
+		case st.keyIs(key, esc, "body"):
+			f.body = v
+		case st.keyIs(key, esc, "isBase64Encoded"):
+			f.b64 = v
+		}
+	}
+	whole = result[start:s.Offset()]
+	if err := s.End(); err != nil {
+		return f, nil, malformedJSON(err)
+	}
+	return f, whole, nil
+}
+
+// writeExplicit checks every field of a result with statusCode and only then
+// stages its headers and writes resp. A 1.0 result comes with cookies Absent
+// and a 2.0 one with multi Absent, so the steps of the other format do
+// nothing. The checks run in a fixed order, which picks the error a result
+// with several bad fields gets.
+func (st *resultState) writeExplicit(resp *fasthttp.Response, f *resultFields, opts *ResultOptions) error {
+	code, err := st.parseStatusCode(f.status)
+	if err != nil {
+		return err
+	}
+	isBase64, err := checkResultBase64(f.b64)
+	if err != nil {
+		return err
+	}
+	if err := cmp.Or( // the first failure, in this order
+		checkResultKind(f.body, jsonbytes.String, "body", "a string"),
+		checkResultKind(f.headers, jsonbytes.Object, "headers", "an object"),
+		checkResultKind(f.multi, jsonbytes.Object, "multiValueHeaders", "an object"),
+		checkResultKind(f.cookies, jsonbytes.Array, "cookies", "an array"),
+	); err != nil {
+		return err
+	}
+
+	if err := st.stageMultiValueHeadersV1(f.multi); err != nil {
+		return err
+	}
+	if err := st.stageHeaders(f.headers); err != nil {
+		return err
+	}
+	if err := st.stageCookiesV2(f.cookies); err != nil {
+		return err
+	}
+	b, err := st.resultBody(f.body, isBase64, opts.DecodeBase64)
+	if err != nil {
+		return err
+	}
+	st.write(resp, code, b, opts.DefaultContentType)
+	return nil
 }
 
 func malformedResult(reason string) error {
@@ -198,16 +313,6 @@ func checkResultBase64(v jsonbytes.Value) (bool, error) {
 	}
 }
 
-// checkResultBody checks that body is absent, null or a string.
-func checkResultBody(v jsonbytes.Value) error {
-	switch v.Kind {
-	case jsonbytes.Absent, jsonbytes.Null, jsonbytes.String:
-		return nil
-	default:
-		return malformedResult("body is not a string")
-	}
-}
-
 // checkResultKind checks that a field is absent, null or of kind want.
 func checkResultKind(v jsonbytes.Value, want jsonbytes.Kind, field, what string) error {
 	if v.Kind == jsonbytes.Absent || v.Kind == jsonbytes.Null || v.Kind == want {
@@ -248,6 +353,51 @@ func (st *resultState) addHeader(name, value []byte) error {
 	}
 	st.stageHeader(name, value)
 	return nil
+}
+
+// stageHeaders stages each pair of headers (absent, null or an object) whose
+// value multiValueHeaders does not already hold under its name. It needs
+// st.multi as stageMultiValueHeadersV1 left it, which for a 2.0 result (or a
+// 1.0 one without multiValueHeaders) is empty, so every pair is staged.
+func (st *resultState) stageHeaders(headers jsonbytes.Value) error {
+	if headers.Kind != jsonbytes.Object {
+		return nil
+	}
+	hs := jsonbytes.NewScanner(headers.Raw)
+	if err := hs.BeginObject(); err != nil {
+		return malformedJSON(err)
+	}
+	for first := true; ; first = false {
+		key, esc, more, err := hs.NextMember(first)
+		if err != nil {
+			return malformedJSON(err)
+		}
+		if !more {
+			return nil
+		}
+		v, err := hs.ReadValue()
+		if err != nil {
+			return malformedJSON(err)
+		}
+		name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
+		value, skip, err := resultHeaderValue(v, &st.value, name)
+		if err != nil {
+			return err
+		}
+		if skip {
+			continue
+		}
+		dup, err := st.inMultiValueHeaders(name, value)
+		if err != nil {
+			return err
+		}
+		if dup {
+			continue
+		}
+		if err := st.addHeader(name, value); err != nil {
+			return err
+		}
+	}
 }
 
 // isResultHeaderValue reports whether value may go on the wire: no control

@@ -30,100 +30,31 @@ import (
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
 func WriteResultV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	if opts == nil {
-		opts = &zeroResultOptions
-	}
-	st := acquireResultState(result)
-	err := st.writeV1(resp, opts)
-	releaseResultState(st)
-	return err
+	return writeResult(result, resp, opts, (*resultState).writeV1)
 }
 
-func (st *resultState) writeV1(resp *fasthttp.Response, opts *ResultOptions) error {
-	s := &st.scan
-	switch s.Peek() {
-	case '{':
-	case 0:
-		return malformedResult("result is empty")
-	default:
+func (st *resultState) writeV1(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
+	object, err := st.objectAhead()
+	if err != nil {
+		return err
+	}
+	if !object {
 		return malformedResult("result is not a JSON object")
 	}
-	if err := s.BeginObject(); err != nil {
-		return malformedJSON(err)
+	f, _, err := st.readObject(result)
+	if err != nil {
+		return err
 	}
-	var status, headers, multi, body, b64 jsonbytes.Value
-	for first := true; ; first = false {
-		key, esc, more, err := s.NextMember(first)
-		if err != nil {
-			return malformedJSON(err)
-		}
-		if !more {
-			break
-		}
-		v, err := s.ReadValue()
-		if err != nil {
-			return malformedJSON(err)
-		}
-		switch {
-		case st.keyIs(key, esc, "statusCode"):
-			status = v
-		case st.keyIs(key, esc, "headers"):
-			headers = v
-		case st.keyIs(key, esc, "multiValueHeaders"):
-			multi = v
-		case st.keyIs(key, esc, "body"):
-			body = v
-		case st.keyIs(key, esc, "isBase64Encoded"):
-			b64 = v
-		}
-	}
-	if err := s.End(); err != nil {
-		return malformedJSON(err)
-	}
-
-	if status.Kind == jsonbytes.Absent {
+	if f.status.Kind == jsonbytes.Absent {
 		return malformedResult("statusCode is missing")
 	}
-	code, err := st.parseStatusCode(status)
-	if err != nil {
-		return err
-	}
-	isBase64, err := checkResultBase64(b64)
-	if err != nil {
-		return err
-	}
-	if err := checkResultBody(body); err != nil {
-		return err
-	}
-	if err := checkResultKind(headers, jsonbytes.Object, "headers", "an object"); err != nil {
-		return err
-	}
-	if err := checkResultKind(multi, jsonbytes.Object, "multiValueHeaders", "an object"); err != nil {
-		return err
-	}
-
-	if err := st.stageHeadersV1(headers, multi); err != nil {
-		return err
-	}
-	b, err := st.resultBody(body, isBase64, opts.DecodeBase64)
-	if err != nil {
-		return err
-	}
-	st.write(resp, code, b, opts.DefaultContentType)
-	return nil
-}
-
-// stageHeadersV1 stages multiValueHeaders, then each headers pair that
-// multiValueHeaders does not already hold.
-func (st *resultState) stageHeadersV1(headers, multi jsonbytes.Value) error {
-	if err := st.stageMultiValueHeadersV1(multi); err != nil {
-		return err
-	}
-	return st.stageMergedHeadersV1(headers)
+	f.cookies = jsonbytes.Value{} // a 1.0 result has no cookies field
+	return st.writeExplicit(resp, &f, opts)
 }
 
 // stageMultiValueHeadersV1 stages every value of multiValueHeaders (absent,
-// null or an object) and indexes its members in st.multi for the merge.
+// null or an object) and indexes its members in st.multi for the merge that
+// stageHeaders does; absent or null leaves the index empty.
 func (st *resultState) stageMultiValueHeadersV1(multi jsonbytes.Value) error {
 	st.multi = st.multi[:0]
 	if multi.Kind != jsonbytes.Object {
@@ -186,50 +117,6 @@ func (st *resultState) stageHeaderValuesV1(name []byte, values jsonbytes.Value) 
 			return err
 		}
 		if skip {
-			continue
-		}
-		if err := st.addHeader(name, value); err != nil {
-			return err
-		}
-	}
-}
-
-// stageMergedHeadersV1 stages each pair of headers (absent, null or an
-// object) whose value multiValueHeaders does not already hold under its name.
-// It needs st.multi as stageMultiValueHeadersV1 left it.
-func (st *resultState) stageMergedHeadersV1(headers jsonbytes.Value) error {
-	if headers.Kind != jsonbytes.Object {
-		return nil
-	}
-	hs := jsonbytes.NewScanner(headers.Raw)
-	if err := hs.BeginObject(); err != nil {
-		return malformedJSON(err)
-	}
-	for first := true; ; first = false {
-		key, esc, more, err := hs.NextMember(first)
-		if err != nil {
-			return malformedJSON(err)
-		}
-		if !more {
-			return nil
-		}
-		v, err := hs.ReadValue()
-		if err != nil {
-			return malformedJSON(err)
-		}
-		name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
-		value, skip, err := resultHeaderValue(v, &st.value, name)
-		if err != nil {
-			return err
-		}
-		if skip {
-			continue
-		}
-		dup, err := st.inMultiValueHeaders(name, value)
-		if err != nil {
-			return err
-		}
-		if dup {
 			continue
 		}
 		if err := st.addHeader(name, value); err != nil {

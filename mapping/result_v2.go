@@ -33,31 +33,26 @@ import (
 // and is safe for concurrent use on different responses. It does not
 // allocate once its pools are warm.
 func WriteResultV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	if opts == nil {
-		opts = &zeroResultOptions
-	}
-	st := acquireResultState(result)
-	err := st.writeV2(result, resp, opts)
-	releaseResultState(st)
-	return err
+	return writeResult(result, resp, opts, (*resultState).writeV2)
 }
 
 func (st *resultState) writeV2(result []byte, resp *fasthttp.Response, opts *ResultOptions) error {
-	switch st.scan.Peek() {
-	case '{':
-	case 0:
-		return malformedResult("result is empty")
-	default:
+	object, err := st.objectAhead()
+	if err != nil {
+		return err
+	}
+	if !object {
 		return st.writeNonObjectV2(result, resp, opts)
 	}
-	f, whole, err := st.readObjectV2(result)
+	f, whole, err := st.readObject(result)
 	if err != nil {
 		return err
 	}
 	if f.status.Kind == jsonbytes.Absent {
 		return writeInferredV2(resp, whole)
 	}
-	return st.writeExplicitV2(resp, &f, opts)
+	f.multi = jsonbytes.Value{} // 2.0 ignores multiValueHeaders
+	return st.writeExplicit(resp, &f, opts)
 }
 
 // writeNonObjectV2 answers a result that is valid JSON but not an object,
@@ -81,127 +76,12 @@ func (st *resultState) writeNonObjectV2(result []byte, resp *fasthttp.Response, 
 	return writeInferredV2(resp, body)
 }
 
-// resultFieldsV2 holds the members of a 2.0 result object that WriteResultV2
-// reads, each Absent when the object lacks it. They point into the result.
-type resultFieldsV2 struct {
-	status, headers, cookies, body, b64 jsonbytes.Value
-}
-
-// readObjectV2 reads the result object to its end. whole is the object's
-// JSON text, which is the body when it has no statusCode.
-func (st *resultState) readObjectV2(result []byte) (f resultFieldsV2, whole []byte, err error) {
-	s := &st.scan
-	start := s.Offset()
-	if err := s.BeginObject(); err != nil {
-		return f, nil, malformedJSON(err)
-	}
-	for first := true; ; first = false {
-		key, esc, more, err := s.NextMember(first)
-		if err != nil {
-			return f, nil, malformedJSON(err)
-		}
-		if !more {
-			break
-		}
-		v, err := s.ReadValue()
-		if err != nil {
-			return f, nil, malformedJSON(err)
-		}
-		switch {
-		case st.keyIs(key, esc, "statusCode"):
-			f.status = v
-		case st.keyIs(key, esc, "headers"):
-			f.headers = v
-		case st.keyIs(key, esc, "cookies"):
-			f.cookies = v
-		case st.keyIs(key, esc, "body"):
-			f.body = v
-		case st.keyIs(key, esc, "isBase64Encoded"):
-			f.b64 = v
-		}
-	}
-	whole = result[start:s.Offset()]
-	if err := s.End(); err != nil {
-		return f, nil, malformedJSON(err)
-	}
-	return f, whole, nil
-}
-
-// writeExplicitV2 checks every field of a result with statusCode and only
-// then stages its headers and cookies and writes resp.
-func (st *resultState) writeExplicitV2(resp *fasthttp.Response, f *resultFieldsV2, opts *ResultOptions) error {
-	code, err := st.parseStatusCode(f.status)
-	if err != nil {
-		return err
-	}
-	isBase64, err := checkResultBase64(f.b64)
-	if err != nil {
-		return err
-	}
-	if err := checkResultBody(f.body); err != nil {
-		return err
-	}
-	if err := checkResultKind(f.headers, jsonbytes.Object, "headers", "an object"); err != nil {
-		return err
-	}
-	if err := checkResultKind(f.cookies, jsonbytes.Array, "cookies", "an array"); err != nil {
-		return err
-	}
-
-	if err := st.stageHeadersV2(f.headers); err != nil {
-		return err
-	}
-	if err := st.stageCookiesV2(f.cookies); err != nil {
-		return err
-	}
-	b, err := st.resultBody(f.body, isBase64, opts.DecodeBase64)
-	if err != nil {
-		return err
-	}
-	st.write(resp, code, b, opts.DefaultContentType)
-	return nil
-}
-
 // writeInferredV2 answers a result without statusCode: 200, JSON, body.
 func writeInferredV2(resp *fasthttp.Response, body []byte) error {
 	resp.SetStatusCode(fasthttp.StatusOK)
 	resp.Header.SetContentTypeBytes(strApplicationJSON)
 	resp.SetBody(body)
 	return nil
-}
-
-func (st *resultState) stageHeadersV2(headers jsonbytes.Value) error {
-	if headers.Kind != jsonbytes.Object {
-		return nil
-	}
-	hs := jsonbytes.NewScanner(headers.Raw)
-	if err := hs.BeginObject(); err != nil {
-		return malformedJSON(err)
-	}
-	for first := true; ; first = false {
-		key, esc, more, err := hs.NextMember(first)
-		if err != nil {
-			return malformedJSON(err)
-		}
-		if !more {
-			return nil
-		}
-		v, err := hs.ReadValue()
-		if err != nil {
-			return malformedJSON(err)
-		}
-		name := jsonbytes.Value{Raw: key, Kind: jsonbytes.String, Escaped: esc}.Text(&st.name)
-		value, skip, err := resultHeaderValue(v, &st.value, name)
-		if err != nil {
-			return err
-		}
-		if skip {
-			continue
-		}
-		if err := st.addHeader(name, value); err != nil {
-			return err
-		}
-	}
 }
 
 // stageCookiesV2 stages one Set-Cookie header per cookies item, as given.
