@@ -10,6 +10,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/config"
+	"github.com/portico/portico/cors"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
@@ -58,7 +59,7 @@ type Config struct {
 	APIKeys []auth.APIKeyConfig `yaml:"apiKeys"`
 	// CORS (api: http) makes the gateway answer preflights and set CORS
 	// headers itself; nil for none.
-	CORS *CORSConfig `yaml:"cors"`
+	CORS *cors.Config `yaml:"cors"`
 	// Throttle is the default token bucket of every route; nil for none.
 	Throttle *ratelimit.Throttle `yaml:"throttle"`
 	// UsagePlans are throttles and quotas applied per API key, by name.
@@ -261,7 +262,7 @@ func (c *Config) validateAPI(p *problems) {
 		if c.API == "rest" {
 			p.add("cors", "REST APIs have no built-in CORS: add an OPTIONS route (e.g. a mock function) and return the headers from functions")
 		} else {
-			c.CORS.validate(p.add)
+			p.addFields("cors", c.CORS.Validate())
 		}
 	}
 	if len(c.BinaryMediaTypes) > 0 && c.API != "rest" {

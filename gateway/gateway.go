@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/cors"
 	"github.com/portico/portico/mapping"
 	"github.com/portico/portico/ratelimit"
 )
@@ -30,7 +31,7 @@ type Gateway struct {
 	stage     []byte // "/dev", or nil for $default
 	rest      bool
 
-	cors           *cors // nil: no CORS configuration
+	cors           *cors.Policy // nil: no CORS configuration
 	authSet        *auth.Set
 	store          ratelimit.Store
 	storeHandedOn  bool           // a newer gateway took store over: Close leaves it open
@@ -90,7 +91,7 @@ func New(cfg *Config, functions map[string]Function, opts ...Option) (*Gateway, 
 	}
 	planNames, plans := newPlanLimits(cfg.UsagePlans)
 	g.plans = plans
-	g.cors = newCORS(cfg.CORS)
+	g.cors = cors.New(cfg.CORS)
 	g.resultV2 = mapping.ResultOptions{DecodeBase64: true, DefaultContentType: "text/plain; charset=utf-8",
 		KeepStringQuotes: cfg.Responses.StringResult == "json"}
 	g.metricsHandler = g.metrics.handler()

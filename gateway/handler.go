@@ -43,7 +43,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	out.refusal = g.serve(ctx, x, &out)
 	if g.cors != nil && !out.preflight {
 		if origin := x.header("Origin"); len(origin) > 0 {
-			g.cors.decorate(ctx, origin, isPreflight(ctx, x))
+			g.cors.Decorate(ctx, origin, isPreflight(ctx, x))
 		}
 	}
 	if out.refusal != notRefused {
@@ -111,7 +111,7 @@ func (g *Gateway) match(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) (*r
 	x.params = params
 	if g.cors != nil && !interceptsPreflight(r) && isPreflight(ctx, x) {
 		out.preflight = true
-		g.cors.answerPreflight(ctx, x.header("Origin"))
+		g.cors.AnswerPreflight(ctx, x.header("Origin"))
 		return nil, notRefused
 	}
 	if r == nil {
