@@ -56,7 +56,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{"mock", "gateway overhead: mock function (2.0 and 1.0 events) vs a bare fasthttp server with the same bytes; then p99 at half the bare server's rate", runMock},
 		{"http", "http backend to a fasthttp function server vs the bare baseline and nginx (when installed) proxying to the same function server", runHTTP},
-		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the bare baseline", runProcess},
+		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the builtin echo, at 1, 4 and 50 connections", runProcess},
 		{"coldstart", "cold-start latency of examples/hello: process start to first response", runColdStart},
 		{"auth", "cost of a JWT-protected route (RS256, token seen before) and an API-key route against an open route", runAuth},
 		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
