@@ -56,7 +56,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{"mock", "gateway overhead: mock function (2.0 and 1.0 events) vs a bare fasthttp server with the same bytes; then p99 at half the bare server's rate", runMock},
 		{"http", "http backend to a fasthttp function server vs the bare baseline and nginx (when installed) proxying to the same function server", runHTTP},
-		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the bare baseline", runProcess},
+		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the builtin echo, at 1, 4 and 50 connections", runProcess},
 		{"coldstart", "cold-start latency of examples/hello: process start to first response", runColdStart},
 		{"auth", "cost of a JWT-protected route (RS256, token seen before) and an API-key route against an open route", runAuth},
 		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
@@ -202,6 +202,7 @@ type row struct {
 	url     string
 	rate    float64 // 0: closed loop
 	headers map[string]string
+	conns   int // 0: the scenario's connections
 }
 
 // measure runs rows A B A B … for the configured rounds and returns the
@@ -210,8 +211,12 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 	out := map[string][]*Result{}
 	for round := 1; round <= s.o.Rounds; round++ {
 		for _, r := range rows {
+			conns := s.o.Connections
+			if r.conns > 0 {
+				conns = r.conns
+			}
 			res, err := Run(ctx, Options{
-				Targets: []Target{{URL: r.url}}, Connections: s.o.Connections,
+				Targets: []Target{{URL: r.url}}, Connections: conns,
 				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate, Headers: r.headers,
 			})
 			if err != nil {
@@ -413,37 +418,47 @@ func cpuCount(list string) int {
 	return 1
 }
 
+// processSweep is the connection counts the process scenario runs at: one
+// client, a few, and many more than the function's concurrency.
+var processSweep = []int{1, 4, 50}
+
+// runProcess compares, at each count of processSweep, the Go hello
+// function with the builtin echo on the same gateway. The function keeps
+// its defaults (concurrency, queueTimeout) as in the quickstart, so the
+// rows measure what a user who load-tests it gets.
 func runProcess(ctx context.Context, s *session) error {
 	src, err := projectFile("examples/hello")
 	if err != nil {
 		return err
 	}
-	bare, err := s.fixed(FixedResponse{Status: 200,
-		Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8", "apigw-requestid": "JKJaXmPLvHcESHA="},
-		Body:    "Hello, world!\n"})
-	if err != nil {
-		return err
-	}
 	gw, err := s.gateway("process", fmt.Sprintf(`
 functions:
-  hello: {backend: process, runtime: go, source: %q, concurrency: %d, minInstances: 2, queueTimeout: 10s}
+  hello: {backend: process, runtime: go, source: %q}
   echo: {backend: builtin, handler: echo}
 routes:
   - {route: "GET /hello", function: hello}
   - {route: "GET /echo", function: echo}
-`, src, s.o.Connections))
+`, src))
 	if err != nil {
 		return err
 	}
-	res, err := s.measure(ctx, []row{
-		{name: "bare fasthttp", url: bare + "/hello"},
-		{name: "gateway process (hello)", url: gw + "/hello"},
-		{name: "gateway builtin echo", url: gw + "/echo"},
-	})
+	s.note("connections per row: %v (the -c flag does not apply)", processSweep)
+	var rows []row
+	for _, c := range processSweep {
+		rows = append(rows,
+			row{name: fmt.Sprintf("builtin echo -c %d", c), url: gw + "/echo", conns: c},
+			row{name: fmt.Sprintf("process hello -c %d", c), url: gw + "/hello", conns: c})
+	}
+	res, err := s.measure(ctx, rows)
 	if err != nil {
 		return err
 	}
-	s.ratio("gateway process / bare (req/s)", res["gateway process (hello)"], res["bare fasthttp"], throughput)
-	s.ratio("gateway process / builtin echo (req/s)", res["gateway process (hello)"], res["gateway builtin echo"], throughput)
+	for _, c := range processSweep {
+		s.ratio(fmt.Sprintf("hello / echo at -c %d (req/s)", c),
+			res[fmt.Sprintf("process hello -c %d", c)], res[fmt.Sprintf("builtin echo -c %d", c)], throughput)
+	}
+	last, prev := processSweep[len(processSweep)-1], processSweep[len(processSweep)-2]
+	s.ratio(fmt.Sprintf("hello -c %d / hello -c %d (req/s)", last, prev),
+		res[fmt.Sprintf("process hello -c %d", last)], res[fmt.Sprintf("process hello -c %d", prev)], throughput)
 	return nil
 }

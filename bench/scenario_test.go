@@ -49,3 +49,29 @@ func TestUnknownScenario(t *testing.T) {
 		t.Error("unknown scenario accepted")
 	}
 }
+
+// TestProcessScenarioInProcess runs the process scenario briefly: a row
+// per connection count for each of hello and echo, every request a 200,
+// and the ratios at each count.
+func TestProcessScenarioInProcess(t *testing.T) {
+	rep, err := RunScenario(context.Background(), ScenarioOptions{
+		Name: "process", Duration: 200 * time.Millisecond, WarmUp: 50 * time.Millisecond, Rounds: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rep.Results), 2*len(processSweep); got != want {
+		t.Fatalf("results %d, want %d", got, want)
+	}
+	if got, want := len(rep.Ratios), len(processSweep)+1; got != want {
+		t.Fatalf("ratios %d, want %d", got, want)
+	}
+	for _, r := range rep.Results {
+		if r.Requests == 0 || r.ErrorCount != 0 || r.Status["200"] != r.Requests {
+			t.Errorf("%s: requests %d errors %d status %v", r.Name, r.Requests, r.ErrorCount, r.Status)
+		}
+	}
+	if !strings.Contains(rep.Results[len(rep.Results)-1].Name, "process hello -c 50") {
+		t.Errorf("last row %q", rep.Results[len(rep.Results)-1].Name)
+	}
+}
