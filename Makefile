@@ -11,15 +11,22 @@ vet:
 	$(GO) vet ./...
 
 # The whole suite, race detector on; fuzz targets run their seed corpus.
-# The Redis tests start their own redis-server: install it when absent.
+# The Redis tests start their own redis-server, the runtime tests node and
+# python3: deps installs each when absent.
 test: deps vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
 
+# The tests run real interpreters and servers: install each one absent.
 deps:
-	@command -v redis-server >/dev/null || { \
-	  echo "installing redis-server (the Redis tests start one)"; \
+	@missing=; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v python3 >/dev/null || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (the tests run them)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # Go benchmarks (saved per commit under bench/results/), then the bundled
 # mock scenario: the gateway against a bare fasthttp server, side by side.

@@ -7,10 +7,12 @@
 // structs), ${VAR} and ${VAR:-default} expansion of values, relative paths
 // made absolute against the file's folder (`config:"path"`), a single value
 // standing for a one-item list (`config:"scalarlist"`), blocks whose keys
-// depend on one key's value (Union), the positions of decoded values
+// depend on one key's value (Union), a struct that resolves its own paths
+// because whether a field is a path depends on another (PathResolver), the positions of decoded values
 // (Positions) for messages about them, and caps on the size of what one file
 // may expand to. A package that owns a part of a config needs only struct
-// tags, and so no import of this one.
+// tags (and, for Union or PathResolver, methods), and so no import of this
+// one.
 //
 // It imports nothing of this module and must not: it knows no Portico
 // semantics. It is not on any request path; Decode allocates freely.

@@ -15,6 +15,7 @@ import (
 var (
 	durationType = reflect.TypeFor[time.Duration]()
 	unionType    = reflect.TypeFor[Union]()
+	resolverType = reflect.TypeFor[PathResolver]()
 )
 
 // value decodes n into v; at is where errors about the value as a whole go
@@ -87,6 +88,9 @@ func (d *decodeState) fields(pairs []yamlPair, path string, v reflect.Value, unk
 		child := childPath(path, name)
 		d.record(child+"#key", p.key)
 		d.decode(p.value, child, v.FieldByIndex(f.index), f.opts)
+	}
+	if v.CanAddr() && reflect.PointerTo(v.Type()).Implements(resolverType) {
+		v.Addr().Interface().(PathResolver).ResolvePaths(d.dir)
 	}
 }
 

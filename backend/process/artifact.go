@@ -1,6 +1,7 @@
 package process
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,11 +16,18 @@ import (
 
 // Artifact is a function's code ready to run.
 type Artifact struct {
-	// Bootstrap is the absolute path of the executable to start.
+	// Bootstrap is the absolute path of the executable to start: the
+	// code's own, or an interpreter.
 	Bootstrap string
+	// Client is the runtime client file Bootstrap, an interpreter, runs;
+	// empty when Bootstrap is the code's own runtime.
+	Client string
 	// TaskRoot is the folder holding the function's code (LAMBDA_TASK_ROOT);
 	// the instance's working directory.
 	TaskRoot string
+	// RuntimeDir is the folder of the runtime client (LAMBDA_RUNTIME_DIR);
+	// TaskRoot when the code is its own runtime.
+	RuntimeDir string
 }
 
 // PrepareOptions tells Prepare where to keep what it makes. The zero value
@@ -67,6 +75,24 @@ func Prepare(ctx context.Context, handler, runtime, source string, opts PrepareO
 	default:
 		return Artifact{}, errors.New("process: no code: give a handler, or runtime go with a source")
 	}
+}
+
+// prepareConfig resolves the code of a function's config, as its runtime
+// takes it (see Config.Runtime); warn receives what runs but differs from
+// what the config asks for.
+func prepareConfig(ctx context.Context, c *Config, opts PrepareOptions, warn func(string)) (Artifact, error) {
+	rt, _ := parseRuntime(c.Runtime)
+	switch {
+	case c.Runtime == "":
+		return Prepare(ctx, c.Handler, "", "", opts)
+	case rt.kind == kindLanguage:
+		return prepareLanguage(ctx, rt, c.Code, c.Interpreter, opts, warn)
+	case rt.kind == kindGo:
+		return Prepare(ctx, "", "go", cmp.Or(c.Code, c.Source), opts)
+	case c.Code != "":
+		return Prepare(ctx, c.Code, "", "", opts)
+	}
+	return Prepare(ctx, c.Handler, "", "", opts) // provided.* with handler as a path
 }
 
 func (o PrepareOptions) cacheDir() (string, error) {

@@ -3,6 +3,7 @@ package process
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,15 +14,30 @@ import (
 
 // Config is the block of a function with `backend: process`.
 type Config struct {
-	// Handler is the executable, a folder holding `bootstrap`, or a .zip
-	// package; relative to the config file's folder. Required unless
-	// Runtime and Source are given.
-	Handler string `yaml:"handler" config:"path"`
-	// Runtime "go" builds Source with the local Go toolchain.
+	// Runtime is Lambda's runtime name: "go" builds Code (or Source) with
+	// the local Go toolchain; "provided.al2023", "provided.al2" run the
+	// code's own bootstrap; "nodejs20.x", "python3.12" and the other
+	// nodejs*/python3.* names run Handler from Code with the local
+	// interpreter and Portico's runtime client. Empty: Handler is an
+	// executable.
 	Runtime string `yaml:"runtime"`
+	// Code is the function's package, a folder or a .zip (unpacked once
+	// into the cache), relative to the config file's folder; for runtime
+	// go, the folder of its main package.
+	Code string `yaml:"code"  config:"path"`
+	// Handler, with Code, is Lambda's handler setting: FILE.EXPORT for
+	// Node.js (index.handler, src/app.handler), MODULE.FUNCTION for Python
+	// (app.lambda_handler), free-form for provided.* (_HANDLER). Without
+	// Code it is the executable, a folder holding `bootstrap`, or a .zip
+	// package, relative to the config file's folder.
+	Handler string `yaml:"handler"`
 	// Source (runtime go) is the folder of the function's main package,
-	// relative to the config file's folder.
+	// relative to the config file's folder: the older spelling of Code.
 	Source string `yaml:"source" config:"path"`
+	// Interpreter (nodejs*, python3.*) is the interpreter's command or
+	// path. Default: node, or python3, found on PATH. One of another
+	// version than the runtime names runs, with a warning at start.
+	Interpreter string `yaml:"interpreter"`
 	// Timeout is the function's own limit, at most 900s. Zero:
 	// DefaultTimeout (3s, Lambda's default).
 	Timeout time.Duration `yaml:"timeout"`
@@ -62,18 +78,68 @@ func (c *Config) Validate() []error {
 	return p
 }
 
-// validateCode checks that the config names the function's code one way.
-// A source without a runtime is a missing handler: the first case.
+// validateCode checks that the config names the function's code one way,
+// as its runtime takes it. A source without a runtime is a missing
+// handler: the first case.
 func (c *Config) validateCode(p *fielderr.List) {
-	switch {
-	case c.Handler == "" && c.Runtime == "":
-		p.Add("handler", "required: an executable, a folder holding bootstrap, or a .zip (or runtime: go with source)")
-	case c.Handler != "" && (c.Runtime != "" || c.Source != ""):
-		p.Add("handler", "give either handler or runtime+source, not both")
-	case c.Runtime != "" && c.Runtime != "go":
-		p.Add("runtime", "unknown runtime %q (want go)", c.Runtime)
-	case c.Runtime == "go" && c.Source == "":
-		p.Add("source", "required with runtime go: the folder of the function's main package")
+	if c.Runtime == "" {
+		switch {
+		case c.Handler == "":
+			p.Add("handler", "required: an executable, a folder holding bootstrap, or a .zip (or runtime: go with source)")
+		case c.Source != "":
+			p.Add("handler", "give either handler or runtime+source, not both")
+		case c.Code != "":
+			p.Add("runtime", "required with code: one of %s", strings.Join(knownRuntimes, ", "))
+		case c.Interpreter != "":
+			p.Add("interpreter", "only for the nodejs* and python3.* runtimes")
+		}
+		return
+	}
+	rt, ok := parseRuntime(c.Runtime)
+	if !ok {
+		p.Add("runtime", "unknown runtime %q (want one of %s)", c.Runtime, strings.Join(knownRuntimes, ", "))
+		return
+	}
+	if rt.kind != kindLanguage && c.Interpreter != "" {
+		p.Add("interpreter", "only for the nodejs* and python3.* runtimes, not %s", rt.name)
+	}
+	if rt.kind != kindGo && c.Source != "" {
+		p.Add("source", "only for runtime go: give the package as code")
+	}
+	switch rt.kind {
+	case kindGo:
+		switch {
+		case c.Handler != "":
+			p.Add("handler", "give either handler or runtime+source, not both")
+		case c.Code != "" && c.Source != "":
+			p.Add("source", "give either code or source, not both")
+		case c.Code == "" && c.Source == "":
+			p.Add("source", "required with runtime go: the folder of the function's main package")
+		}
+	case kindCustom:
+		if c.Code == "" && c.Handler == "" {
+			p.Add("code", "required with runtime %s: a folder or .zip holding an executable bootstrap", rt.name)
+		}
+	case kindLanguage:
+		if c.Code == "" {
+			p.Add("code", "required with runtime %s: the package, a folder or a .zip", rt.name)
+		}
+		switch {
+		case c.Handler == "":
+			p.Add("handler", "required with runtime %s: %s", rt.name, rt.lang.handlerHint)
+		case !rt.lang.handlerForm.MatchString(c.Handler):
+			p.Add("handler", "want %s, got %q", rt.lang.handlerHint, c.Handler)
+		}
+	}
+}
+
+// ResolvePaths makes Handler absolute against dir when it is a path: when
+// there is no Code (and the runtime is not one whose handler is always a
+// name). The config decoder calls it; see Handler.
+func (c *Config) ResolvePaths(dir string) {
+	rt, _ := parseRuntime(c.Runtime)
+	if c.Code == "" && rt.kind != kindLanguage && c.Handler != "" && dir != "" && !filepath.IsAbs(c.Handler) {
+		c.Handler = filepath.Join(dir, c.Handler)
 	}
 }
 

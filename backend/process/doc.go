@@ -2,6 +2,11 @@
 // Runtime API, so an unmodified aws-lambda-go function (or any custom-runtime
 // `bootstrap`) runs under Portico as it runs on Lambda.
 //
+// Runtimes go by Lambda's names (runtime.go): provided.* run the package's
+// own bootstrap, go builds it, and nodejs*/python3.* run the handler with
+// the local interpreter and Portico's own runtime client for the language
+// (runtime/node, runtime/python), embedded and written once to the cache.
+//
 // Each function has a pool of instances. An instance is one process plus
 // its own Runtime API endpoint: a listener on a fresh 127.0.0.1 port whose
 // host:port is the instance's AWS_LAMBDA_RUNTIME_API. That is how one

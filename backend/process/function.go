@@ -1,6 +1,7 @@
 package process
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -145,7 +146,7 @@ func (f *Function) Start(ctx context.Context) error {
 	if f.started.Swap(true) {
 		return fmt.Errorf("function %s: started twice", f.name)
 	}
-	art, err := Prepare(ctx, f.cfg.Handler, f.cfg.Runtime, f.cfg.Source, f.prepare)
+	art, err := prepareConfig(ctx, &f.cfg, f.prepare, func(msg string) { f.log.Warn(msg) })
 	if err != nil {
 		return fmt.Errorf("function %s: %w", f.name, err)
 	}
@@ -173,7 +174,10 @@ func orDefault[T int | time.Duration](v, def T) T {
 // not among its variables), then the inherited variables, then env.
 func (f *Function) environ0(cfg *Config, region string) []string {
 	handler := "bootstrap"
-	if cfg.Handler != "" {
+	switch rt, _ := parseRuntime(cfg.Runtime); {
+	case cfg.Code != "" && cfg.Handler != "":
+		handler = cfg.Handler // Lambda's handler setting
+	case cfg.Code == "" && cfg.Handler != "" && rt.kind != kindLanguage:
 		handler = filepath.Base(cfg.Handler)
 	}
 	var stream [16]byte
@@ -183,6 +187,11 @@ func (f *Function) environ0(cfg *Config, region string) []string {
 		"LANG":                     "en_US.UTF-8",
 		"PATH":                     "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+	}
+	rt, _ := parseRuntime(cfg.Runtime)
+	if rt.kind == kindLanguage {
+		// The language's search paths, which a function may override.
+		rt.lang.env(rt, f.artifact.TaskRoot, f.artifact.RuntimeDir, env)
 	}
 	// Nothing of Portico's own environment (its credentials above all)
 	// reaches a function unless inheritEnv names it.
@@ -205,7 +214,11 @@ func (f *Function) environ0(cfg *Config, region string) []string {
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + f.name,
 		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + hex.EncodeToString(stream[:]),
 		"LAMBDA_TASK_ROOT":                f.artifact.TaskRoot,
-		"LAMBDA_RUNTIME_DIR":              f.artifact.TaskRoot,
+		"LAMBDA_RUNTIME_DIR":              cmp.Or(f.artifact.RuntimeDir, f.artifact.TaskRoot),
+	}
+	if rt.kind == kindLanguage {
+		// Not set for custom runtimes (provided.*, and go, which runs as one).
+		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + rt.name
 	}
 	for k, v := range reserved {
 		env[k] = v

@@ -78,6 +78,9 @@ func (f *Function) startInstance() (*instance, error) {
 	in.srv = in.serveRuntimeAPI(ln)
 
 	cmd := exec.Command(f.artifact.Bootstrap)
+	if f.artifact.Client != "" {
+		cmd.Args = append(cmd.Args, f.artifact.Client)
+	}
 	cmd.Dir = f.artifact.TaskRoot
 	cmd.Env = f.environ(ln.Addr().String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{}

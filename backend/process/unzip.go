@@ -33,20 +33,30 @@ var (
 	errZipTooLarge   = errors.New("package too large")
 )
 
-// prepareZip unpacks the package once into cacheDir/zip/<sha256 of the zip>
-// and returns the bootstrap at its root. The folder is filled under a
-// temporary name and then renamed, so it is seen whole or not at all; a
-// package without an executable bootstrap is not kept.
+// prepareZip unpacks the package once (see unpackZip) and returns the
+// bootstrap at its root; a package without an executable bootstrap is not
+// kept.
 func prepareZip(ctx context.Context, zipPath, cacheDir string, lim unzipLimits) (Artifact, error) {
+	dir, err := unpackZip(ctx, zipPath, cacheDir, lim, func(dir string) error { return checkBootstrap(dir, zipPath) })
+	if err != nil {
+		return Artifact{}, err
+	}
+	return Artifact{Bootstrap: filepath.Join(dir, "bootstrap"), TaskRoot: dir}, nil
+}
+
+// unpackZip unpacks the package once into cacheDir/zip/<sha256 of the zip>
+// and returns that folder, if check accepts it. The folder is filled under a
+// temporary name and then renamed, so it is seen whole or not at all.
+func unpackZip(ctx context.Context, zipPath, cacheDir string, lim unzipLimits, check func(dir string) error) (string, error) {
 	f, err := os.Open(zipPath)
 	if err != nil {
-		return Artifact{}, fmt.Errorf("process: handler: %w", err)
+		return "", fmt.Errorf("process: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	size, err := io.Copy(h, f)
 	if err != nil {
-		return Artifact{}, fmt.Errorf("process: zip %s: %w", zipPath, err)
+		return "", fmt.Errorf("process: zip %s: %w", zipPath, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	final := filepath.Join(cacheDir, "zip", sum)
@@ -55,7 +65,7 @@ func prepareZip(ctx context.Context, zipPath, cacheDir string, lim unzipLimits) 
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return false, nil
 			}
-			return true, checkBootstrap(dir, zipPath)
+			return true, check(dir)
 		},
 		func(tmp string) error {
 			zr, err := zip.NewReader(f, size)
@@ -65,12 +75,12 @@ func prepareZip(ctx context.Context, zipPath, cacheDir string, lim unzipLimits) 
 			if err := unzip(ctx, tmp, zr, lim); err != nil {
 				return fmt.Errorf("process: zip %s: %w", zipPath, err)
 			}
-			return checkBootstrap(tmp, zipPath)
+			return check(tmp)
 		})
 	if err != nil {
-		return Artifact{}, err
+		return "", err
 	}
-	return Artifact{Bootstrap: filepath.Join(final, "bootstrap"), TaskRoot: final}, nil
+	return final, nil
 }
 
 // unzip writes the entries of zr under dst, keeping their permission bits.
