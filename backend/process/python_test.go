@@ -64,8 +64,14 @@ func pythonFunction(t *testing.T, handler string, files map[string]string, cfg C
 // bootstrap script to dir. _HANDLER is reserved, so the script sets it.
 func pythonFunctionIn(t *testing.T, dir, handler string, cfg Config, opts ...Option) *Function {
 	t.Helper()
-	client, err := filepath.Abs(filepath.Join("runtime", "python", "bootstrap.py"))
+	// A copy, as Portico writes out the one it embeds; reading it here also
+	// tells go test's cache that the result depends on it.
+	code, err := os.ReadFile(filepath.Join("runtime", "python", "bootstrap.py"))
 	if err != nil {
+		t.Fatal(err)
+	}
+	client := filepath.Join(t.TempDir(), "bootstrap.py")
+	if err := os.WriteFile(client, code, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	script := "#!/bin/sh\nexport _HANDLER='" + handler + "'\nexec '" + python(t) + "' '" + client + "'\n"
@@ -486,5 +492,28 @@ func TestPythonHelloExample(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Body != want || !strings.HasPrefix(resp.Headers["Content-Type"], "text/plain") {
 			t.Errorf("event %s: got %+v, want 200 %q", event, resp, want)
 		}
+	}
+}
+
+// A handler that runs longer than the Runtime API keeps an idle connection
+// open still gets its result delivered: the client connects again.
+func TestPythonResultAfterIdleConnectionClosed(t *testing.T) {
+	idle := runtimeAPIIdleTimeout
+	runtimeAPIIdleTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { runtimeAPIIdleTimeout = idle })
+	f := pythonFunction(t, "app.handler", map[string]string{"app.py": `
+import time
+
+def handler(event, context):
+    time.sleep(0.5)  # the function's own work, past the idle timeout
+    return event
+`}, Config{})
+	for _, event := range []string{`"one"`, `"two"`} {
+		if out := mustInvoke(t, f, event); out != event {
+			t.Errorf("got %s, want %s", out, event)
+		}
+	}
+	if n := f.seq.Load(); n != 1 {
+		t.Errorf("%d instances, want 1", n)
 	}
 }

@@ -17,16 +17,15 @@ the path. It is one file because it is embedded in Portico's binary and
 run as a script.
 """
 
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
-import traceback
 
-_API_PREFIX = "/2018-06-01/runtime"
+_API_PREFIX = b"/2018-06-01/runtime"
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 # Error types, as awslambdaric names them (its FaultException).
@@ -64,33 +63,110 @@ class _Fault(Exception):
 
 
 class _RuntimeAPI(object):
-    """One persistent HTTP/1.1 connection to the instance's Runtime API."""
+    """One persistent HTTP/1.1 connection to the instance's Runtime API.
+
+    A few lines of HTTP rather than http.client: importing http.client
+    (email, ssl) costs a cold start more than this whole runtime, and its
+    header parsing is most of the runtime's time on a warm invocation. The
+    server is Portico's own Runtime API, but responses are read by the rules
+    of HTTP/1.1 all the same (Content-Length, chunked, or until close).
+    """
 
     def __init__(self, address):
-        self.address = address
-        self.conn = None
+        host, _, port = address.rpartition(":")
+        self.addr = (host.strip("[]"), int(port))
+        self.host = address.encode("ascii")
+        self.sock = None
+        self.rfile = None
 
-    def request(self, method, path, body=None, headers=None):
-        """Sends one request and returns (status, headers, body).
+    def _connect(self):
+        self.sock = socket.create_connection(self.addr)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.rfile = self.sock.makefile("rb")
+
+    def _close(self):
+        if self.sock is not None:
+            self.rfile.close()
+            self.sock.close()
+        self.sock = self.rfile = None
+
+    def request(self, method, path, body=b"", headers=()):
+        """Sends one request and returns (status, headers, body), header
+        names in lower case.
 
         The server closes a connection left idle for a while (the time a
-        slow handler runs, say); a request that finds it closed is sent
-        again once on a new connection. No timeout: GET /next may wait for
-        its event as long as the instance lives.
+        slow handler runs, say); a request that finds it closed before any
+        answer is sent again once on a new connection. No timeout: GET /next
+        may wait for its event as long as the instance lives.
         """
+        head = [method.encode("ascii"), b" ", _API_PREFIX + path.encode("utf-8"), b" HTTP/1.1\r\nHost: ", self.host]
+        for name, value in headers:
+            head += [b"\r\n", name.encode("latin-1"), b": ", value.encode("latin-1")]
+        if method != "GET":
+            head += [b"\r\nContent-Length: ", str(len(body)).encode("ascii")]
+        head.append(b"\r\n\r\n")
+        msg = b"".join(head)
         for attempt in (0, 1):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.address)
             try:
-                self.conn.request(method, _API_PREFIX + path, body, headers or {})
-                resp = self.conn.getresponse()
-                return resp.status, resp.headers, resp.read()
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = None
+                if self.sock is None:
+                    self._connect()
+                if len(body) < 65536:
+                    self.sock.sendall(msg + body)
+                else:
+                    self.sock.sendall(msg)
+                    self.sock.sendall(body)
+                status_line = self.rfile.readline(65537)
+                if not status_line:
+                    raise ConnectionResetError("connection closed before the response")
+            except OSError:
+                self._close()
                 if attempt == 1:
                     raise
+                continue
+            return self._read_response(status_line)
         raise AssertionError("unreachable")
+
+    def _read_response(self, status_line):
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            raise OSError("bad status line %r" % status_line[:100])
+        status = int(parts[1])
+        headers = {}
+        while True:
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        elif "content-length" in headers:
+            body = self._read_exactly(int(headers["content-length"]))
+        elif status in (204, 304) or 100 <= status < 200:
+            body = b""
+        else:
+            body = self.rfile.read()
+            headers["connection"] = "close"
+        if headers.get("connection", "").lower() == "close":
+            self._close()
+        return status, headers, body
+
+    def _read_exactly(self, n):
+        data = self.rfile.read(n)
+        if len(data) != n:
+            raise OSError("connection closed in the middle of a response")
+        return data
+
+    def _read_chunked(self):
+        chunks = []
+        while True:
+            size = int(self.rfile.readline(65537).split(b";", 1)[0], 16)
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(self._read_exactly(size))
+            self._read_exactly(2)
 
     def next(self):
         status, headers, body = self.request("GET", "/invocation/next")
@@ -110,7 +186,7 @@ class _RuntimeAPI(object):
             _die("POST %s answered %d: %r" % (path, status, resp[:200]))
 
     def post_result(self, request_id, body, content_type):
-        self.post("/invocation/%s/response" % request_id, body, {"Content-Type": content_type})
+        self.post("/invocation/%s/response" % request_id, body, (("Content-Type", content_type),))
 
     def post_error(self, request_id, error):
         self.post("/invocation/%s/error" % request_id, _error_body(error), _error_headers(error))
@@ -124,7 +200,7 @@ def _error_body(error):
 
 
 def _error_headers(error):
-    return {"Content-Type": "application/json", _ERROR_TYPE_HEADER: error["errorType"]}
+    return (("Content-Type", "application/json"), (_ERROR_TYPE_HEADER, error["errorType"]))
 
 
 def _die(message):
@@ -276,7 +352,7 @@ def _marshal(result):
 
 
 def _unmarshal(body, content_type):
-    if content_type and content_type != "application/json":
+    if content_type and content_type.split(";")[0].strip() != "application/json":
         return body
     try:
         return json.loads(body)
@@ -303,6 +379,8 @@ def _exception_error(exc_info, request_id=""):
     The stack trace starts at the first frame outside this file, as
     awslambdaric's does, so that it shows the function's code only.
     """
+    import traceback  # only when there is an error: it is slow to import
+
     etype, value, tb = exc_info
     frames = traceback.extract_tb(tb)
     for i, frame in enumerate(frames):
@@ -383,9 +461,9 @@ def _setup_logging():
 def _invoke(api, handler, headers, body):
     """Runs one invocation and posts its outcome."""
     global _request_id
-    request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
     _request_id = request_id
-    trace_id = headers.get("Lambda-Runtime-Trace-Id")
+    trace_id = headers.get("lambda-runtime-trace-id")
     if trace_id:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
     else:
@@ -394,18 +472,18 @@ def _invoke(api, handler, headers, body):
     error = None
     try:
         try:
-            deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms", "0"))
+            deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
         except ValueError:
             deadline_ms = 0
         context = LambdaContext(
             request_id,
             deadline_ms,
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            _parse_json_header(headers.get("Lambda-Runtime-Client-Context"), "Client Context"),
-            _parse_json_header(headers.get("Lambda-Runtime-Cognito-Identity"), "Cognito Identity"),
-            headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            _parse_json_header(headers.get("lambda-runtime-client-context"), "Client Context"),
+            _parse_json_header(headers.get("lambda-runtime-cognito-identity"), "Cognito Identity"),
+            headers.get("lambda-runtime-aws-tenant-id"),
         )
-        event = _unmarshal(body, headers.get("Content-Type"))
+        event = _unmarshal(body, headers.get("content-type"))
         result, content_type = _marshal(handler(event, context))
     except _Fault as f:
         error = _fault_error(f, request_id)
