@@ -517,3 +517,20 @@ def handler(event, context):
 		t.Errorf("%d instances, want 1", n)
 	}
 }
+
+// An exception class named outside Latin-1 still makes a well-formed error
+// (its name goes in a header).
+func TestPythonUnicodeErrorType(t *testing.T) {
+	f := pythonFunction(t, "app.handler", map[string]string{"app.py": `
+class Ошибка(Exception):
+    pass
+
+def handler(event, context):
+    raise Ошибка("плохо")
+`}, Config{})
+	_, err := invoke(t, f, `{}`, 30*time.Second)
+	typ, doc := pyError(t, err)
+	if typ != "Ошибка" || doc.ErrorMessage != "плохо" {
+		t.Errorf("got %s %q, want Ошибка плохо", typ, doc.ErrorMessage)
+	}
+}

@@ -101,7 +101,8 @@ class _RuntimeAPI(object):
         """
         head = [method.encode("ascii"), b" ", _API_PREFIX + path.encode("utf-8"), b" HTTP/1.1\r\nHost: ", self.host]
         for name, value in headers:
-            head += [b"\r\n", name.encode("latin-1"), b": ", value.encode("latin-1")]
+            # An error type is a class name, which may be any identifier.
+            head += [b"\r\n", name.encode("latin-1"), b": ", value.encode("latin-1", "replace")]
         if method != "GET":
             head += [b"\r\nContent-Length: ", str(len(body)).encode("ascii")]
         head.append(b"\r\n\r\n")
