@@ -24,6 +24,9 @@ func TestQuickstart(t *testing.T) {
 	if r := do(t, "GET", g.url+"/node/hello?name=node", nil, ""); r.status != 200 || r.body != "Hello, node!\n" || strings.Join(r.headers["content-type"], ",") != "text/plain; charset=utf-8" {
 		t.Errorf("/node/hello: %d %q %v", r.status, r.body, r.headers)
 	}
+	if r := do(t, "GET", g.url+"/python/hello?name=python", nil, ""); r.status != 200 || r.body != "Hello, python!\n" || strings.Join(r.headers["content-type"], ",") != "text/plain; charset=utf-8" {
+		t.Errorf("/python/hello: %d %q %v", r.status, r.body, r.headers)
+	}
 	ev := echoed(t, do(t, "POST", g.url+"/echo/a/b?x=1&x=2", map[string]string{"Content-Type": "application/json"}, `{"hi":1}`))
 	if ev["routeKey"] != "ANY /echo/{proxy+}" || ev["body"] != `{"hi":1}` {
 		t.Errorf("/echo: routeKey %v body %v", ev["routeKey"], ev["body"])

@@ -22,6 +22,7 @@ type Platform struct {
 	cfg       *Config
 	log       *zap.Logger
 	override  func(*Config) // applied to each config a reload loads
+	tolerant  bool          // a function that cannot start is logged and left unavailable
 	functions map[string]*function
 	gateway   *gateway.Gateway
 }
@@ -42,6 +43,12 @@ type Option func(*Platform)
 // WithLogger sets the logger of the gateway and the functions. Default:
 // discard.
 func WithLogger(l *zap.Logger) Option { return func(p *Platform) { p.log = l } }
+
+// WithUnstartedFunctions makes Start log a function that cannot start (its
+// interpreter missing, say) and go on without it: its invocations answer
+// as unavailable. For the quickstart, which must serve on a machine that
+// lacks some runtime; a user's config is strict by default.
+func WithUnstartedFunctions() Option { return func(p *Platform) { p.tolerant = true } }
 
 // WithOverride sets what to change in each config a reload loads, as the
 // caller changed the first one (command-line flags over the file).
@@ -106,7 +113,11 @@ func (p *Platform) Start(ctx context.Context) error {
 		}
 		if s, ok := fn.invoker.(backend.Starter); ok {
 			if err := s.Start(ctx); err != nil {
-				return fmt.Errorf("function %s: %w", name, err)
+				if !p.tolerant {
+					return fmt.Errorf("function %s: %w", name, err)
+				}
+				p.log.Error("function not started: its invocations answer as unavailable", zap.String("function", name), zap.Error(err))
+				continue
 			}
 		}
 		fn.started = true

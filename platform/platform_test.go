@@ -54,3 +54,31 @@ func TestStartFunctionStartsOnlyThatOne(t *testing.T) {
 		t.Errorf("an unknown function started")
 	}
 }
+
+// TestUnstartedFunctions: with WithUnstartedFunctions, a function that
+// cannot start is left out and answers as unavailable, and the others
+// serve.
+func TestUnstartedFunctions(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte(twoFunctions), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(cfg, WithUnstartedFunctions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v, want the broken function left out", err)
+	}
+	inv := func(name string) error {
+		_, err := p.functions[name].invoker.Invoke(context.Background(), &backend.Invocation{Function: name, Event: []byte(`{}`), RequestID: "r"}, nil)
+		return err
+	}
+	if err := inv("teapot"); err != nil {
+		t.Errorf("teapot: %v", err)
+	}
+	if err := inv("broken"); !backend.IsKind(err, backend.KindUnavailable) {
+		t.Errorf("broken: %v, want unavailable", err)
+	}
+}

@@ -46,7 +46,7 @@ func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, 
 	if p.override != nil {
 		p.override(cfg)
 	}
-	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override)})
+	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override), func(n *Platform) { n.tolerant = p.tolerant }})
 	if err != nil {
 		return nil, err
 	}

@@ -130,8 +130,12 @@ func serve(args []string, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	opts := []platform.Option{}
 	if *file == "" {
+		// The quickstart must serve on a machine without node or python3:
+		// a function it cannot start answers as unavailable instead.
 		*file = defaultConfigFile()
+		opts = append(opts, platform.WithUnstartedFunctions())
 	}
 	cfg, err := platform.Load(*file)
 	if err != nil {
@@ -151,7 +155,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck
-	p, err := platform.New(cfg, platform.WithLogger(log), platform.WithOverride(flagsOverFile))
+	p, err := platform.New(cfg, append(opts, platform.WithLogger(log), platform.WithOverride(flagsOverFile))...)
 	if err != nil {
 		return err
 	}
