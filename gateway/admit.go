@@ -24,9 +24,7 @@ func (g *Gateway) admit(ctx *fasthttp.RequestCtx, x *exchange) (refusal, error) 
 		lingerOnClose(ctx)
 		return refuseBadRequest, errMalformedRequest
 	}
-	// A body over Lambda's payload limit makes an event over it, which is
-	// refused with the same 413: stop reading there, not at maxBodyBytes.
-	if err := readBody(ctx, x, min(g.maxBodyBytes, lambdalimit.RequestBytes)); err != nil {
+	if err := readBody(ctx, x, bodyLimit(g.maxBodyBytes)); err != nil {
 		lingerOnClose(ctx)
 		return readRefusal(err), err
 	}
@@ -92,3 +90,9 @@ func readBody(ctx *fasthttp.RequestCtx, x *exchange, limit int) error {
 	req.SetBodyRaw(b)
 	return nil
 }
+
+// bodyLimit is the most of a body worth reading under maxBodyBytes: a body
+// over Lambda's payload limit makes an event over it, which is refused
+// with the same 413, so reading (or inviting with 100 Continue) more would
+// only spend memory.
+func bodyLimit(maxBodyBytes int) int { return min(maxBodyBytes, lambdalimit.RequestBytes) }

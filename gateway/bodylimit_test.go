@@ -253,3 +253,15 @@ func TestRefusalSurvivesUnreadBody(t *testing.T) {
 		}
 	}
 }
+
+// TestContinueNotInvitedPastLambdaLimit: under the default maxBodyBytes
+// (10 MB), a body declared over Lambda's 6 MB payload limit could only
+// make an event that is refused, so it gets the 413 at once, not a
+// 100 Continue that invites it.
+func TestContinueNotInvitedPastLambdaLimit(t *testing.T) {
+	g := startGateway(t, "functions: {echo: {backend: builtin, handler: echo}}\nroutes: [{route: POST /echo, function: echo}]\n")
+	got := rawExchange(t, strings.TrimPrefix(g.url, "http://"), "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 7000000\r\n\r\n")
+	if !strings.HasPrefix(got, "HTTP/1.1 413 ") {
+		t.Errorf("got %q, want a 413 first", got)
+	}
+}

@@ -54,9 +54,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 }
 
 // Reload serves next from now on. The old gateway finishes the requests it
-// has in flight (for up to limits.drainTimeout), then is closed: its local
-// function instances stop, and the requests still running are cut, each
-// logged. Settings that belong to the listeners (listen, admin, limits) keep
+// has in flight (for up to limits.drainTimeout), then is closed (its
+// authorizers and rate-limit store; the functions are their owner's), and
+// the requests still running are cut, each logged. Settings that belong to the listeners (listen, admin, limits) keep
 // their first values; Reload logs when they differ.
 func (s *Server) Reload(next *Gateway) {
 	next.forwardedPort = s.forwardedPort
@@ -114,11 +114,11 @@ func (s *Server) handleServerError(ctx *fasthttp.RequestCtx, err error) {
 	s.current.Load().refuse(ctx, nil, readRefusal(err))
 }
 
-// expect answers "Expect: 100-continue": a body declared over maxBodyBytes
+// expect answers "Expect: 100-continue": a body declared over the body limit
 // gets its 413 at once, instead of a 100 Continue that invites the client
 // to send it.
 func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
-	if ctx.Request.Header.ContentLength() <= s.limits.MaxBodyBytes {
+	if ctx.Request.Header.ContentLength() <= bodyLimit(s.limits.MaxBodyBytes) {
 		return fasthttp.StatusContinue
 	}
 	// fasthttp writes the response as set here, with the returned status.

@@ -19,9 +19,8 @@ import (
 )
 
 // These tests run Portico's Python runtime client (runtime/python/
-// bootstrap.py) under a real python3, as a custom runtime: a folder whose
-// `bootstrap` shell script names the handler and execs the client, as a
-// function with `runtime: python3.x` is run.
+// bootstrap.py) under a real python3, as a user's function runs:
+// `runtime: python3.11` with `code:` and `handler:`.
 
 var (
 	pythonOnce sync.Once

@@ -113,8 +113,11 @@ func loadConfig(file string) (*platform.Config, error) {
 	return platform.Load(file)
 }
 
+// quickstartConfig is the config `portico serve` runs from a checkout.
+const quickstartConfig = "configs/quickstart.yaml"
+
 func defaultConfigFile() string {
-	for _, f := range []string{"configs/quickstart.yaml", "portico.yaml"} {
+	for _, f := range []string{quickstartConfig, "portico.yaml"} {
 		if _, err := os.Stat(f); err == nil {
 			return f
 		}
@@ -132,10 +135,12 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	opts := []platform.Option{}
 	if *file == "" {
-		// The quickstart must serve on a machine without node or python3:
-		// a function it cannot start answers as unavailable instead.
 		*file = defaultConfigFile()
-		opts = append(opts, platform.WithUnstartedFunctions())
+		if *file == quickstartConfig {
+			// The quickstart must serve on a machine without node or
+			// python3: a function it cannot start answers as unavailable.
+			opts = append(opts, platform.WithUnstartedFunctions())
+		}
 	}
 	cfg, err := platform.Load(*file)
 	if err != nil {

@@ -11,7 +11,7 @@ context object's fields and types, the error documents and their types
 (Runtime.ImportModuleError, Runtime.HandlerNotFound, ...), the log line
 format of the `logging` module, _X_AMZN_TRACE_ID per invocation.
 
-Standard library only, and Python 3.8 or later: it runs on whatever
+Standard library only, and Python 3.9 or later (Portico checks at start): it runs on whatever
 interpreter the machine has, before any of the function's packages are on
 the path. It is one file because it is embedded in Portico's binary and
 run as a script.
