@@ -23,6 +23,7 @@ type ScenarioOptions struct {
 	Duration    time.Duration // per row; default 5s
 	WarmUp      time.Duration // per row; default 1s
 	Rounds      int           // rows are run A B A B …, this many times; default 2
+	ColdStarts  int           // coldstart scenario: cold starts per language; default 50
 	// Executable is the portico binary, used to run targets as child
 	// processes (pinned to other cores). Empty: targets run in this process.
 	Executable string
@@ -56,8 +57,8 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{"mock", "gateway overhead: mock function (2.0 and 1.0 events) vs a bare fasthttp server with the same bytes; then p99 at half the bare server's rate", runMock},
 		{"http", "http backend to a fasthttp function server vs the bare baseline and nginx (when installed) proxying to the same function server", runHTTP},
-		{"process", "warm local aws-lambda-go function (examples/hello) through the process backend vs the builtin echo, at 1, 4 and 50 connections", runProcess},
-		{"coldstart", "cold-start latency of examples/hello: process start to first response", runColdStart},
+		{"process", "warm local hello functions (Go, Node.js, Python; the Go one under aws-lambda-rie when installed) through the gateway vs the builtin echo, at 1, 4 and 50 connections", runProcess},
+		{"coldstart", "cold start of the Go, Node.js and Python hello (process start to first response) and the bare interpreters' own start", runColdStart},
 		{"auth", "cost of a JWT-protected route (RS256, token seen before) and an API-key route against an open route", runAuth},
 		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
 	}
@@ -416,49 +417,4 @@ func cpuCount(list string) int {
 		return hi - lo + 1
 	}
 	return 1
-}
-
-// processSweep is the connection counts the process scenario runs at: one
-// client, a few, and many more than the function's concurrency.
-var processSweep = []int{1, 4, 50}
-
-// runProcess compares, at each count of processSweep, the Go hello
-// function with the builtin echo on the same gateway. The function keeps
-// its defaults (concurrency, queueTimeout) as in the quickstart, so the
-// rows measure what a user who load-tests it gets.
-func runProcess(ctx context.Context, s *session) error {
-	src, err := projectFile("examples/hello")
-	if err != nil {
-		return err
-	}
-	gw, err := s.gateway("process", fmt.Sprintf(`
-functions:
-  hello: {backend: process, runtime: go, source: %q}
-  echo: {backend: builtin, handler: echo}
-routes:
-  - {route: "GET /hello", function: hello}
-  - {route: "GET /echo", function: echo}
-`, src))
-	if err != nil {
-		return err
-	}
-	s.note("connections per row: %v (the -c flag does not apply)", processSweep)
-	var rows []row
-	for _, c := range processSweep {
-		rows = append(rows,
-			row{name: fmt.Sprintf("builtin echo -c %d", c), url: gw + "/echo", conns: c},
-			row{name: fmt.Sprintf("process hello -c %d", c), url: gw + "/hello", conns: c})
-	}
-	res, err := s.measure(ctx, rows)
-	if err != nil {
-		return err
-	}
-	for _, c := range processSweep {
-		s.ratio(fmt.Sprintf("hello / echo at -c %d (req/s)", c),
-			res[fmt.Sprintf("process hello -c %d", c)], res[fmt.Sprintf("builtin echo -c %d", c)], throughput)
-	}
-	last, prev := processSweep[len(processSweep)-1], processSweep[len(processSweep)-2]
-	s.ratio(fmt.Sprintf("hello -c %d / hello -c %d (req/s)", last, prev),
-		res[fmt.Sprintf("process hello -c %d", last)], res[fmt.Sprintf("process hello -c %d", prev)], throughput)
-	return nil
 }

@@ -3,6 +3,10 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,28 +54,125 @@ func TestUnknownScenario(t *testing.T) {
 	}
 }
 
-// TestProcessScenarioInProcess runs the process scenario briefly: a row
-// per connection count for each of hello and echo, every request a 200,
-// and the ratios at each count.
+// availableLangs is the hello languages whose interpreter is on PATH: the
+// ones the scenarios measure here.
+func availableLangs(t *testing.T) []helloLang {
+	var out []helloLang
+	for _, l := range helloLangs {
+		if l.interpreter == "" {
+			out = append(out, l)
+		} else if _, err := exec.LookPath(l.interpreter); err == nil {
+			out = append(out, l)
+		} else {
+			t.Logf("no %s on PATH (make test installs it): its rows are not checked", l.interpreter)
+		}
+	}
+	return out
+}
+
+// TestProcessScenarioInProcess runs the process scenario briefly, with a
+// fake aws-lambda-rie on PATH: at each connection count a row for the echo,
+// each language's hello and the emulator, in that order, every request a
+// 200, and the ratios to the echo and to Go's rate.
 func TestProcessScenarioInProcess(t *testing.T) {
+	rieArgs := installFakeRIE(t)
+	var log bytes.Buffer
 	rep, err := RunScenario(context.Background(), ScenarioOptions{
-		Name: "process", Duration: 200 * time.Millisecond, WarmUp: 50 * time.Millisecond, Rounds: 1,
+		Name: "process", Duration: 200 * time.Millisecond, WarmUp: 50 * time.Millisecond, Rounds: 1, Log: &log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rep.Results), 2*len(processSweep); got != want {
-		t.Fatalf("results %d, want %d", got, want)
+	names := []string{}
+	for _, l := range availableLangs(t) {
+		names = append(names, l.name)
 	}
-	if got, want := len(rep.Ratios), len(processSweep)+1; got != want {
-		t.Fatalf("ratios %d, want %d", got, want)
+	names = append(names, "rie")
+	var want []string
+	for _, c := range processSweep {
+		want = append(want, echoRow(c)+" #1")
+		for _, n := range names {
+			want = append(want, helloRow(n, c)+" #1")
+		}
 	}
+	var got []string
 	for _, r := range rep.Results {
+		got = append(got, r.Name)
 		if r.Requests == 0 || r.ErrorCount != 0 || r.Status["200"] != r.Requests {
 			t.Errorf("%s: requests %d errors %d status %v", r.Name, r.Requests, r.ErrorCount, r.Status)
 		}
 	}
-	if !strings.Contains(rep.Results[len(rep.Results)-1].Name, "process hello -c 50") {
-		t.Errorf("last row %q", rep.Results[len(rep.Results)-1].Name)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ratios := map[string]bool{}
+	for _, r := range rep.Ratios {
+		ratios[r.Name] = true
+		if r.Median <= 0 {
+			t.Errorf("ratio %s = %v", r.Name, r.Median)
+		}
+	}
+	for _, c := range processSweep {
+		for _, n := range names {
+			if name := fmt.Sprintf("%s hello / echo at -c %d (req/s)", n, c); !ratios[name] {
+				t.Errorf("no ratio %q in %v", name, ratios)
+			}
+			if name := fmt.Sprintf("%s / go hello at -c %d (req/s)", n, c); n != "go" && !ratios[name] {
+				t.Errorf("no ratio %q in %v", name, ratios)
+			}
+		}
+	}
+	args, err := os.ReadFile(rieArgs)
+	if err != nil {
+		t.Fatal("the fake aws-lambda-rie did not run:", err)
+	}
+	if a := strings.Split(string(args), "\n"); !strings.HasPrefix(a[1], "--runtime-api-address=127.0.0.1:") || filepath.Base(a[len(a)-1]) != "bootstrap" {
+		t.Errorf("aws-lambda-rie arguments %q: want its Runtime API on a free port and the Go hello's bootstrap", a)
+	}
+}
+
+// TestRIERowSkipped: without aws-lambda-rie on PATH the row is left out
+// with a note saying so.
+func TestRIERowSkipped(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	s := &session{report: &Report{}}
+	_, err := s.rie(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "aws-lambda-rie not on PATH") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestColdStartScenario runs the coldstart scenario with a few cold starts:
+// for each language a cold and a warm row with every invoke answered, a
+// bare-interpreter row for Node.js and Python, and a note giving each
+// cold start less its interpreter's.
+func TestColdStartScenario(t *testing.T) {
+	var log bytes.Buffer
+	rep, err := RunScenario(context.Background(), ScenarioOptions{Name: "coldstart", ColdStarts: 3, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Result{}
+	for _, r := range rep.Results {
+		byName[r.Name] = r
+	}
+	for _, l := range availableLangs(t) {
+		rows := []string{l.name + " hello cold start", l.name + " hello warm invoke (same instance)"}
+		if l.interpreter != "" {
+			rows = append(rows, fmt.Sprintf("%s bare start (%s %s)", l.name, l.interpreter, strings.Join(l.bare, " ")))
+			if !strings.Contains(log.String(), l.name+" hello cold start median ") || !strings.Contains(log.String(), "− bare "+l.interpreter) {
+				t.Errorf("no cold − bare note for %s in\n%s", l.name, log.String())
+			}
+		}
+		for _, name := range rows {
+			r := byName[name]
+			if r == nil {
+				t.Errorf("no row %q in %v", name, rep.Results)
+				continue
+			}
+			if r.Requests != 3 || r.ErrorCount != 0 || r.Latency.P50 <= 0 {
+				t.Errorf("%s: requests %d errors %d p50 %d", name, r.Requests, r.ErrorCount, r.Latency.P50)
+			}
+		}
 	}
 }
