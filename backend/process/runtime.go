@@ -45,6 +45,11 @@ type language struct {
 	minimum version
 	// parseVersion reads the output of `interpreter --version`.
 	parseVersion func(out string) (version, bool)
+	// executableArgs, when set, make the interpreter print the path of the
+	// executable it really is: a version manager's shim (pyenv's is a
+	// shell script) found on PATH would otherwise cost every cold start
+	// its own start-up.
+	executableArgs []string
 	// client is the embedded runtime client, written to clientFile.
 	client     []byte
 	clientFile string
@@ -97,8 +102,9 @@ var python = &language{
 	parseVersion: func(out string) (version, bool) {
 		return parseDotted(strings.TrimPrefix(strings.TrimSpace(out), "Python "))
 	},
-	client:     pythonClient,
-	clientFile: "bootstrap.py",
+	executableArgs: []string{"-c", "import sys; print(sys.executable)"},
+	client:         pythonClient,
+	clientFile:     "bootstrap.py",
 	env: func(rt runtimeSpec, taskRoot, runtimeDir string, env map[string]string) {
 		// Lambda's sys.path order: the code, the layers, the runtime.
 		env["PYTHONPATH"] = strings.Join([]string{
@@ -203,7 +209,24 @@ func (rt runtimeSpec) interpreter(ctx context.Context, configured string) (path,
 	case !rt.matches(v):
 		warning = fmt.Sprintf("runtime %s runs on %s, version %s", rt.name, path, v)
 	}
-	return path, warning, nil
+	return rt.lang.executable(ctx, path), warning, nil
+}
+
+// executable returns the executable the interpreter at path really is, or
+// path when it cannot tell.
+func (l *language) executable(ctx context.Context, path string) string {
+	if l.executableArgs == nil {
+		return path
+	}
+	out, err := exec.CommandContext(ctx, path, l.executableArgs...).Output()
+	exe := strings.TrimSpace(string(out))
+	if err != nil || !filepath.IsAbs(exe) {
+		return path
+	}
+	if info, err := os.Stat(exe); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+		return path
+	}
+	return exe
 }
 
 // extractClient writes the language's client once into

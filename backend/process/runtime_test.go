@@ -156,3 +156,23 @@ func TestResolvePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpreterResolvesToItsExecutable: a version manager's shim found on
+// PATH (a shell script) is replaced by the executable it runs, so cold
+// starts do not pay for the shim.
+func TestInterpreterResolvesToItsExecutable(t *testing.T) {
+	real, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Skipf("python3: %v", err)
+	}
+	shim := filepath.Join(t.TempDir(), "python3")
+	writeTestFile(t, shim, "#!/bin/sh\nexec "+strings.TrimSpace(string(real))+" \"$@\"\n", 0o755)
+	rt, _ := parseRuntime("python3.11")
+	path, _, err := rt.interpreter(context.Background(), shim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path == shim || path != strings.TrimSpace(string(real)) {
+		t.Errorf("interpreter %s, want the executable %s the shim runs", path, real)
+	}
+}
