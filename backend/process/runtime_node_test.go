@@ -449,3 +449,25 @@ func TestNodeZipWithNodeModules(t *testing.T) {
 		t.Errorf("task root %s, want the unpacked zip in the cache", f.artifact.TaskRoot)
 	}
 }
+
+// TestNodeResultAfterIdleConnectionClosed: a handler that runs past the
+// Runtime API's idle timeout finds its kept-alive connection closed; the
+// client sends its result on a new one, and the instance lives on.
+func TestNodeResultAfterIdleConnectionClosed(t *testing.T) {
+	idle := runtimeAPIIdleTimeout
+	runtimeAPIIdleTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { runtimeAPIIdleTimeout = idle })
+	f, _ := nodeFunction(t, "index.handler", map[string]string{"index.mjs": `
+export const handler = async (event) => {
+  await new Promise((resolve) => setTimeout(resolve, 500)); // past the idle timeout
+  return event;
+};`})
+	for _, event := range []string{`"one"`, `"two"`} {
+		if out := mustInvoke(t, f, event); out != event {
+			t.Errorf("got %s, want %s", out, event)
+		}
+	}
+	if n := f.seq.Load(); n != 1 {
+		t.Errorf("%d instances, want 1", n)
+	}
+}
