@@ -132,7 +132,8 @@ func (p *Platform) Gateway() *gateway.Gateway { return p.gateway }
 func (p *Platform) Config() *Config { return p.cfg }
 
 // Close stops the gateway's authorizers and rate-limit store and every
-// function p still owns. Safe to call after a reload handed functions on.
+// function p owns. After a reload, close the Platform Reload returned, not
+// the one it replaced: Reload has closed what that one kept.
 func (p *Platform) Close() error {
 	return errors.Join(p.gateway.Close(), p.closeFunctions(func(fn *function) bool { return !fn.handed }))
 }

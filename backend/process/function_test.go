@@ -295,11 +295,15 @@ func TestInitErrorReported(t *testing.T) {
 }
 
 func TestResponseTooLarge(t *testing.T) {
-	f := newFunction(t, fake("bigresponse"))
-	_, err := invoke(t, f, `{}`, 30*time.Second)
-	fe := asFunctionError(t, err)
-	if fe.Type != "Function.ResponseSizeTooLarge" {
-		t.Errorf("got %s %s", fe.Type, fe.Payload)
+	for _, mode := range []string{"bigresponse", "hugeresponse"} {
+		t.Run(mode, func(t *testing.T) {
+			f := newFunction(t, fake(mode))
+			_, err := invoke(t, f, `{}`, 30*time.Second)
+			fe := asFunctionError(t, err)
+			if fe.Type != "Function.ResponseSizeTooLarge" {
+				t.Errorf("got %s %s", fe.Type, fe.Payload)
+			}
+		})
 	}
 }
 

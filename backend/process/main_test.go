@@ -101,6 +101,8 @@ func fakeRuntime(mode string) int {
 			post("/invocation/"+id+"/response", fmt.Sprintf("%q", fmt.Sprint(resp.Header)))
 		case "bigresponse":
 			post("/invocation/"+id+"/response", `"`+strings.Repeat("x", 7<<20)+`"`)
+		case "hugeresponse": // past what the Runtime API reads at all
+			post("/invocation/"+id+"/response", `"`+strings.Repeat("x", 8<<20)+`"`)
 		case "chatty":
 			fmt.Println("line one")
 			fmt.Fprintln(os.Stderr, strings.Repeat("y", 100<<10)) // over the line limit

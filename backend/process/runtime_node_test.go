@@ -471,3 +471,13 @@ export const handler = async (event) => {
 		t.Errorf("%d instances, want 1", n)
 	}
 }
+
+// TestNodeLargeEvent: an event of megabytes arrives in many reads and is
+// handed to the handler whole.
+func TestNodeLargeEvent(t *testing.T) {
+	f, _ := nodeFunction(t, "index.handler", map[string]string{"index.mjs": `export const handler = async (event) => event.length;`})
+	event := `"` + strings.Repeat("é", 2<<20) + `"` // 4 MiB of UTF-8
+	if out := mustInvoke(t, f, event); out != "2097152" {
+		t.Errorf("the handler saw a string of %s characters, want 2097152", out)
+	}
+}

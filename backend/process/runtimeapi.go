@@ -1,6 +1,8 @@
 package process
 
 import (
+	"bytes"
+	"errors"
 	"net"
 	"strconv"
 	"time"
@@ -37,9 +39,10 @@ func (in *instance) serveRuntimeAPI(ln net.Listener) *fasthttp.Server {
 	r.POST(runtimeAPIPrefix+"/invocation/{id}/error", in.handleError)
 	r.POST(runtimeAPIPrefix+"/init/error", in.handleInitError)
 	srv := &fasthttp.Server{
-		Handler:     r.Handler,
-		ReadTimeout: runtimeAPIReadTimeout,
-		IdleTimeout: runtimeAPIIdleTimeout,
+		Handler:      r.Handler,
+		ErrorHandler: in.handleReadError,
+		ReadTimeout:  runtimeAPIReadTimeout,
+		IdleTimeout:  runtimeAPIIdleTimeout,
 		// No WriteTimeout: a runtime that stops reading stalls only its own
 		// invocation, which the function's timeout ends by killing it.
 		MaxRequestBodySize:           lambdalimit.ResponseBytes + 1<<20,
@@ -113,16 +116,40 @@ func (in *instance) handleResponse(ctx *fasthttp.RequestCtx) {
 	}
 	body := ctx.Request.Body()
 	if len(body) > lambdalimit.ResponseBytes {
-		ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
-		ctx.SetContentType("application/json")
-		ctx.SetBodyString(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
-		// aws-lambda-go exits on the 413: retire the instance now.
-		in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge", lambdalimit.ResponseTooLargeMessage)}, false)
-		in.kill()
+		in.responseTooLarge(ctx, c)
 		return
 	}
 	in.finish(c, outcome{payload: append([]byte(nil), body...)}, true)
 	accepted(ctx)
+}
+
+// responseTooLarge ends c as Lambda ends a response over its limit, with
+// Function.ResponseSizeTooLarge, and answers the runtime Lambda's 413.
+func (in *instance) responseTooLarge(ctx *fasthttp.RequestCtx, c *call) {
+	ctx.SetStatusCode(fasthttp.StatusRequestEntityTooLarge)
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString(`{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`)
+	// aws-lambda-go exits on the 413: retire the instance now.
+	in.finish(c, outcome{err: backend.NewFunctionError("Function.ResponseSizeTooLarge", lambdalimit.ResponseTooLargeMessage)}, false)
+	in.kill()
+}
+
+// handleReadError answers a request the server could not read. A response
+// so large that the server refused it before reading it whole ends the
+// invocation as a smaller oversized one does, not as a runtime that died
+// when its post failed.
+func (in *instance) handleReadError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) && bytes.HasSuffix(ctx.Path(), []byte("/response")) {
+		in.mu.Lock()
+		c := in.current
+		picked := c != nil && c.picked
+		in.mu.Unlock()
+		if picked {
+			in.responseTooLarge(ctx, c)
+			return
+		}
+	}
+	ctx.SetStatusCode(fasthttp.StatusBadRequest)
 }
 
 // handleError delivers an error the runtime reported for an invocation.

@@ -37,7 +37,10 @@ const prefix = '/2018-06-01/runtime';
 // more than the function. The socket is unref'd while idle, so it never
 // keeps the event loop alive (callbackWaitsForEmptyEventLoop depends on it).
 let conn = null;
-let pending = null; // { resolve, reject, buf }
+// pending is the call waiting for its response: its head once parsed, and
+// the body's chunks, joined once when whole (joining on every read would
+// copy a 6 MB event a hundred times).
+let pending = null; // { resolve, reject, head, status, headers, length, chunks, got }
 
 function connect() {
   conn = net.connect({ host: apiHost, port: apiPort });
@@ -45,8 +48,7 @@ function connect() {
   conn.unref();
   conn.on('data', (chunk) => {
     if (!pending) return;
-    pending.buf = pending.buf.length ? Buffer.concat([pending.buf, chunk]) : chunk;
-    const res = parseResponse(pending.buf);
+    const res = takeChunk(pending, chunk);
     if (res) {
       const p = pending;
       pending = null;
@@ -66,22 +68,31 @@ function connect() {
   conn.on('close', () => lost());
 }
 
-// parseResponse returns the response in buf once it is whole: status,
-// headers (lower-case names) and a Content-Length body (Portico's Runtime
-// API always sends one), or null while more is to come.
-function parseResponse(buf) {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) return null;
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const status = Number(lines[0].split(' ')[1]);
-  const headers = {};
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].indexOf(':');
-    if (c > 0) headers[lines[i].slice(0, c).trim().toLowerCase()] = lines[i].slice(c + 1).trim();
+// takeChunk adds chunk to p's response and returns the response once it is
+// whole: status, headers (lower-case names) and a Content-Length body
+// (Portico's Runtime API always sends one), or null while more is to come.
+function takeChunk(p, chunk) {
+  if (p.status === undefined) {
+    p.head = p.head.length ? Buffer.concat([p.head, chunk]) : chunk;
+    const end = p.head.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const lines = p.head.toString('latin1', 0, end).split('\r\n');
+    p.status = Number(lines[0].split(' ')[1]);
+    p.headers = {};
+    for (let i = 1; i < lines.length; i++) {
+      const c = lines[i].indexOf(':');
+      if (c > 0) p.headers[lines[i].slice(0, c).trim().toLowerCase()] = lines[i].slice(c + 1).trim();
+    }
+    p.length = Number(p.headers['content-length'] || 0);
+    chunk = p.head.subarray(end + 4);
   }
-  const length = Number(headers['content-length'] || 0);
-  if (buf.length < end + 4 + length) return null;
-  return { status, headers, body: buf.subarray(end + 4, end + 4 + length) };
+  if (chunk.length) {
+    p.chunks.push(chunk);
+    p.got += chunk.length;
+  }
+  if (p.got < p.length) return null;
+  const body = p.chunks.length === 1 ? p.chunks[0] : Buffer.concat(p.chunks);
+  return { status: p.status, headers: p.headers, body: body.subarray(0, p.length) };
 }
 
 function call(method, route, body, headers) {
@@ -91,7 +102,7 @@ function call(method, route, body, headers) {
   const request = Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]);
   const send = () => new Promise((resolve, reject) => {
     if (!conn) connect();
-    pending = { resolve, reject, buf: Buffer.alloc(0) };
+    pending = { resolve, reject, head: Buffer.alloc(0), chunks: [], got: 0 };
     conn.ref();
     conn.write(request);
   });
