@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,9 +17,12 @@ import (
 // (Reload). The listeners and the server limits of the first config stay:
 // changing listen, admin or limits needs a restart.
 type Server struct {
-	current       atomic.Pointer[Gateway]
-	log           *zap.Logger
-	limits        Limits
+	current atomic.Pointer[Gateway]
+	log     *zap.Logger
+	limits  Limits
+	// swapMu orders Serve's setting of the listener's port with Reload's
+	// swap, so a reload during start-up cannot hand on a port not yet set.
+	swapMu        sync.Mutex
 	forwardedPort []byte
 	ready         atomic.Bool
 	draining      atomic.Bool
@@ -59,10 +63,12 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 // the requests still running are cut, each logged. Settings that belong to the listeners (listen, admin, limits) keep
 // their first values; Reload logs when they differ.
 func (s *Server) Reload(next *Gateway) {
+	s.swapMu.Lock()
 	next.forwardedPort = s.forwardedPort
 	next.maxBodyBytes = s.limits.MaxBodyBytes
 	next.takeStateFrom(s.current.Load())
 	old := s.current.Swap(next)
+	s.swapMu.Unlock()
 	if next.cfg.Listen != old.cfg.Listen || next.cfg.Admin != old.cfg.Admin || next.cfg.Limits != s.limits {
 		s.log.Warn("listen, admin and limits changes take effect on restart only")
 	}
@@ -135,8 +141,10 @@ func (s *Server) expect(ctx *fasthttp.RequestCtx) int {
 // limits.maxConnsPerIP.
 func (s *Server) Serve(ctx context.Context, ln, adminLn net.Listener) error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.swapMu.Lock()
 		s.forwardedPort = strconv.AppendInt(nil, int64(tcp.Port), 10)
 		s.current.Load().forwardedPort = s.forwardedPort
+		s.swapMu.Unlock()
 	}
 	srv := s.newServer()
 	public := newListener(ln, &s.limits, func() *answers { return s.current.Load().answers })
