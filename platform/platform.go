@@ -32,6 +32,7 @@ type Platform struct {
 type function struct {
 	spec      *kind.Function
 	invoker   backend.Invoker
+	code      string // the code's fingerprint when it started, if the kind has one
 	started   bool
 	inherited bool // taken over from the previous Platform
 	handed    bool // taken over by the next Platform: not ours to close
@@ -92,8 +93,9 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 func (p *Platform) buildFunction(name string, prev *Platform) (*function, error) {
 	spec := p.cfg.Functions[name]
 	if prev != nil {
-		if old := prev.functions[name]; old != nil && old.started && reflect.DeepEqual(old.spec, spec) && prev.cfg.AccountID == p.cfg.AccountID {
-			return &function{spec: spec, invoker: old.invoker, started: true, inherited: true}, nil
+		if old := prev.functions[name]; old != nil && old.started && reflect.DeepEqual(old.spec, spec) &&
+			prev.cfg.AccountID == p.cfg.AccountID && sameCode(old) {
+			return &function{spec: spec, invoker: old.invoker, code: old.code, started: true, inherited: true}, nil
 		}
 	}
 	inv, err := spec.Build(name, kind.Options{Log: p.log, AccountID: p.cfg.AccountID})
@@ -111,6 +113,7 @@ func (p *Platform) Start(ctx context.Context) error {
 		if fn.started {
 			continue
 		}
+		fn.code, _ = codeFingerprint(fn.invoker)
 		if s, ok := fn.invoker.(backend.Starter); ok {
 			if err := s.Start(ctx); err != nil {
 				if !p.tolerant {
@@ -190,4 +193,22 @@ func StartFunction(ctx context.Context, cfg *Config, name string, log *zap.Logge
 		}
 	}
 	return inv, stop, nil
+}
+
+// codeFingerprint identifies the code of an invoker that runs code from
+// disk (see process.Function.CodeFingerprint); "" for the others.
+func codeFingerprint(inv backend.Invoker) (string, bool) {
+	f, ok := inv.(interface{ CodeFingerprint() (string, error) })
+	if !ok {
+		return "", true
+	}
+	code, err := f.CodeFingerprint()
+	return code, err == nil
+}
+
+// sameCode reports whether fn's code on disk is still what it started with;
+// code that cannot be read now counts as changed, so fn is rebuilt.
+func sameCode(fn *function) bool {
+	code, ok := codeFingerprint(fn.invoker)
+	return ok && code == fn.code
 }

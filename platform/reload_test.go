@@ -6,10 +6,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/process"
 	"github.com/portico/portico/gateway"
 )
@@ -117,5 +119,70 @@ routes:
 	}
 	if got := get("/hello"); got != "Hello, world!" {
 		t.Errorf("/hello from the rebuilt function: %q", got)
+	}
+}
+
+// TestReloadPicksUpEditedCode: a function whose config did not change but
+// whose code did on disk is rebuilt by a reload; untouched code stays warm.
+func TestReloadPicksUpEditedCode(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not on PATH (make test installs it)")
+	}
+	dir := t.TempDir()
+	code := filepath.Join(dir, "fn")
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeApp := func(answer string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(code, "app.py"), []byte("def handler(event, context):\n    return "+answer+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeApp(`"one"`)
+	file := filepath.Join(dir, "portico.yaml")
+	if err := os.WriteFile(file, []byte("functions:\n  fn: {backend: process, runtime: python3.11, code: ./fn, handler: app.handler}\nroutes:\n  - {route: $default, function: fn}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := gateway.NewServer(p.Gateway())
+	ctx := context.Background()
+	invoke := func(p *Platform) string {
+		t.Helper()
+		out, err := p.functions["fn"].invoker.Invoke(ctx, &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "r"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	if got := invoke(p); got != `"one"` {
+		t.Fatalf("got %s", got)
+	}
+	same, err := p.Reload(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.functions["fn"].invoker != p.functions["fn"].invoker {
+		t.Errorf("a reload with nothing changed rebuilt the function")
+	}
+	p = same
+	writeApp(`"two, longer"`) // another size: a new fingerprint even within the mtime's resolution
+	next, err := p.Reload(ctx, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if got := invoke(next); got != `"two, longer"` {
+		t.Errorf("after editing the code and reloading: %s, want the new answer", got)
 	}
 }
