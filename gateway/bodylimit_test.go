@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/testkit"
 )
 
 // TestDeclaredBodyReservesNoMemory holds a gateway (the portico binary, so
@@ -74,17 +76,12 @@ routes:
 	t.Logf("VmHWM %d MiB before, %d MiB with %d connections", before>>20, peak>>20, conns)
 }
 
-// startPortico builds cmd/portico and serves config with it until the test
+// startPortico serves config with it until the test
 // ends; it returns the public address and the process id.
 func startPortico(t *testing.T, config string) (addr string, pid int) {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "portico")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/portico")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.PorticoBinary(t)
 	file := filepath.Join(dir, "portico.yaml")
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
 		t.Fatal(err)

@@ -178,16 +178,25 @@ func TestStatusOutsideRangeIsMalformed(t *testing.T) {
 // their own case.
 func rawGet(t *testing.T, baseURL, path string) (string, []string) {
 	t.Helper()
+	conn := rawSend(t, baseURL, "GET "+path+" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+	defer conn.Close()
+	return readRawHead(t, conn)
+}
+
+// rawSend opens a plain TCP connection to baseURL (10 s deadline) and
+// writes request to it byte for byte; the caller closes it.
+func rawSend(t *testing.T, baseURL, request string) net.Conn {
+	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
-	if _, err := conn.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")); err != nil {
+	if _, err := conn.Write([]byte(request)); err != nil {
+		conn.Close()
 		t.Fatal(err)
 	}
-	return readRawHead(t, conn)
+	return conn
 }
 
 // readRawHead reads a response's status line and header lines.

@@ -3,11 +3,9 @@ package gateway
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -169,19 +167,12 @@ routes:
 // (no client cleans the path up first) and returns the response.
 func rawDo(t *testing.T, baseURL, method, path string, headers map[string]string) *response {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second)) //nolint:errcheck
 	req := method + " " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
 	for k, v := range headers {
 		req += k + ": " + v + "\r\n"
 	}
-	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
-		t.Fatal(err)
-	}
+	conn := rawSend(t, baseURL, req+"\r\n")
+	defer conn.Close()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseResponse(resp)
 	if err := resp.Read(bufio.NewReader(conn)); err != nil {

@@ -39,17 +39,7 @@ routes:
 		}
 	}
 	write("one", "")
-	cfg, err := Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p := startPlatform(t, file)
 	srv := gateway.NewServer(p.Gateway())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -144,17 +134,7 @@ func TestReloadPicksUpEditedCode(t *testing.T) {
 	if err := os.WriteFile(file, []byte("functions:\n  fn: {backend: process, runtime: python3.11, code: ./fn, handler: app.handler}\nroutes:\n  - {route: $default, function: fn}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p := startPlatform(t, file)
 	srv := gateway.NewServer(p.Gateway())
 	ctx := context.Background()
 	invoke := func(p *Platform) string {
@@ -185,4 +165,22 @@ func TestReloadPicksUpEditedCode(t *testing.T) {
 	if got := invoke(next); got != `"two, longer"` {
 		t.Errorf("after editing the code and reloading: %s, want the new answer", got)
 	}
+}
+
+// startPlatform loads, builds and starts the config in file.
+func startPlatform(t *testing.T, file string) *Platform {
+	t.Helper()
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	return p
 }

@@ -48,13 +48,7 @@ func pythonFunction(t *testing.T, handler string, files map[string]string, cfg C
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeTestFile(t, filepath.Join(dir, name), content, 0o644)
 	}
 	return pythonFunctionIn(t, dir, handler, cfg, opts...)
 }
@@ -430,13 +424,7 @@ func TestPythonHandlerFormsAndImports(t *testing.T) {
 		t.Run(tc.handler, func(t *testing.T) {
 			dir := t.TempDir()
 			for name, content := range files {
-				path := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeTestFile(t, filepath.Join(dir, name), content, 0o644)
 			}
 			f := pythonFunctionIn(t, dir, tc.handler, Config{Env: map[string]string{"PYTHONPATH": filepath.Join(dir, "vendor")}})
 			if out := mustInvoke(t, f, `{}`); out != tc.want {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico/portico/internal/testkit"
 	"github.com/portico/portico/internal/testkit/redistest"
 )
 
@@ -30,7 +31,7 @@ func TestReliability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reliability suite: not in -short")
 	}
-	bin := porticoBinary(t)
+	bin := testkit.PorticoBinary(t)
 	redis := redistest.Start(t)
 	flaky, _ := filepath.Abs(filepath.Join("testdata", "flaky"))
 	port, admin := freePort(t), freePort(t)
@@ -246,33 +247,6 @@ func pause(stop <-chan struct{}, d time.Duration) {
 	case <-stop:
 	case <-time.After(d):
 	}
-}
-
-var (
-	binaryOnce sync.Once
-	binaryPath string
-	binaryErr  error
-)
-
-// porticoBinary builds this command once per test run.
-func porticoBinary(t *testing.T) string {
-	t.Helper()
-	binaryOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "portico-bin-")
-		if err != nil {
-			binaryErr = err
-			return
-		}
-		binaryPath = filepath.Join(dir, "portico")
-		out, err := exec.Command("go", "build", "-o", binaryPath, ".").CombinedOutput()
-		if err != nil {
-			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binaryErr != nil {
-		t.Fatal(binaryErr)
-	}
-	return binaryPath
 }
 
 func freePort(t *testing.T) int {

@@ -17,7 +17,7 @@ import (
 // TestServeFlagsOverConfig: --listen and --admin replace the config's
 // addresses, and keep replacing them across a reload.
 func TestServeFlagsOverConfig(t *testing.T) {
-	bin := porticoBinary(t)
+	bin := testkit.PorticoBinary(t)
 	config := filepath.Join(t.TempDir(), "portico.yaml")
 	writeFile(t, config, `
 listen: 127.0.0.1:1
