@@ -18,6 +18,9 @@ type Invocation struct {
 	TraceID string
 	// ClientContext is the optional client context JSON (not base64); nil for none.
 	ClientContext []byte
+	// LogTail, when not nil, receives the log lines the function writes
+	// during the invocation (X-Amz-Log-Type: Tail).
+	LogTail *LogTail
 }
 
 // Invoker runs a function. The deadline of the invocation travels on ctx.
