@@ -64,9 +64,12 @@ func (c *Config) Validate() []error {
 	if a := c.MaximumEventAge; a != 0 && (a < MinEventAge || a > MaxEventAge) {
 		errs.Add("maximumEventAge", "must be between 60s and 6h, got %s", a)
 	}
-	for path, d := range map[string]*Destination{"onSuccess": c.OnSuccess, "onFailure": c.OnFailure} {
-		if d != nil && d.Function == "" {
-			errs.Add(path+".function", "required: the function that receives the destination record")
+	for _, d := range []struct {
+		path string
+		dest *Destination
+	}{{"onSuccess", c.OnSuccess}, {"onFailure", c.OnFailure}} {
+		if d.dest != nil && d.dest.Function == "" {
+			errs.Add(d.path+".function", "required: the function that receives the destination record")
 		}
 	}
 	return errs
