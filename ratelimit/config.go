@@ -3,12 +3,11 @@ package ratelimit
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
-	"time"
 
 	"github.com/portico/portico/internal/fielderr"
 	"github.com/portico/portico/internal/httptoken"
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // Key kinds a Throttle may select its bucket by (Throttle.Key). A header
@@ -43,9 +42,6 @@ const (
 	// DefaultMaxKeys is how many buckets (and, separately, quota counters)
 	// a Local store tracks at most when Config.MaxKeys is 0.
 	DefaultMaxKeys = 100000
-	// DefaultRedisTimeout bounds one Redis operation (pool wait, dial, write,
-	// read) when RedisConfig.Timeout is 0.
-	DefaultRedisTimeout = 50 * time.Millisecond
 )
 
 // Limits of the values a Throttle accepts.
@@ -110,7 +106,7 @@ type Config struct {
 	// every replica that uses the same Redis).
 	Store string `yaml:"store"`
 	// Redis configures the redis store.
-	Redis RedisConfig `yaml:"redis"`
+	Redis redisconf.Config `yaml:"redis"`
 	// OnStoreError is what a request gets when the store fails (Redis down
 	// or slow): allow (default) lets it through, deny throttles it.
 	OnStoreError string `yaml:"onStoreError"`
@@ -118,18 +114,6 @@ type Config struct {
 	// separately the quota counters; idle ones are evicted first. Zero:
 	// DefaultMaxKeys.
 	MaxKeys int `yaml:"maxKeys"`
-}
-
-// RedisConfig configures the redis store.
-type RedisConfig struct {
-	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS.
-	URL string `yaml:"url"`
-	// Timeout bounds one operation: waiting for a pooled connection,
-	// dialing, writing and reading. Zero: DefaultRedisTimeout (50ms).
-	Timeout time.Duration `yaml:"timeout"`
-	// PoolSize is the most connections per gateway. Zero: go-redis's
-	// default, 10 per GOMAXPROCS.
-	PoolSize int `yaml:"poolSize"`
 }
 
 // Validate reports every problem of the throttle as *fielderr.Error values.
@@ -227,22 +211,7 @@ func (c *Config) Validate() []error {
 	default:
 		errs.Add("store", "unknown store %q (want local or redis)", c.Store)
 	}
-	if c.Redis.URL != "" {
-		// Messages leave the URL out: it may hold a password.
-		if u, err := url.Parse(c.Redis.URL); err != nil {
-			errs.Add("redis.url", "not a valid URL")
-		} else if u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix" {
-			errs.Add("redis.url", "want redis://host:port/db, rediss:// or unix://, got scheme %q", u.Scheme)
-		} else if _, err := redisOptions(c.Redis); err != nil {
-			errs.Add("redis.url", "%v", err)
-		}
-	}
-	if c.Redis.Timeout < 0 {
-		errs.Add("redis.timeout", "must not be negative")
-	}
-	if c.Redis.PoolSize < 0 {
-		errs.Add("redis.poolSize", "must not be negative")
-	}
+	errs.Nest("redis", c.Redis.Validate())
 	switch c.OnStoreError {
 	case "", OnStoreErrorAllow, OnStoreErrorDeny:
 	default:

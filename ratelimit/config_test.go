@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/fielderr"
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // messages renders Validate's errors, one per line.
@@ -104,14 +105,14 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"zero", Config{}, ""},
 		{"local", Config{Store: "local", OnStoreError: "deny", MaxKeys: 10}, ""},
-		{"redis", Config{Store: "redis", Redis: RedisConfig{URL: "redis://:secret@127.0.0.1:6379/0", Timeout: 20 * time.Millisecond, PoolSize: 50}}, ""},
-		{"rediss", Config{Store: "redis", Redis: RedisConfig{URL: "rediss://cache.example.com:6380"}}, ""},
+		{"redis", Config{Store: "redis", Redis: redisconf.Config{URL: "redis://:secret@127.0.0.1:6379/0", Timeout: 20 * time.Millisecond, PoolSize: 50}}, ""},
+		{"rediss", Config{Store: "redis", Redis: redisconf.Config{URL: "rediss://cache.example.com:6380"}}, ""},
 		{"unknown store", Config{Store: "memcached"}, `store: unknown store "memcached" (want local or redis)` + "\n"},
 		{"redis without url", Config{Store: "redis"}, "redis.url: required with store: redis, e.g. redis://127.0.0.1:6379/0\n"},
-		{"http url", Config{Store: "redis", Redis: RedisConfig{URL: "http://127.0.0.1:6379"}}, `redis.url: want redis://host:port/db, rediss:// or unix://, got scheme "http"` + "\n"},
-		{"bad db", Config{Store: "redis", Redis: RedisConfig{URL: "redis://127.0.0.1:6379/x"}}, `redis.url: ratelimit: redis url: redis: invalid database number: "x"` + "\n"},
-		{"password not shown", Config{Store: "redis", Redis: RedisConfig{URL: "redis://:secret@127.0.0.1:6379/%zz"}}, "redis.url: not a valid URL\n"},
-		{"negatives", Config{Redis: RedisConfig{Timeout: -1, PoolSize: -1}, MaxKeys: -1},
+		{"http url", Config{Store: "redis", Redis: redisconf.Config{URL: "http://127.0.0.1:6379"}}, `redis.url: want redis://host:port/db, rediss:// or unix://, got scheme "http"` + "\n"},
+		{"bad db", Config{Store: "redis", Redis: redisconf.Config{URL: "redis://127.0.0.1:6379/x"}}, `redis.url: redis url: redis: invalid database number: "x"` + "\n"},
+		{"password not shown", Config{Store: "redis", Redis: redisconf.Config{URL: "redis://:secret@127.0.0.1:6379/%zz"}}, "redis.url: not a valid URL\n"},
+		{"negatives", Config{Redis: redisconf.Config{Timeout: -1, PoolSize: -1}, MaxKeys: -1},
 			"redis.timeout: must not be negative\nredis.poolSize: must not be negative\nmaxKeys: must not be negative\n"},
 		{"policy", Config{OnStoreError: "ignore"}, `onStoreError: want allow or deny, got "ignore"` + "\n"},
 	} {
@@ -126,7 +127,7 @@ func TestConfigValidate(t *testing.T) {
 // Every config field has a yaml tag in lowerCamel case, as the gateway's
 // strict decoder expects.
 func TestConfigYAMLTags(t *testing.T) {
-	for _, v := range []any{Throttle{}, Quota{}, UsagePlan{}, Config{}, RedisConfig{}} {
+	for _, v := range []any{Throttle{}, Quota{}, UsagePlan{}, Config{}, redisconf.Config{}} {
 		typ := reflect.TypeOf(v)
 		for i := range typ.NumField() {
 			f := typ.Field(i)

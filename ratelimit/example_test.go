@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/portico/portico/internal/redisconf"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -69,7 +70,7 @@ func ExampleLocal_Count() {
 // With store: redis, the store is wrapped in a Guard that applies
 // onStoreError and reports when Redis goes down and comes back.
 func ExampleGuard() {
-	cfg := ratelimit.Config{Store: "redis", Redis: ratelimit.RedisConfig{URL: "redis://127.0.0.1:6379/0"}, OnStoreError: "allow"}
+	cfg := ratelimit.Config{Store: "redis", Redis: redisconf.Config{URL: "redis://127.0.0.1:6379/0"}, OnStoreError: "allow"}
 	if errs := cfg.Validate(); len(errs) > 0 {
 		fmt.Println(errs)
 		return

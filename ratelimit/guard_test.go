@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // fakeStore answers from a Local, or fails with err when set.
@@ -159,7 +161,7 @@ func TestOpen(t *testing.T) {
 	if _, ok := s.(*Local); !ok || err != nil {
 		t.Errorf("Open(local): %T, %v", s, err)
 	}
-	s, err = Open(Config{Store: "redis", Redis: RedisConfig{URL: "redis://127.0.0.1:1/0"}, OnStoreError: "deny"})
+	s, err = Open(Config{Store: "redis", Redis: redisconf.Config{URL: "redis://127.0.0.1:1/0"}, OnStoreError: "deny"})
 	if g, ok := s.(*Guard); !ok || err != nil || !g.deny {
 		t.Errorf("Open(redis): %T, %v", s, err)
 	} else {

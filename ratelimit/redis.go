@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // Redis is a Store in Redis, shared by every gateway replica that uses the
@@ -58,12 +59,12 @@ const (
 // client pools connections (cfg.PoolSize), bounds every operation by
 // cfg.Timeout (default 50ms), dials once per attempt and does not retry:
 // Guard decides what a failure means.
-func NewRedis(cfg RedisConfig, opts ...RedisOption) (*Redis, error) {
-	opt, err := redisOptions(cfg)
+func NewRedis(cfg redisconf.Config, opts ...RedisOption) (*Redis, error) {
+	c, err := cfg.NewClient()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
-	r := &Redis{c: redis.NewClient(opt)}
+	r := &Redis{c: c}
 	for _, o := range opts {
 		o(r)
 	}
@@ -71,34 +72,6 @@ func NewRedis(cfg RedisConfig, opts ...RedisOption) (*Redis, error) {
 		redisLogs.add(r)
 	}
 	return r, nil
-}
-
-func redisOptions(cfg RedisConfig) (*redis.Options, error) {
-	if cfg.URL == "" {
-		return nil, fmt.Errorf("ratelimit: redis url is empty")
-	}
-	opt, err := redis.ParseURL(cfg.URL)
-	if err != nil {
-		return nil, fmt.Errorf("ratelimit: redis url: %w", err)
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultRedisTimeout
-	}
-	opt.DialTimeout = timeout
-	opt.ReadTimeout = timeout
-	opt.WriteTimeout = timeout
-	opt.PoolTimeout = timeout
-	opt.ContextTimeoutEnabled = true
-	opt.MaxRetries = -1 // none
-	opt.DialerRetries = 1
-	opt.DisableIdentity = true // no CLIENT SETINFO on connect
-	opt.Protocol = 2           // no HELLO on connect
-	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
-	if cfg.PoolSize > 0 {
-		opt.PoolSize = cfg.PoolSize
-	}
-	return opt, nil
 }
 
 // gcraScript is gcra (store.go) in microseconds. KEYS[1]: the bucket;

@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portico/portico/internal/redisconf"
 	"github.com/portico/portico/internal/testkit"
 	"github.com/portico/portico/internal/testkit/redistest"
 )
 
 func newRedis(t testing.TB, url string) *Redis {
 	t.Helper()
-	r, err := NewRedis(RedisConfig{URL: url})
+	r, err := NewRedis(redisconf.Config{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestRedisNewWithoutServer(t *testing.T) {
 	ln.Close()
 	var mu sync.Mutex
 	var logged []string
-	r, err := NewRedis(RedisConfig{URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}, WithRedisLogger(func(msg string) {
+	r, err := NewRedis(redisconf.Config{URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}, WithRedisLogger(func(msg string) {
 		mu.Lock()
 		logged = append(logged, msg)
 		mu.Unlock()
@@ -319,7 +320,7 @@ func TestRedisTimeout(t *testing.T) {
 		}
 		mu.Unlock()
 	}()
-	r, err := NewRedis(RedisConfig{URL: "redis://" + ln.Addr().String(), Timeout: 30 * time.Millisecond})
+	r, err := NewRedis(redisconf.Config{URL: "redis://" + ln.Addr().String(), Timeout: 30 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +337,7 @@ func TestRedisTimeout(t *testing.T) {
 
 func TestNewRedisBadURL(t *testing.T) {
 	for _, url := range []string{"", "http://127.0.0.1:6379", "redis://127.0.0.1:6379/notadb"} {
-		if _, err := NewRedis(RedisConfig{URL: url}); err == nil {
+		if _, err := NewRedis(redisconf.Config{URL: url}); err == nil {
 			t.Errorf("NewRedis(%q): no error", url)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"testing"
+
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // go-redis's messages reach the loggers of the open stores only.
@@ -17,15 +19,15 @@ func TestRedisLoggerIsPerOpenStore(t *testing.T) {
 			mu.Unlock()
 		})
 	}
-	a, err := NewRedis(RedisConfig{URL: "redis://127.0.0.1:1/0"}, logTo("a"))
+	a, err := NewRedis(redisconf.Config{URL: "redis://127.0.0.1:1/0"}, logTo("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewRedis(RedisConfig{URL: "redis://127.0.0.1:1/0"}, logTo("b"))
+	b, err := NewRedis(redisconf.Config{URL: "redis://127.0.0.1:1/0"}, logTo("b"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	silent, err := NewRedis(RedisConfig{URL: "redis://127.0.0.1:1/0"})
+	silent, err := NewRedis(redisconf.Config{URL: "redis://127.0.0.1:1/0"})
 	if err != nil {
 		t.Fatal(err)
 	}
