@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/fielderr"
 )
 
@@ -41,4 +42,10 @@ func (c *Config) Validate() []error {
 		p.HTTPURL("endpoint", c.Endpoint)
 	}
 	return p
+}
+
+// Describe tells the Invoke API what is known locally of the function: its
+// time limit, when the config sets one (the rest lives in AWS).
+func (c *Config) Describe() backend.Description {
+	return backend.Description{Timeout: c.Timeout}
 }

@@ -1,6 +1,9 @@
 package builtin
 
-import "github.com/portico/portico/internal/fielderr"
+import (
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
+)
 
 // Config is the block of a function with `backend: builtin`.
 type Config struct {
@@ -31,4 +34,9 @@ func (c *Config) Validate() []error {
 		p.Add("handler", "unknown builtin %q (want echo or mock)", c.Handler)
 	}
 	return p
+}
+
+// Describe tells the Invoke API the builtin's name as its handler.
+func (c *Config) Describe() backend.Description {
+	return backend.Description{Handler: c.Handler}
 }

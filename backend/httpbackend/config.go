@@ -3,6 +3,7 @@ package httpbackend
 import (
 	"time"
 
+	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/fielderr"
 )
 
@@ -32,4 +33,10 @@ func (c *Config) Validate() []error {
 		p.HTTPURL("url", c.URL)
 	}
 	return p
+}
+
+// Describe tells the Invoke API what is known of the function: its time
+// limit, when the config sets one.
+func (c *Config) Describe() backend.Description {
+	return backend.Description{Timeout: c.Timeout}
 }

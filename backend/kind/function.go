@@ -5,7 +5,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/fielderr"
 )
 
 // Function is one entry of `functions:`: its backend kind and that kind's
@@ -16,6 +18,27 @@ type Function struct {
 	Backend string
 	// Spec is the kind's config, e.g. *builtin.Config.
 	Spec Spec
+	// Async is the function's `async:` block, which every kind takes: how
+	// its Event invocations are retried and where their records go. Nil:
+	// Lambda's defaults.
+	Async *async.Config
+}
+
+// block is what a function's keys decode into: the kind's own config and
+// the keys every kind shares.
+type block[C any] struct {
+	Spec  C             `yaml:",inline"`
+	Async *async.Config `yaml:"async"`
+}
+
+func (b *block[C]) parts() (any, *async.Config) { return &b.Spec, b.Async }
+
+// ResolvePaths passes the decoder's call on to the kind's config, whose
+// keys it inlines (see config.PathResolver).
+func (b *block[C]) ResolvePaths(dir string) {
+	if r, ok := any(&b.Spec).(interface{ ResolvePaths(dir string) }); ok {
+		r.ResolvePaths(dir)
+	}
 }
 
 // Spec is a kind's config (*builtin.Config, *httpbackend.Config,
@@ -63,7 +86,11 @@ func (f *Function) NewKind(kind string) any {
 // SetKind stores the config decoded for kind, which NewKind returned.
 func (f *Function) SetKind(kind string, v any) {
 	f.Backend = kind
-	f.Spec, _ = v.(Spec)
+	if b, ok := v.(interface{ parts() (any, *async.Config) }); ok {
+		spec, a := b.parts()
+		f.Spec, _ = spec.(Spec)
+		f.Async = a
+	}
 }
 
 // Validate reports every problem of the kind's config. A missing or unknown
@@ -73,7 +100,23 @@ func (f *Function) Validate() []error {
 	if f.Spec == nil {
 		return nil
 	}
-	return f.Spec.Validate()
+	errs := f.Spec.Validate()
+	if f.Async != nil {
+		var async fielderr.List
+		async.Nest("async", f.Async.Validate())
+		errs = append(errs, async...)
+	}
+	return errs
+}
+
+// Describe is what the Invoke API tells of the function (GetFunction).
+func (f *Function) Describe() backend.Description {
+	var d backend.Description
+	if s, ok := f.Spec.(backend.Describer); ok {
+		d = s.Describe()
+	}
+	d.Backend = f.Backend
+	return d
 }
 
 // Concurrency is the cap the gateway enforces for kinds that cannot limit

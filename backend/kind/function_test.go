@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/builtin"
 	"github.com/portico/portico/backend/httpbackend"
@@ -41,15 +42,16 @@ func TestDecode(t *testing.T) {
 	fns, errs := decode(t, `functions:
   echo: {backend: builtin, handler: echo, concurrency: 3}
   up: {backend: http, url: "http://127.0.0.1:1/x"}
-  local: {backend: process, handler: bin/fn, env: {A: b}, concurrency: 4}
+  local: {backend: process, handler: bin/fn, env: {A: b}, concurrency: 4, async: {maximumRetryAttempts: 0, onFailure: {function: echo}}}
 `)
 	if errs != nil {
 		t.Fatal(errs)
 	}
 	want := map[string]*Function{
-		"echo":  {Backend: "builtin", Spec: &builtin.Config{Handler: "echo", Concurrency: 3}},
-		"up":    {Backend: "http", Spec: &httpbackend.Config{URL: "http://127.0.0.1:1/x"}},
-		"local": {Backend: "process", Spec: &process.Config{Handler: "/cfg/bin/fn", Env: map[string]string{"A": "b"}, Concurrency: 4}},
+		"echo": {Backend: "builtin", Spec: &builtin.Config{Handler: "echo", Concurrency: 3}},
+		"up":   {Backend: "http", Spec: &httpbackend.Config{URL: "http://127.0.0.1:1/x"}},
+		"local": {Backend: "process", Spec: &process.Config{Handler: "/cfg/bin/fn", Env: map[string]string{"A": "b"}, Concurrency: 4},
+			Async: &async.Config{MaximumRetryAttempts: new(0), OnFailure: &async.Destination{Function: "echo"}}},
 	}
 	if !reflect.DeepEqual(fns, want) {
 		t.Errorf("got  %+v\nwant %+v", fns, want)
@@ -81,6 +83,12 @@ func TestDecodeErrors(t *testing.T) {
 				`f.yaml:2:48: functions.f.qualifier: want a version or alias (letters, digits, $, _ and -), got "a/b"`}},
 		{"a kind's own problem", "functions:\n  f: {backend: process, handler: x, env: {AWS_REGION: x}}\n",
 			[]string{"f.yaml:2:55: functions.f.env.AWS_REGION: reserved by Lambda: it cannot be set"}},
+		{"async block of any kind", "functions:\n  f: {backend: builtin, handler: echo, async: {maximumRetryAttempts: 3, maximumEventAge: 30s, onFailure: {}}}\n",
+			[]string{"f.yaml:2:70: functions.f.async.maximumRetryAttempts: must be 0, 1 or 2, got 3",
+				"f.yaml:2:90: functions.f.async.maximumEventAge: must be between 60s and 6h, got 30s",
+				"f.yaml:2:106: functions.f.async.onFailure.function: required: the function that receives the destination record"}},
+		{"async unknown key", "functions:\n  f: {backend: http, url: \"http://h/x\", async: {retries: 1}}\n",
+			[]string{`f.yaml:2:49: functions.f.async: unknown field "retries"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

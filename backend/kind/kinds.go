@@ -46,8 +46,8 @@ func invoker[T backend.Invoker](v T, err error) (backend.Invoker, error) {
 // def is one backend kind.
 type def struct {
 	name string
-	// newSpec returns an empty config of the kind, for the decoder.
-	newSpec func() Spec
+	// newSpec returns an empty *block of the kind, for the decoder.
+	newSpec func() any
 	// build returns the invoker of a function named name whose config is
 	// spec, which newSpec returned.
 	build func(name string, spec Spec, o Options) (backend.Invoker, error)
@@ -63,7 +63,7 @@ func define[C any, P interface {
 }](name string, build func(string, P, Options) (backend.Invoker, error), concurrency func(P) int) def {
 	d := def{
 		name:    name,
-		newSpec: func() Spec { return P(new(C)) },
+		newSpec: func() any { return new(block[C]) },
 		build: func(fn string, spec Spec, o Options) (backend.Invoker, error) {
 			c, ok := spec.(P)
 			if !ok {

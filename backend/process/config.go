@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/fielderr"
 )
 
@@ -220,4 +221,21 @@ var reservedEnv = map[string]bool{
 // Portico: on Lambda they hold the execution role's credentials.
 var credentialEnv = map[string]bool{
 	"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true, "AWS_ACCESS_KEY": true,
+}
+
+// Describe tells the Invoke API what Lambda's GetFunction would: the
+// runtime (`provided` for an executable without one), handler, limits and
+// the config's variables, with the defaults the function runs with.
+func (c *Config) Describe() backend.Description {
+	d := backend.Description{
+		Runtime:     c.Runtime,
+		Handler:     c.Handler,
+		Timeout:     orDefault(c.Timeout, DefaultTimeout),
+		MemoryMB:    orDefault(c.Memory, DefaultMemoryMB),
+		Environment: c.Env,
+	}
+	if d.Runtime == "" {
+		d.Runtime = "provided"
+	}
+	return d
 }
