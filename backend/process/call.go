@@ -19,6 +19,7 @@ type call struct {
 	result        chan outcome // buffered 1: whoever finishes the call never blocks
 	timer         *time.Timer
 	picked        bool // the runtime has received the event (guarded by instance.mu)
+	logTail       *backend.LogTail
 }
 
 // outcome is how a call ended.
@@ -39,6 +40,7 @@ func newCall(inv *backend.Invocation, timeout time.Duration, now time.Time) *cal
 		deadline:      now.Add(timeout),
 		timeout:       timeout,
 		result:        make(chan outcome, 1),
+		logTail:       inv.LogTail,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -364,6 +365,31 @@ func TestOutputIsLoggedAndBounded(t *testing.T) {
 	}
 	if !sawLine || !sawCut {
 		t.Errorf("saw line %v, saw a truncated line %v", sawLine, sawCut)
+	}
+}
+
+// TestLogTailHoldsTheInvocationsLines: the lines a function wrote before
+// answering are in its invocation's tail when Invoke returns, though the
+// pipes are read asynchronously, and no other invocation's lines are.
+func TestLogTailHoldsTheInvocationsLines(t *testing.T) {
+	f := newFunction(t, fake("tail"))
+	for i := range 20 {
+		id := fmt.Sprintf("req-tail-%d", i)
+		var tail backend.LogTail
+		if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tail}, nil); err != nil {
+			t.Fatal(err)
+		}
+		got := string(tail.Bytes())
+		var want strings.Builder
+		for n := range 50 {
+			fmt.Fprintf(&want, "%s line %d\n", id, n)
+		}
+		if stdout := strings.ReplaceAll(got, id+" on stderr\n", ""); stdout != want.String() {
+			t.Fatalf("invocation %d: tail\n%s\nwant the 50 stdout lines of this invocation in order", i, got)
+		}
+		if !strings.Contains(got, id+" on stderr\n") {
+			t.Fatalf("invocation %d: tail lacks the stderr line:\n%s", i, got)
+		}
 	}
 }
 

@@ -121,9 +121,7 @@ func (f *Function) startInstance() (*instance, error) {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		}
 	}
-	out.copied.Add(2)
-	go func() { defer out.copied.Done(); in.output.copy(out.stdout, "stdout") }()
-	go func() { defer out.copied.Done(); in.output.copy(out.stderr, "stderr") }()
+	in.output.copy(&out)
 	go in.wait(&out)
 	in.log.Debug("instance started", zap.Int("pid", cmd.Process.Pid))
 	return in, nil
@@ -311,6 +309,9 @@ func (in *instance) finish(c *call, out outcome, healthy bool) {
 	in.lastUsed = time.Now()
 	in.mu.Unlock()
 	c.timer.Stop()
+	if c.logTail != nil {
+		in.output.awaitLines()
+	}
 	// The request id stays on the output until the next event is taken:
 	// output is read asynchronously, and a line the function wrote just
 	// before its response may be read after it.

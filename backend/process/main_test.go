@@ -108,6 +108,12 @@ func fakeRuntime(mode string) int {
 			fmt.Fprintln(os.Stderr, strings.Repeat("y", 100<<10)) // over the line limit
 			os.Stdout.Write([]byte{0xff, 0xfe, 0x00, '\n'})       //nolint:errcheck
 			post("/invocation/"+id+"/response", `"ok"`)
+		case "tail":
+			for i := range 50 {
+				fmt.Printf("%s line %d\n", id, i)
+			}
+			fmt.Fprintf(os.Stderr, "%s on stderr\n", id)
+			post("/invocation/"+id+"/response", `"ok"`)
 		case "wrongid":
 			post("/invocation/not-"+id+"/response", `"forged"`)
 			post("/invocation/"+id+"/response", `"real"`)

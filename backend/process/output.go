@@ -2,12 +2,15 @@ package process
 
 import (
 	"bufio"
-	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
+
+	"github.com/portico/portico/backend"
 )
 
 // Limits on what an instance's output may cost: a line longer than
@@ -21,38 +24,85 @@ const (
 	lineBurst      = 1000
 )
 
+// tailWait bounds how long an invocation whose caller asked for its log
+// tail waits for the lines its function wrote before answering to be read
+// from the pipes: a line without its newline is never complete.
+const tailWait = 20 * time.Millisecond
+
 // outputLogger copies an instance's stdout and stderr into Portico's log,
 // one entry per line, with the function name and the request id of the
-// invocation in progress.
+// invocation in progress, and into that invocation's log tail when its
+// caller asked for one.
 type outputLogger struct {
-	log       *zap.Logger
-	limit     *rate.Limiter
-	requestID atomic.Pointer[string]
-	dropped   atomic.Int64
+	log     *zap.Logger
+	limit   *rate.Limiter
+	current atomic.Pointer[logTarget]
+	dropped atomic.Int64
+	streams [2]outputStream // stdout, stderr
+	// progress is signalled after each line, for awaitLines.
+	progress chan struct{}
+}
+
+// logTarget is where the lines of the invocation in progress go besides
+// Portico's log.
+type logTarget struct {
+	requestID string
+	tail      *backend.LogTail
+}
+
+// outputStream counts what was read from one pipe and what of it has been
+// handled as lines, so that awaitLines knows when a pipe is caught up.
+type outputStream struct {
+	name          string
+	pipe          *os.File
+	read, handled atomic.Int64
+}
+
+func (s *outputStream) Read(p []byte) (int, error) {
+	n, err := s.pipe.Read(p)
+	s.read.Add(int64(n))
+	return n, err
 }
 
 func newOutputLogger(log *zap.Logger) *outputLogger {
-	return &outputLogger{log: log, limit: rate.NewLimiter(linesPerSecond, lineBurst)}
+	return &outputLogger{log: log, limit: rate.NewLimiter(linesPerSecond, lineBurst), progress: make(chan struct{}, 1)}
 }
 
-func (o *outputLogger) setRequestID(id string) {
-	if id == "" {
-		o.requestID.Store(nil)
+// setTarget makes the lines read from now on belong to the invocation
+// requestID (none when empty), and copies them into tail if not nil.
+func (o *outputLogger) setTarget(requestID string, tail *backend.LogTail) {
+	if requestID == "" {
+		o.current.Store(nil)
 		return
 	}
-	o.requestID.Store(&id)
+	o.current.Store(&logTarget{requestID: requestID, tail: tail})
 }
 
-// copy logs the lines read from r until it ends.
-func (o *outputLogger) copy(r io.Reader, stream string) {
-	br := bufio.NewReaderSize(r, maxLineBytes)
+// copy logs the lines of stdout and stderr until both end.
+func (o *outputLogger) copy(out *outputPipes) {
+	o.streams[0].name, o.streams[0].pipe = "stdout", out.stdout
+	o.streams[1].name, o.streams[1].pipe = "stderr", out.stderr
+	out.copied.Add(2)
+	for i := range o.streams {
+		go func() { defer out.copied.Done(); o.copyStream(&o.streams[i]) }()
+	}
+}
+
+// copyStream logs the lines read from s until it ends.
+func (o *outputLogger) copyStream(s *outputStream) {
+	br := bufio.NewReaderSize(s, maxLineBytes)
 	for {
 		line, isPrefix, err := br.ReadLine()
 		if len(line) > 0 || (err == nil && !isPrefix) {
-			o.emit(stream, line, isPrefix)
+			o.emit(s.name, line, isPrefix)
 		}
 		for isPrefix && err == nil { // drop the rest of an over-long line
 			_, isPrefix, err = br.ReadLine()
+		}
+		s.handled.Store(s.read.Load() - int64(br.Buffered()))
+		select {
+		case o.progress <- struct{}{}:
+		default:
 		}
 		if err != nil {
 			o.flushDropped()
@@ -61,15 +111,73 @@ func (o *outputLogger) copy(r io.Reader, stream string) {
 	}
 }
 
+// awaitLines waits, at most tailWait, until the lines the function wrote
+// so far are handled: the bytes waiting in each pipe now, and the complete
+// lines already read, are in the log and the tail when it returns. It
+// exists for the log tail, which must hold the lines written before the
+// response, while the pipes are read asynchronously.
+func (o *outputLogger) awaitLines() {
+	var targets [2]int64
+	for i := range o.streams {
+		s := &o.streams[i]
+		if s.pipe == nil {
+			return
+		}
+		waiting, ok := pipeWaiting(s.pipe)
+		if !ok {
+			return
+		}
+		targets[i] = s.read.Load() + int64(waiting)
+	}
+	deadline := time.NewTimer(tailWait)
+	defer deadline.Stop()
+	for {
+		caughtUp := true
+		for i := range o.streams {
+			if o.streams[i].handled.Load() < targets[i] {
+				caughtUp = false
+			}
+		}
+		if caughtUp {
+			return
+		}
+		select {
+		case <-o.progress:
+		case <-deadline.C:
+			return
+		}
+	}
+}
+
+// pipeWaiting is how many bytes wait in the pipe (FIONREAD, which
+// x/sys names TIOCINQ on Linux: the same request). It goes
+// through SyscallConn: Fd would switch the pipe to blocking mode.
+func pipeWaiting(f *os.File) (int, bool) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var n int
+	var ioErr error
+	if err := rc.Control(func(fd uintptr) { n, ioErr = unix.IoctlGetInt(int(fd), unix.TIOCINQ) }); err != nil || ioErr != nil {
+		return 0, false
+	}
+	return n, true
+}
+
 func (o *outputLogger) emit(stream string, line []byte, cut bool) {
+	target := o.current.Load()
+	if target != nil && target.tail != nil {
+		target.tail.Write(append(line[:len(line):len(line)], '\n'))
+	}
 	if !o.limit.AllowN(time.Now(), 1) {
 		o.dropped.Add(1)
 		return
 	}
 	o.flushDropped()
 	fields := []zap.Field{zap.String("stream", stream), zap.String("line", string(line))}
-	if id := o.requestID.Load(); id != nil {
-		fields = append(fields, zap.String("request_id", *id))
+	if target != nil {
+		fields = append(fields, zap.String("request_id", target.requestID))
 	}
 	if cut {
 		fields = append(fields, zap.Bool("truncated", true))

@@ -73,7 +73,7 @@ func (in *instance) handleNext(ctx *fasthttp.RequestCtx) {
 	}
 	c.picked = true
 	in.mu.Unlock()
-	in.output.setRequestID(c.requestID)
+	in.output.setTarget(c.requestID, c.logTail)
 
 	h := &ctx.Response.Header
 	h.Set("Lambda-Runtime-Aws-Request-Id", c.requestID)
