@@ -124,10 +124,12 @@ type Function struct {
 	Invoker backend.Invoker
 	// Backend is the name of its kind, for `portico routes`.
 	Backend string
-	// Concurrency, when positive, caps its invocations in flight through
-	// this gateway; past it a request gets 429. Zero: no cap here (process
-	// functions limit their own instances).
-	Concurrency int
+	// Limiter, when not nil, caps its invocations in flight; past it a
+	// request gets 429. The caller shares it with the function's other
+	// ways in (the Invoke API, async invocations), so the cap is the
+	// function's, not the gateway's. Nil: no cap here (process functions
+	// limit their own instances).
+	Limiter *ratelimit.ConcurrencyLimiter
 }
 
 // useFunctions keeps the invoker of each function, capped where asked.
@@ -136,8 +138,8 @@ func (g *Gateway) useFunctions(functions map[string]Function) {
 	for name, fn := range functions {
 		inv := fn.Invoker
 		g.metrics.watchInstances(name, inv)
-		if fn.Concurrency > 0 {
-			inv = &concurrencyLimit{inv: inv, lim: ratelimit.NewConcurrencyLimiter(fn.Concurrency)}
+		if fn.Limiter != nil {
+			inv = &concurrencyLimit{inv: inv, lim: fn.Limiter}
 		}
 		g.invokers[name] = inv
 	}

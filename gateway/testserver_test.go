@@ -16,6 +16,7 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
+	"github.com/portico/portico/ratelimit"
 )
 
 // testGateway is a gateway serving a config on a real 127.0.0.1 listener.
@@ -69,7 +70,10 @@ func loadTestGateway(t testing.TB, text string, opts ...Option) *Gateway {
 				t.Fatalf("function %s: %v", name, err)
 			}
 		}
-		functions[name] = Function{Invoker: inv, Backend: fn.Backend, Concurrency: fn.Concurrency()}
+		functions[name] = Function{Invoker: inv, Backend: fn.Backend}
+		if n := fn.Concurrency(); n > 0 {
+			functions[name] = Function{Invoker: inv, Backend: fn.Backend, Limiter: ratelimit.NewConcurrencyLimiter(n)}
+		}
 	}
 	g, err := New(&cfg.Config, functions, opts...)
 	if err != nil {

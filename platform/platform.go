@@ -13,6 +13,7 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/ratelimit"
 )
 
 // Platform is the running whole of one config: its functions and the
@@ -32,7 +33,8 @@ type Platform struct {
 type function struct {
 	spec      *kind.Function
 	invoker   backend.Invoker
-	code      string // the code's fingerprint when it started, if the kind has one
+	limiter   *ratelimit.ConcurrencyLimiter // the kind's concurrency cap, shared by every way in; nil: none
+	code      string                        // the code's fingerprint when it started, if the kind has one
 	started   bool
 	inherited bool // taken over from the previous Platform
 	handed    bool // taken over by the next Platform: not ours to close
@@ -77,7 +79,7 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	}
 	set := make(map[string]gateway.Function, len(p.functions))
 	for name, fn := range p.functions {
-		set[name] = gateway.Function{Invoker: fn.invoker, Backend: fn.spec.Backend, Concurrency: fn.spec.Concurrency()}
+		set[name] = gateway.Function{Invoker: fn.invoker, Backend: fn.spec.Backend, Limiter: fn.limiter}
 	}
 	g, err := gateway.New(&cfg.Config, set, gateway.WithLogger(p.log))
 	if err != nil {
@@ -95,14 +97,18 @@ func (p *Platform) buildFunction(name string, prev *Platform) (*function, error)
 	if prev != nil {
 		if old := prev.functions[name]; old != nil && old.started && reflect.DeepEqual(old.spec, spec) &&
 			prev.cfg.AccountID == p.cfg.AccountID && sameCode(old) {
-			return &function{spec: spec, invoker: old.invoker, code: old.code, started: true, inherited: true}, nil
+			return &function{spec: spec, invoker: old.invoker, limiter: old.limiter, code: old.code, started: true, inherited: true}, nil
 		}
 	}
 	inv, err := spec.Build(name, kind.Options{Log: p.log, AccountID: p.cfg.AccountID})
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)
 	}
-	return &function{spec: spec, invoker: inv}, nil
+	fn := &function{spec: spec, invoker: inv}
+	if n := spec.Concurrency(); n > 0 {
+		fn.limiter = ratelimit.NewConcurrencyLimiter(n)
+	}
+	return fn, nil
 }
 
 // Start does the I/O the functions and the gateway need before serving:
