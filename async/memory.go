@@ -32,8 +32,10 @@ type memFunction struct {
 }
 
 // takeWait is the longest a Take waits for an event before returning none,
-// so that the caller sees a change of its functions.
-const takeWait = time.Second
+// so that the caller sees a change of its functions, and a closing queue
+// does not wait long for a blocked XREADGROUP (go-redis does not cut one
+// short when its context ends).
+const takeWait = 250 * time.Millisecond
 
 // NewMemoryStore returns an empty MemoryStore that holds at most size
 // accepted events (size ≤ 0: DefaultQueueSize).
@@ -96,7 +98,7 @@ func (m *MemoryStore) Add(_ context.Context, e *Event) error {
 	return nil
 }
 
-// Take returns up to max due events of functions, waiting up to a second
+// Take returns up to max due events of functions, waiting up to takeWait
 // for one.
 func (m *MemoryStore) Take(ctx context.Context, functions []string, max int) ([]*Event, error) {
 	timer := time.NewTimer(takeWait)

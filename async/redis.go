@@ -100,7 +100,7 @@ func addCmds(ctx context.Context, p redis.Pipeliner, e *Event, b []byte) {
 }
 
 // Take returns this consumer's pending and claimed entries first, then
-// new ones, blocking up to a second.
+// new ones, blocking up to takeWait.
 func (r *RedisStore) Take(ctx context.Context, functions []string, max int) ([]*Event, error) {
 	if len(functions) == 0 || max <= 0 {
 		return nil, sleepCtx(ctx, takeWait)
@@ -275,7 +275,9 @@ func (r *RedisStore) Retry(ctx context.Context, taken, next *Event, due time.Tim
 		return err
 	}
 	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, retryKey(next.Function), redis.Z{Score: float64(due.UnixMilli()), Member: b})
+		// Rounded up, so a retry is never promoted before it is due.
+		score := (due.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+		p.ZAdd(ctx, retryKey(next.Function), redis.Z{Score: float64(score), Member: b})
 		ackCmds(ctx, p, taken)
 		return nil
 	})

@@ -18,7 +18,7 @@ type Store interface {
 	// memory store answers ErrQueueFull when it holds its size.
 	Add(ctx context.Context, e *Event) error
 	// Take returns at most max events of the given functions that are due,
-	// waiting a short while (at most about a second) for one to come; no
+	// waiting a short while (a quarter of a second) for one to come; no
 	// events and no error means none came. Events of other functions stay
 	// in the store.
 	Take(ctx context.Context, functions []string, max int) ([]*Event, error)
