@@ -158,5 +158,5 @@ func observed() (*zap.Logger, *observer.ObservedLogs) {
 // clock is a settable offset added to the real time, for a queue's now.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) now() time.Time      { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) add(d time.Duration) { c.offset.Add(int64(d)) }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
