@@ -321,7 +321,10 @@ func (q *Queue) dispatch(ctx, invokeCtx context.Context) {
 		for _, e := range evs {
 			f, ok := set.m[e.Function]
 			if !ok {
-				<-q.slots // a Redis entry buffered before a reload: it stays pending
+				// Taken just before a reload removed its function: put it
+				// back, where it waits for the function like the others.
+				<-q.slots
+				q.write(invokeCtx, e, "retry", func(ctx context.Context) error { return q.store.Retry(ctx, e, e.next(), q.now()) })
 				continue
 			}
 			q.inflight.Add(1)
