@@ -9,6 +9,7 @@ import (
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/mapping"
+	"github.com/portico/portico/ratelimit"
 )
 
 // refusal is a situation in which the gateway answers a request itself,
@@ -133,6 +134,8 @@ func (e *apiError) write(resp *fasthttp.Response) {
 func invokeRefusal(err error) refusal {
 	var ie *backend.InvokeError
 	switch {
+	case errors.Is(err, ratelimit.ErrConcurrencyLimit):
+		return refuseThrottled
 	case errors.As(err, &ie):
 		switch ie.Kind {
 		case backend.KindTimeout:
@@ -143,8 +146,6 @@ func invokeRefusal(err error) refusal {
 		return refuseInvokeRejected
 	case errors.Is(err, mapping.ErrBadBase64):
 		return refuseBadBase64
-	case errors.Is(err, errConcurrencyLimit):
-		return refuseThrottled
 	}
 	// A *backend.FunctionError, a malformed result, or anything unforeseen.
 	return refuseFunctionError

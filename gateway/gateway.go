@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -50,6 +51,12 @@ type Option func(*Gateway)
 
 // WithLogger sets the logger; the default discards everything.
 func WithLogger(l *zap.Logger) Option { return func(g *Gateway) { g.log = l } }
+
+// WithCollectors adds metrics of the platform's other parts (the Invoke
+// API, the async queue) to the admin listener's /metrics.
+func WithCollectors(cs ...prometheus.Collector) Option {
+	return func(g *Gateway) { g.metrics.registry.MustRegister(cs...) }
+}
 
 // New builds the gateway for a validated config and the functions it
 // names: routes, route table, authorizers and rate limits. It does no I/O;
@@ -121,26 +128,19 @@ func (g *Gateway) Start(ctx context.Context) error { return g.authSet.Start(ctx)
 // caller builds and starts it, and closes it after the gateway: a gateway
 // only calls it, so a reload can hand the same function to the next one.
 type Function struct {
+	// Invoker runs it, under its concurrency cap when it has one
+	// (ratelimit.Capped), which the function's other ways in share.
 	Invoker backend.Invoker
 	// Backend is the name of its kind, for `portico routes`.
 	Backend string
-	// Limiter, when not nil, caps its invocations in flight; past it a
-	// request gets 429. The caller shares it with the function's other
-	// ways in (the Invoke API, async invocations), so the cap is the
-	// function's, not the gateway's. Nil: no cap here (process functions
-	// limit their own instances).
-	Limiter *ratelimit.ConcurrencyLimiter
 }
 
-// useFunctions keeps the invoker of each function, capped where asked.
+// useFunctions keeps the invoker of each function and watches its instances.
 func (g *Gateway) useFunctions(functions map[string]Function) {
 	g.invokers = make(map[string]backend.Invoker, len(functions))
 	for name, fn := range functions {
 		inv := fn.Invoker
 		g.metrics.watchInstances(name, inv)
-		if fn.Limiter != nil {
-			inv = &concurrencyLimit{inv: inv, lim: fn.Limiter}
-		}
 		g.invokers[name] = inv
 	}
 }

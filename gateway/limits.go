@@ -1,15 +1,12 @@
 package gateway
 
 import (
-	"context"
-	"errors"
 	"maps"
 	"slices"
 
 	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
-	"github.com/portico/portico/backend"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -111,23 +108,4 @@ func (g *Gateway) storeError(err error) bool {
 	}
 	g.storeWarnings.Do(func() { g.log.Warn("rate-limit store failing: applying onStoreError", zap.Error(err)) })
 	return true
-}
-
-// errConcurrencyLimit is returned for an invocation past a function's
-// concurrency; the gateway answers it like a throttle.
-var errConcurrencyLimit = errors.New("gateway: function concurrency limit reached")
-
-// concurrencyLimit wraps an invoker that cannot limit itself with a cap on
-// invocations in flight; past it the invocation is throttled.
-type concurrencyLimit struct {
-	inv backend.Invoker
-	lim *ratelimit.ConcurrencyLimiter
-}
-
-func (c *concurrencyLimit) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
-	if !c.lim.Acquire() {
-		return dst, errConcurrencyLimit
-	}
-	defer c.lim.Release()
-	return c.inv.Invoke(ctx, inv, dst)
 }

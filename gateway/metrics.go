@@ -12,6 +12,7 @@ import (
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/ratelimit"
 )
 
 // metrics are the gateway's Prometheus metrics, served on the admin
@@ -84,7 +85,7 @@ func errorKind(err error) string {
 	var ie *backend.InvokeError
 	var fe *backend.FunctionError
 	switch {
-	case errors.Is(err, errThrottled), errors.Is(err, errConcurrencyLimit):
+	case errors.Is(err, errThrottled), errors.Is(err, ratelimit.ErrConcurrencyLimit):
 		return "throttled"
 	case errors.As(err, new(*auth.Error)):
 		return "auth" // refused or failed by the authorizer

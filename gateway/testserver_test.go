@@ -70,10 +70,10 @@ func loadTestGateway(t testing.TB, text string, opts ...Option) *Gateway {
 				t.Fatalf("function %s: %v", name, err)
 			}
 		}
-		functions[name] = Function{Invoker: inv, Backend: fn.Backend}
 		if n := fn.Concurrency(); n > 0 {
-			functions[name] = Function{Invoker: inv, Backend: fn.Backend, Limiter: ratelimit.NewConcurrencyLimiter(n)}
+			inv = ratelimit.Capped(inv, ratelimit.NewConcurrencyLimiter(n))
 		}
+		functions[name] = Function{Invoker: inv, Backend: fn.Backend}
 	}
 	g, err := New(&cfg.Config, functions, opts...)
 	if err != nil {

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/internal/redisconf"
+	"github.com/portico/portico/ratelimit"
 )
 
 // Config is the root of a Portico config file: the gateway's settings and
@@ -20,6 +23,12 @@ type Config struct {
 	// each one's `backend:` selects the kind that decodes the rest of its
 	// block.
 	Functions map[string]*kind.Function `yaml:"functions"`
+	// Redis is the state every replica shares: async queues (and the
+	// rate-limit store when ratelimit.store is redis and ratelimit.redis
+	// is not given). Nil: each replica keeps its own, in memory.
+	Redis *redisconf.Config `yaml:"redis"`
+	// Async runs Event invocations: workers, queue bound, retry delays.
+	Async async.Settings `yaml:"async"`
 
 	file string
 }
@@ -54,16 +63,40 @@ func Parse(file string, data []byte, lookup func(string) (string, bool)) (*Confi
 // finish defaults and validates a decoded config. It validates what did
 // decode too, so that every problem is reported at once.
 func (c *Config) finish(pos config.Positions, decodeErr error) (*Config, error) {
-	c.SetDefaults()
+	c.setDefaults()
 	names := slices.Sorted(maps.Keys(c.Functions))
 	problems := c.Config.Validate(c.file, pos, names)
 	for _, name := range names {
 		problems = append(problems, c.validateFunction(pos, name)...)
 	}
+	problems = append(problems, c.validateShared(pos)...)
 	if err := config.Merge(decodeErr, problems); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// setDefaults fills in what the file left out, the rate-limit store's
+// Redis from the shared one first, so that ratelimit's own checks see it.
+func (c *Config) setDefaults() {
+	if rl := &c.RateLimit; rl.Store == ratelimit.StoreRedis && rl.Redis.URL == "" && c.Redis != nil {
+		rl.Redis = *c.Redis
+	}
+	c.SetDefaults()
+	c.Async.SetDefaults()
+}
+
+// validateShared checks the parts every way in shares: Redis and the
+// async settings.
+func (c *Config) validateShared(pos config.Positions) []error {
+	var errs []error
+	if c.Redis != nil {
+		if c.Redis.URL == "" {
+			errs = append(errs, pos.Errorf(c.file, "redis.url", "required, e.g. redis://127.0.0.1:6379/0"))
+		}
+		errs = append(errs, pos.Place(c.file, "redis", c.Redis.Validate())...)
+	}
+	return append(errs, pos.Place(c.file, "async", c.Async.Validate())...)
 }
 
 // validateFunction places the problems of one function's config.
@@ -73,7 +106,19 @@ func (c *Config) validateFunction(pos config.Positions, name string) []error {
 	if fn == nil {
 		return []error{pos.Errorf(c.file, path, "empty function")}
 	}
-	return pos.Place(c.file, path, fn.Validate())
+	errs := pos.Place(c.file, path, fn.Validate())
+	if fn.Async != nil {
+		for _, d := range []struct {
+			key  string
+			dest *async.Destination
+		}{{"onSuccess", fn.Async.OnSuccess}, {"onFailure", fn.Async.OnFailure}} {
+			if d.dest != nil && d.dest.Function != "" && c.Functions[d.dest.Function] == nil {
+				at := path + ".async." + d.key + ".function"
+				errs = append(errs, pos.Errorf(c.file, at, "no function %q in functions%s", d.dest.Function, config.Suggest(d.dest.Function, slices.Sorted(maps.Keys(c.Functions)))))
+			}
+		}
+	}
+	return errs
 }
 
 // RouteInfos lists the routes, in config order, without starting any

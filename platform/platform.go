@@ -79,7 +79,7 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	}
 	set := make(map[string]gateway.Function, len(p.functions))
 	for name, fn := range p.functions {
-		set[name] = gateway.Function{Invoker: fn.invoker, Backend: fn.spec.Backend, Limiter: fn.limiter}
+		set[name] = gateway.Function{Invoker: fn.capped(), Backend: fn.spec.Backend}
 	}
 	g, err := gateway.New(&cfg.Config, set, gateway.WithLogger(p.log))
 	if err != nil {

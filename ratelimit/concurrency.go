@@ -1,10 +1,16 @@
 package ratelimit
 
-import "sync/atomic"
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"github.com/portico/portico/backend"
+)
 
 // ConcurrencyLimiter caps the invocations of one function in flight at
-// once, for backends that cannot limit themselves (http, lambda): the
-// gateway calls Acquire before invoking and Release after, and answers a
+// once, for backends that cannot limit themselves (builtin, http, lambda):
+// Capped calls Acquire before invoking and Release after, and answers a
 // failed Acquire as throttled. It is one atomic counter, safe for
 // concurrent use; a nil *ConcurrencyLimiter admits everything.
 type ConcurrencyLimiter struct {
@@ -60,4 +66,30 @@ func (c *ConcurrencyLimiter) Max() int {
 		return 0
 	}
 	return int(c.max)
+}
+
+// ErrConcurrencyLimit is the cause of the throttle an invocation past its
+// function's concurrency gets.
+var ErrConcurrencyLimit = errors.New("function concurrency limit reached")
+
+// Capped returns inv under lim, for every way in to the function (routes,
+// the Invoke API, async invocations) to count against one cap: past it an
+// invocation does not run and answers a *backend.InvokeError of kind
+// throttled wrapping ErrConcurrencyLimit, as Lambda's reserved concurrency
+// throttles it.
+func Capped(inv backend.Invoker, lim *ConcurrencyLimiter) backend.Invoker {
+	return &capped{inv: inv, lim: lim}
+}
+
+type capped struct {
+	inv backend.Invoker
+	lim *ConcurrencyLimiter
+}
+
+func (c *capped) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	if !c.lim.Acquire() {
+		return dst, &backend.InvokeError{Kind: backend.KindThrottled, Err: ErrConcurrencyLimit}
+	}
+	defer c.lim.Release()
+	return c.inv.Invoke(ctx, inv, dst)
 }

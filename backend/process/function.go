@@ -124,7 +124,7 @@ func New(name string, cfg *Config, opts ...Option) (*Function, error) {
 	}
 	return &Function{
 		name:         name,
-		arn:          fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", o.region, o.accountID, name),
+		arn:          awsdefault.FunctionARN(o.region, o.accountID, name),
 		region:       o.region,
 		cfg:          *cfg,
 		prepare:      o.prepare,

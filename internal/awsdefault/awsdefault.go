@@ -25,3 +25,9 @@ func Region() string {
 	}
 	return fallbackRegion
 }
+
+// FunctionARN is the unqualified ARN of the function name, as Lambda
+// spells it.
+func FunctionARN(region, accountID, name string) string {
+	return "arn:aws:lambda:" + region + ":" + accountID + ":function:" + name
+}

@@ -1,0 +1,86 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/portico/portico/async"
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/awsdefault"
+	"github.com/portico/portico/ratelimit"
+)
+
+// services are the parts of a Platform that outlive a reload: the Redis
+// client, and the async queue, whose accepted events must survive a
+// reload. A reload hands them to the next Platform and gives them its
+// functions; `redis` and `async` settings change only on restart.
+type services struct {
+	redis *redis.Client // nil without `redis:`
+	queue *async.Queue
+}
+
+// newServices builds the services of cfg without I/O.
+func newServices(cfg *Config, log *zap.Logger) (*services, error) {
+	s := &services{}
+	var store async.Store
+	if cfg.Redis != nil {
+		c, err := cfg.Redis.NewClient()
+		if err != nil {
+			return nil, err
+		}
+		s.redis = c
+		store = async.NewRedisStore(c, replicaName())
+	} else {
+		store = async.NewMemoryStore(cfg.Async.QueueSize)
+	}
+	s.queue = async.New(cfg.Async, store, log.Named("async"))
+	return s, nil
+}
+
+// replicaName names this replica to the Redis queues: its host name, which
+// stays the same across a restart of the same machine or StatefulSet pod,
+// so that a restarted replica takes its own unfinished events back at once
+// (another replica takes them over after async.claimTimeout).
+func replicaName() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "portico"
+}
+
+// close drains the queue within ctx, then closes the Redis client.
+func (s *services) close(ctx context.Context) error {
+	err := s.queue.Close(ctx)
+	if s.redis != nil {
+		err = errors.Join(err, s.redis.Close())
+	}
+	return err
+}
+
+// asyncFunctions are p's functions as the async queue invokes them.
+func (p *Platform) asyncFunctions() map[string]async.Function {
+	region := awsdefault.Region()
+	out := make(map[string]async.Function, len(p.functions))
+	for name, fn := range p.functions {
+		out[name] = async.Function{
+			Invoker: fn.capped(),
+			ARN:     awsdefault.FunctionARN(region, p.cfg.AccountID, name),
+			Timeout: fn.spec.Describe().Timeout,
+			Config:  fn.spec.Async,
+		}
+	}
+	return out
+}
+
+// capped is fn's invoker under its concurrency cap, which every way in
+// shares.
+func (fn *function) capped() backend.Invoker {
+	if fn.limiter == nil {
+		return fn.invoker
+	}
+	return ratelimit.Capped(fn.invoker, fn.limiter)
+}
