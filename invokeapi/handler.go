@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -17,10 +19,14 @@ import (
 // server never holds more than this of it.
 const maxBodyBytes = lambdalimit.RequestBytes
 
-// maxDiscardBytes is how much of a body over the limit the server reads
-// and drops before it answers 413, so a client still sending does not get
-// a reset instead of the answer; past it the connection is closed.
-const maxDiscardBytes = 2 * maxBodyBytes
+// A body over the limit is read and dropped, up to maxDiscardBytes or for
+// up to discardTime, before the 413 goes out and the connection closes:
+// closing on a client still sending makes the kernel reset the connection,
+// which can destroy the answer before the client reads it.
+const (
+	maxDiscardBytes = 2 * maxBodyBytes
+	discardTime     = time.Second
+)
 
 // pathPrefix is the API version prefix of every operation.
 const pathPrefix = "/2015-03-31/functions"
@@ -43,7 +49,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	body, rerr := readBody(&ctx.Request)
+	body, rerr := readBody(ctx)
 	if rerr != nil {
 		ctx.SetConnectionClose()
 		if errors.Is(rerr, errBodyTooLarge) {
@@ -66,10 +72,11 @@ func (s *Server) refuseAuth(ctx *fasthttp.RequestCtx, err *Error) {
 	err.write(ctx)
 }
 
-// route calls the operation the method and path name. The path is read
-// decoded: the SDKs escape the ':' of ARNs.
+// route calls the operation the method and path name. The path is read as
+// sent, not normalized, and the function name in it unescaped: the SDKs
+// escape the ':' of ARNs.
 func (s *Server) route(ctx *fasthttp.RequestCtx, requestID string, body []byte) {
-	path := string(ctx.Path())
+	path := string(ctx.Request.URI().PathOriginal())
 	rest, ok := strings.CutPrefix(path, pathPrefix)
 	method := string(ctx.Method())
 	if !ok {
@@ -84,9 +91,14 @@ func (s *Server) route(ctx *fasthttp.RequestCtx, requestID string, body []byte) 
 		s.listFunctions(ctx)
 		return
 	}
-	name, op, _ := strings.Cut(rest[1:], "/")
+	if rest[0] != '/' {
+		unknownOperation().write(ctx)
+		return
+	}
+	escaped, op, _ := strings.Cut(rest[1:], "/")
+	name, err := url.PathUnescape(escaped)
 	switch {
-	case name == "":
+	case name == "" || err != nil:
 		unknownOperation().write(ctx)
 	case op == "invocations" && method == fasthttp.MethodPost:
 		s.serveInvoke(ctx, requestID, name, body)
@@ -142,7 +154,8 @@ func (s *Server) serveInvoke(ctx *fasthttp.RequestCtx, requestID, name string, b
 // arrives, into a buffer that grows with what arrived, never past
 // maxBodyBytes: a declared length is not trusted. A body over the limit is
 // read and dropped up to maxDiscardBytes, then errBodyTooLarge.
-func readBody(req *fasthttp.Request) ([]byte, error) {
+func readBody(ctx *fasthttp.RequestCtx) ([]byte, error) {
+	req := &ctx.Request
 	if !req.IsBodyStream() {
 		if len(req.Body()) > maxBodyBytes {
 			return nil, errBodyTooLarge
@@ -151,7 +164,7 @@ func readBody(req *fasthttp.Request) ([]byte, error) {
 	}
 	r := req.BodyStream()
 	if req.Header.ContentLength() > maxBodyBytes {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r, maxDiscardBytes))
+		discard(ctx, r)
 		return nil, errBodyTooLarge
 	}
 	var buf bytes.Buffer
@@ -160,11 +173,19 @@ func readBody(req *fasthttp.Request) ([]byte, error) {
 		return nil, err
 	}
 	if n > maxBodyBytes {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r, maxDiscardBytes))
+		discard(ctx, r)
 		return nil, errBodyTooLarge
 	}
 	if cl := req.Header.ContentLength(); cl >= 0 && int64(cl) != n {
 		return nil, io.ErrUnexpectedEOF
 	}
 	return buf.Bytes(), nil
+}
+
+// discard reads and drops the rest of a body over the limit, within
+// maxDiscardBytes and discardTime. The connection closes after the answer,
+// so the read deadline set here outlives nothing.
+func discard(ctx *fasthttp.RequestCtx, r io.Reader) {
+	_ = ctx.Conn().SetReadDeadline(time.Now().Add(discardTime))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, maxDiscardBytes))
 }
