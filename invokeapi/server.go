@@ -213,7 +213,7 @@ func (s *Server) newServer() *fasthttp.Server {
 	}
 }
 
-// Serve serves ln until ctx ends, then stops accepting, lets the requests
+// Serve serves ln until ctx ends (once per Server), then stops accepting, lets the requests
 // in flight finish for up to drainTimeout, cancels the invocations still
 // running, and returns. It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
