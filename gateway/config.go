@@ -374,9 +374,6 @@ func (c *Config) validateAPIKeys(p *problems) {
 }
 
 func (c *Config) validateRoutes(p *problems) {
-	if len(c.Routes) == 0 {
-		p.add("routes", "no routes: add at least one, e.g. {route: $default, function: NAME}")
-	}
 	seen := map[string]int{}
 	for i, r := range c.Routes {
 		path := fmt.Sprintf("routes[%d]", i)

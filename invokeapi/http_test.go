@@ -265,7 +265,7 @@ func TestServeDrains(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
-	case <-time.After(drainTimeout + 5*time.Second):
+	case <-time.After(defaultDrainTimeout + 5*time.Second):
 		t.Fatal("Serve did not return")
 	}
 }

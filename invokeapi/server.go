@@ -50,9 +50,10 @@ const (
 	writeTimeout = 60 * time.Second
 	// idleTimeout closes a keep-alive connection quiet for this long.
 	idleTimeout = 90 * time.Second
-	// drainTimeout is how long Serve lets requests in flight finish once
-	// its context ends, before it cancels the invocations still running.
-	drainTimeout = 10 * time.Second
+	// defaultDrainTimeout is how long Serve lets requests in flight
+	// finish once its context ends, before it cancels the invocations
+	// still running; see WithDrainTimeout.
+	defaultDrainTimeout = 10 * time.Second
 )
 
 // Server serves the Invoke API for a set of functions, which SetFunctions
@@ -67,6 +68,8 @@ type Server struct {
 	account   string
 	functions atomic.Pointer[functionSet]
 	metrics   *metrics
+	// drainTimeout: see WithDrainTimeout.
+	drainTimeout time.Duration
 	// base is the parent of every invocation's context; Serve cancels it
 	// when the drain time is over.
 	base   context.Context
@@ -94,6 +97,11 @@ func WithAccount(id string) Option { return func(s *Server) { s.account = id } }
 // awsdefault.Region().
 func WithRegion(r string) Option { return func(s *Server) { s.region = r } }
 
+// WithDrainTimeout sets how long Serve lets requests in flight finish
+// once its context ends (the platform gives limits.drainTimeout); default
+// 10s.
+func WithDrainTimeout(d time.Duration) Option { return func(s *Server) { s.drainTimeout = d } }
+
 // WithClock sets the clock that signatures' dates are checked against;
 // default time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -103,7 +111,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // no I/O.
 func New(cfg *Config, functions map[string]Function, queue Queue, opts ...Option) *Server {
 	s := &Server{cfg: cfg, queue: queue, log: zap.NewNop(), now: time.Now,
-		account: awsdefault.AccountID, metrics: newMetrics()}
+		account: awsdefault.AccountID, metrics: newMetrics(), drainTimeout: defaultDrainTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -227,7 +235,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	drain, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	drain, cancel := context.WithTimeout(context.Background(), s.drainTimeout)
 	defer cancel()
 	go func() {
 		<-drain.Done()

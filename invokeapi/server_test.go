@@ -116,7 +116,7 @@ func startServer(t *testing.T, s *Server) string {
 			if err != nil {
 				t.Errorf("Serve: %v", err)
 			}
-		case <-time.After(drainTimeout + 5*time.Second):
+		case <-time.After(defaultDrainTimeout + 5*time.Second):
 			t.Error("Serve did not return after its context ended")
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/portico/portico/config"
 	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/internal/redisconf"
+	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	Redis *redisconf.Config `yaml:"redis"`
 	// Async runs Event invocations: workers, queue bound, retry delays.
 	Async async.Settings `yaml:"async"`
+	// InvokeAPI serves the Lambda Invoke API for every function; nil: off.
+	InvokeAPI *invokeapi.Config `yaml:"invokeApi"`
 
 	file string
 }
@@ -86,8 +89,8 @@ func (c *Config) setDefaults() {
 	c.Async.SetDefaults()
 }
 
-// validateShared checks the parts every way in shares: Redis and the
-// async settings.
+// validateShared checks the parts every way in shares: Redis, the async
+// settings and the Invoke API.
 func (c *Config) validateShared(pos config.Positions) []error {
 	var errs []error
 	if c.Redis != nil {
@@ -95,6 +98,11 @@ func (c *Config) validateShared(pos config.Positions) []error {
 			errs = append(errs, pos.Errorf(c.file, "redis.url", "required, e.g. redis://127.0.0.1:6379/0"))
 		}
 		errs = append(errs, pos.Place(c.file, "redis", c.Redis.Validate())...)
+	}
+	if c.InvokeAPI != nil {
+		errs = append(errs, pos.Place(c.file, "invokeApi", c.InvokeAPI.Validate())...)
+	} else if len(c.Routes) == 0 {
+		errs = append(errs, pos.Errorf(c.file, "routes", "no routes and no invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"))
 	}
 	return append(errs, pos.Place(c.file, "async", c.Async.Validate())...)
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/backend"
@@ -26,6 +27,7 @@ type Platform struct {
 	tolerant  bool          // a function that cannot start is logged and left unavailable
 	functions map[string]*function
 	gateway   *gateway.Gateway
+	services  *services // shared with the Platforms a reload builds
 }
 
 // function is one built function. A reload hands unchanged functions on,
@@ -69,10 +71,20 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	for _, o := range opts {
 		o(p)
 	}
+	if prev != nil {
+		p.services = prev.services
+	} else {
+		s, err := newServices(cfg, p.log)
+		if err != nil {
+			return nil, err
+		}
+		p.services = s
+	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Functions)) {
 		fn, err := p.buildFunction(name, prev)
 		if err != nil {
 			p.closeOwnFunctions()
+			p.services.discard(prev)
 			return nil, err
 		}
 		p.functions[name] = fn
@@ -81,9 +93,14 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	for name, fn := range p.functions {
 		set[name] = gateway.Function{Invoker: fn.capped(), Backend: fn.spec.Backend}
 	}
-	g, err := gateway.New(&cfg.Config, set, gateway.WithLogger(p.log))
+	collectors := []prometheus.Collector{p.services.queue.Collector()}
+	if p.services.invoke != nil {
+		collectors = append(collectors, p.services.invoke.Collector())
+	}
+	g, err := gateway.New(&cfg.Config, set, gateway.WithLogger(p.log), gateway.WithCollectors(collectors...))
 	if err != nil {
 		p.closeOwnFunctions()
+		p.services.discard(prev)
 		return nil, err
 	}
 	p.gateway = g
@@ -112,7 +129,9 @@ func (p *Platform) buildFunction(name string, prev *Platform) (*function, error)
 }
 
 // Start does the I/O the functions and the gateway need before serving:
-// builds and unpacks code, warms minInstances, fetches JWKS.
+// builds and unpacks code, warms minInstances, fetches JWKS; then the
+// Invoke API and the async queue take the functions, and the queue's
+// workers start.
 func (p *Platform) Start(ctx context.Context) error {
 	for _, name := range slices.Sorted(maps.Keys(p.functions)) {
 		fn := p.functions[name]
@@ -131,7 +150,10 @@ func (p *Platform) Start(ctx context.Context) error {
 		}
 		fn.started = true
 	}
-	return p.gateway.Start(ctx)
+	if err := p.gateway.Start(ctx); err != nil {
+		return err
+	}
+	return p.services.use(ctx, p)
 }
 
 // Gateway is the gateway in front of the functions.
@@ -140,11 +162,16 @@ func (p *Platform) Gateway() *gateway.Gateway { return p.gateway }
 // Config is the config p was built from.
 func (p *Platform) Config() *Config { return p.cfg }
 
-// Close stops the gateway's authorizers and rate-limit store and every
-// function p owns. After a reload, close the Platform Reload returned, not
-// the one it replaced: Reload has closed what that one kept.
+// Close stops the gateway's authorizers and rate-limit store, drains the
+// async queue (within limits.drainTimeout: with the memory store, queued
+// events are delivered until then and the rest are logged; with Redis they
+// stay there), and closes every function p owns. After a reload, close the
+// Platform Reload returned, not the one it replaced: Reload has closed
+// what that one kept.
 func (p *Platform) Close() error {
-	return errors.Join(p.gateway.Close(), p.closeFunctions(func(fn *function) bool { return !fn.handed }))
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Limits.DrainTimeout)
+	defer cancel()
+	return errors.Join(p.gateway.Close(), p.services.close(ctx), p.closeFunctions(func(fn *function) bool { return !fn.handed }))
 }
 
 // closeOwnFunctions closes what p built itself, leaving the functions it
@@ -173,32 +200,6 @@ func (p *Platform) closeFunctions(close func(*function) bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// StartFunction builds and starts the function name of cfg alone, for a
-// direct call (`portico invoke`): nothing else of the config is built.
-// stop releases it.
-func StartFunction(ctx context.Context, cfg *Config, name string, log *zap.Logger) (inv backend.Invoker, stop func() error, err error) {
-	spec := cfg.Functions[name]
-	if spec == nil {
-		return nil, nil, fmt.Errorf("%w: %q", backend.ErrFunctionNotFound, name)
-	}
-	if inv, err = spec.Build(name, kind.Options{Log: log, AccountID: cfg.AccountID}); err != nil {
-		return nil, nil, fmt.Errorf("function %s: %w", name, err)
-	}
-	stop = func() error {
-		if c, ok := inv.(backend.Closer); ok {
-			return c.Close()
-		}
-		return nil
-	}
-	if s, ok := inv.(backend.Starter); ok {
-		if err := s.Start(ctx); err != nil {
-			_ = stop()
-			return nil, nil, fmt.Errorf("function %s: %w", name, err)
-		}
-	}
-	return inv, stop, nil
 }
 
 // codeFingerprint identifies the code of an invoker that runs code from

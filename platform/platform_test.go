@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/invokeapi"
 )
 
 const twoFunctions = `
@@ -34,23 +35,26 @@ func TestBuildDoesNoIO(t *testing.T) {
 	}
 }
 
-// TestStartFunctionStartsOnlyThatOne: a direct call builds and starts the
+// TestStartDirectStartsOnlyThatOne: a direct call builds and starts the
 // function it names, whatever state the others are in.
-func TestStartFunctionStartsOnlyThatOne(t *testing.T) {
+func TestStartDirectStartsOnlyThatOne(t *testing.T) {
 	cfg, err := Parse("p.yaml", []byte(twoFunctions), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, stop, err := StartFunction(context.Background(), cfg, "teapot", nil)
+	d, err := StartDirect(context.Background(), cfg, "teapot", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
-	out, err := inv.Invoke(context.Background(), &backend.Invocation{Function: "teapot", Event: []byte(`{}`), RequestID: "r"}, nil)
-	if err != nil || string(out) != `{"statusCode":418}` {
-		t.Errorf("invoke: %s, %v", out, err)
+	defer d.Close(context.Background())
+	res, ierr := d.Invoke(context.Background(), invokeapi.Call{FunctionName: "teapot"})
+	if ierr != nil || string(res.Payload) != `{"statusCode":418}` {
+		t.Errorf("invoke: %s, %v", res.Payload, ierr)
 	}
-	if _, _, err := StartFunction(context.Background(), cfg, "nope", nil); err == nil {
+	if _, ierr := d.Invoke(context.Background(), invokeapi.Call{FunctionName: "broken"}); ierr == nil || ierr.Status != 404 {
+		t.Errorf("a function not started answered %v, want 404", ierr)
+	}
+	if _, err := StartDirect(context.Background(), cfg, "nope", nil); err == nil {
 		t.Errorf("an unknown function started")
 	}
 }

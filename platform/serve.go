@@ -3,6 +3,8 @@ package platform
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 
 	"go.uber.org/zap"
@@ -16,12 +18,32 @@ import (
 // logged, and the running one stays.
 func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 	srv := gateway.NewServer(p.gateway)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var invokeServed chan error // nil without the Invoke API: never ready
+	if inv := p.services.invoke; inv != nil {
+		ln, err := net.Listen("tcp", p.cfg.InvokeAPI.Listen)
+		if err != nil {
+			return errors.Join(fmt.Errorf("invokeApi: %w", err), p.Close())
+		}
+		invokeServed = make(chan error, 1)
+		go func() { invokeServed <- inv.Serve(ctx, ln) }()
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe(ctx) }()
 	for {
 		select {
 		case err := <-served:
+			stop() // the Invoke API drains with the gateway
+			if invokeServed != nil {
+				err = errors.Join(err, <-invokeServed)
+			}
 			return errors.Join(err, p.Close())
+		case err := <-invokeServed:
+			// The Invoke API stopped on its own (its listener failed):
+			// stop the gateway too rather than serve half the platform.
+			stop()
+			return errors.Join(err, <-served, p.Close())
 		case <-reload:
 			next, err := p.Reload(ctx, srv)
 			if err != nil {
@@ -49,6 +71,9 @@ func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, 
 	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override), func(n *Platform) { n.tolerant = p.tolerant }})
 	if err != nil {
 		return nil, err
+	}
+	if keys := p.services.changedOnRestartOnly(cfg); len(keys) > 0 {
+		p.log.Warn("reload: these keys change on restart only; the running values stay", zap.Strings("keys", keys))
 	}
 	if err := next.Start(ctx); err != nil {
 		_ = next.discard()

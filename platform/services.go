@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -11,6 +12,7 @@ import (
 	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/awsdefault"
+	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -19,13 +21,16 @@ import (
 // reload. A reload hands them to the next Platform and gives them its
 // functions; `redis` and `async` settings change only on restart.
 type services struct {
-	redis *redis.Client // nil without `redis:`
-	queue *async.Queue
+	cfg     *Config       // the config they were built from
+	redis   *redis.Client // nil without `redis:`
+	queue   *async.Queue
+	invoke  *invokeapi.Server // nil without `invokeApi:`
+	started bool
 }
 
 // newServices builds the services of cfg without I/O.
 func newServices(cfg *Config, log *zap.Logger) (*services, error) {
-	s := &services{}
+	s := &services{cfg: cfg}
 	var store async.Store
 	if cfg.Redis != nil {
 		c, err := cfg.Redis.NewClient()
@@ -38,7 +43,41 @@ func newServices(cfg *Config, log *zap.Logger) (*services, error) {
 		store = async.NewMemoryStore(cfg.Async.QueueSize)
 	}
 	s.queue = async.New(cfg.Async, store, log.Named("async"))
+	if cfg.InvokeAPI != nil {
+		s.invoke = invokeapi.New(cfg.InvokeAPI, nil, s.queue, invokeapi.WithLogger(log),
+			invokeapi.WithAccount(cfg.AccountID), invokeapi.WithDrainTimeout(cfg.Limits.DrainTimeout))
+	}
 	return s, nil
+}
+
+// use makes p's functions the ones the services invoke, and starts the
+// queue's workers the first time. p's functions must be started.
+func (s *services) use(ctx context.Context, p *Platform) error {
+	s.queue.SetFunctions(p.asyncFunctions())
+	if s.invoke != nil {
+		s.invoke.SetFunctions(p.invokeFunctions())
+	}
+	if s.started {
+		return nil
+	}
+	s.started = true
+	return s.queue.Start(ctx)
+}
+
+// changedOnRestartOnly lists what of cfg differs from the config the
+// services run, which a reload cannot change.
+func (s *services) changedOnRestartOnly(cfg *Config) []string {
+	var keys []string
+	if !reflect.DeepEqual(s.cfg.Redis, cfg.Redis) {
+		keys = append(keys, "redis")
+	}
+	if !reflect.DeepEqual(s.cfg.Async, cfg.Async) {
+		keys = append(keys, "async")
+	}
+	if !reflect.DeepEqual(s.cfg.InvokeAPI, cfg.InvokeAPI) {
+		keys = append(keys, "invokeApi")
+	}
+	return keys
 }
 
 // replicaName names this replica to the Redis queues: its host name, which
@@ -52,6 +91,14 @@ func replicaName() string {
 	return "portico"
 }
 
+// discard releases services a Platform built that never started, unless
+// they came from prev.
+func (s *services) discard(prev *Platform) {
+	if prev == nil && s.redis != nil {
+		s.redis.Close()
+	}
+}
+
 // close drains the queue within ctx, then closes the Redis client.
 func (s *services) close(ctx context.Context) error {
 	err := s.queue.Close(ctx)
@@ -59,6 +106,20 @@ func (s *services) close(ctx context.Context) error {
 		err = errors.Join(err, s.redis.Close())
 	}
 	return err
+}
+
+// invokeFunctions are p's functions as the Invoke API serves them.
+func (p *Platform) invokeFunctions() map[string]invokeapi.Function {
+	region := awsdefault.Region()
+	out := make(map[string]invokeapi.Function, len(p.functions))
+	for name, fn := range p.functions {
+		out[name] = invokeapi.Function{
+			Invoker:     fn.capped(),
+			Description: fn.spec.Describe(),
+			ARN:         awsdefault.FunctionARN(region, p.cfg.AccountID, name),
+		}
+	}
+	return out
 }
 
 // asyncFunctions are p's functions as the async queue invokes them.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,13 +16,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/goccy/go-json"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/portico/portico/backend"
 	"github.com/portico/portico/bench"
-	"github.com/portico/portico/internal/awsid"
+	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/platform"
 )
 
@@ -30,7 +29,7 @@ const usage = `usage:
                                       serve a config (default configs/quickstart.yaml, else ./portico.yaml)
   portico validate --config FILE      check a config; print every problem as FILE:LINE:COL: message
   portico routes   --config FILE      print the compiled route table
-  portico invoke   --config FILE FUNCTION [--payload JSON|@file]
+  portico invoke   --config FILE FUNCTION [--payload JSON|@file] [--type RequestResponse|Event|DryRun] [--tail]
                                       call a function directly and print its result
   portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html)
   portico bench    --scenario NAME [flags]   a bundled scenario with its own targets; --list shows them
@@ -55,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "routes":
 		err = routes(args, stdout)
 	case "invoke":
-		err = invoke(args, stdout)
+		err = invoke(args, stdout, stderr)
 	case "bench":
 		err = runBench(args, stdout, stderr)
 	case "bench-target": // hidden: a bare target of a bench scenario
@@ -220,11 +219,13 @@ func routes(args []string, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-func invoke(args []string, stdout io.Writer) error {
+func invoke(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	file := fs.String("config", "", "config file")
 	payload := fs.String("payload", "{}", "event JSON, or @file to read it from a file")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the result")
+	typ := fs.String("type", invokeapi.RequestResponse, "invocation type: RequestResponse, Event (queued; without redis: delivered before exit) or DryRun")
+	tail := fs.Bool("tail", false, "print the last 4 KB of the function's log to stderr (RequestResponse)")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the result (Event without redis: for delivery)")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -238,30 +239,36 @@ func invoke(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if !json.Valid(event) {
-		return fmt.Errorf("payload is not valid JSON (Lambda answers InvalidRequestContentException)")
-	}
 	cfg, err := loadConfig(*file)
 	if err != nil {
 		return err
 	}
 	// Starting may build the function's code: it is not part of the wait.
-	inv, stopFunction, err := platform.StartFunction(context.Background(), cfg, positional[0], zap.NewNop())
+	fn, err := platform.StartDirect(context.Background(), cfg, positional[0], zap.NewNop())
 	if err != nil {
 		return err
 	}
-	defer stopFunction() //nolint:errcheck
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	result, err := inv.Invoke(ctx, &backend.Invocation{Function: positional[0], Event: event, RequestID: awsid.NewUUID()}, nil)
-	var fe *backend.FunctionError
-	if errors.As(err, &fe) {
-		fmt.Fprintf(stdout, "%s\n", fe.Payload)
-		return fmt.Errorf("function error (%s)", fe.Type)
+	res, ierr := fn.Invoke(ctx, invokeapi.Call{FunctionName: positional[0], Type: *typ, Payload: event, LogTail: *tail})
+	// Close delivers an Event queued in memory before the command exits.
+	closeErr := fn.Close(ctx)
+	if ierr != nil {
+		return fmt.Errorf("%s: %s", ierr.Type, ierr.Message)
 	}
-	if err != nil {
-		return err
+	if res.LogResult != "" {
+		if log, err := base64.StdEncoding.DecodeString(res.LogResult); err == nil {
+			stderr.Write(log) //nolint:errcheck
+		}
 	}
-	fmt.Fprintf(stdout, "%s\n", result)
+	if res.Status != 200 {
+		// As the AWS CLI prints an Event or DryRun answer.
+		fmt.Fprintf(stdout, "{\"StatusCode\":%d,\"RequestId\":%q}\n", res.Status, res.RequestID)
+		return closeErr
+	}
+	fmt.Fprintf(stdout, "%s\n", res.Payload)
+	if res.FunctionError != "" {
+		return fmt.Errorf("function error (%s)", res.FunctionError)
+	}
 	return nil
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +56,9 @@ func TestCommands(t *testing.T) {
 		{"invoke flags after the name", []string{"invoke", "teapot", "--config", good, "--payload", `{"a":1}`}, 0, []string{`{"statusCode":418}`}, nil, ""},
 		{"invoke echo payload", []string{"invoke", "--config", good, "echo", "--payload", `{"a":1}`}, 0, []string{`"body":"{\"a\":1}"`}, nil, ""},
 		{"invoke unknown", []string{"invoke", "--config", good, "nope"}, 1, nil, []string{`backend: function not found: "nope"`}, ""},
-		{"invoke bad payload", []string{"invoke", "--config", good, "echo", "--payload", `{`}, 1, nil, []string{"payload is not valid JSON"}, ""},
+		{"invoke bad payload", []string{"invoke", "--config", good, "echo", "--payload", `{`}, 1, nil, []string{"InvalidRequestContentException: Could not parse request body into json"}, ""},
+		{"invoke dry run", []string{"invoke", "--config", good, "echo", "--type", "DryRun"}, 0, []string{`{"StatusCode":204,"RequestId":"`}, nil, ""},
+		{"invoke bad type", []string{"invoke", "--config", good, "echo", "--type", "Later"}, 1, nil, []string{"ValidationException"}, ""},
 		{"unknown command", []string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`}, ""},
 	}
 	for _, tc := range cases {
@@ -74,6 +79,35 @@ func TestCommands(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInvokeEventIsDeliveredBeforeExit: without Redis, `invoke --type
+// Event` answers 202 and delivers the event (here to an HTTP function)
+// before the command exits.
+func TestInvokeEventIsDeliveredBeforeExit(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+		io.WriteString(w, `"done"`) //nolint:errcheck
+	}))
+	defer srv.Close()
+	file := writeConfig(t, "functions:\n  worker: {backend: http, url: "+srv.URL+"}\nroutes: [{route: $default, function: worker}]\n")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"invoke", "--config", file, "worker", "--type", "Event", "--payload", `{"job":7}`}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), `{"StatusCode":202,"RequestId":"`) {
+		t.Errorf("stdout %q, want the 202 answer", stdout.String())
+	}
+	select {
+	case body := <-got:
+		if body != `{"job":7}` {
+			t.Errorf("delivered %q", body)
+		}
+	default:
+		t.Error("the command exited before the event was delivered")
 	}
 }
 
