@@ -160,8 +160,10 @@ func TestThrottleUntilEventAge(t *testing.T) {
 				}
 			}
 			checkRecord(t, rec.event, start, time.Now(), "req-t", "f", "EventAgeExceeded", len(calls), `{}`, "")
-			if got := value(q.m.retries.WithLabelValues("f", outcomeThrottled)); got != float64(len(calls)-1) {
-				t.Errorf("retries metric %v, want %d", got, len(calls)-1)
+			// Each attempt but the first is a retry; the last requeue may
+			// also find the event too old when it is taken, uninvoked.
+			if got := value(q.m.retries.WithLabelValues("f", outcomeThrottled)); got != float64(len(calls)-1) && got != float64(len(calls)) {
+				t.Errorf("retries metric %v, want %d or %d", got, len(calls)-1, len(calls))
 			}
 		})
 	}
