@@ -12,7 +12,7 @@ vet:
 
 # The whole suite, race detector on; fuzz targets run their seed corpus.
 # The Redis tests start their own redis-server, the runtime tests node and
-# python3: deps installs each when absent.
+# python3, the Invoke API tests the AWS CLI: deps installs each when absent.
 test: deps vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
 
@@ -22,6 +22,7 @@ deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
+	command -v aws >/dev/null || missing="$$missing awscli"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (the tests run them)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -60,6 +60,7 @@ func Scenarios() []Scenario {
 		{"process", "warm local hello functions (Go, Node.js, Python; the Go one under aws-lambda-rie when installed) through the gateway vs the builtin echo, at 1, 4 and 50 connections", runProcess},
 		{"coldstart", "cold start of the Go, Node.js and Python hello (process start to first response) and the bare interpreters' own start", runColdStart},
 		{"auth", "cost of a JWT-protected route (RS256, token seen before) and an API-key route against an open route", runAuth},
+		{"invoke", "the Lambda Invoke API against an HTTP route, both calling the builtin echo with the same body", runInvoke},
 		{"ratelimit", "cost of a rate-limited route (a bucket per client IP) on the local store and on Redis, against an open route", runRateLimit},
 	}
 }
@@ -173,16 +174,22 @@ func (s *session) gateway(name, config string) (string, error) {
 			p.Close()
 			return "", err
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		// Served as `portico serve` serves it (the Invoke API too), on an
+		// address chosen here so that it is known.
+		addr, err := freeAddr()
 		if err != nil {
 			p.Close()
 			return "", err
 		}
+		cfg.Listen, cfg.Admin = addr, ""
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { p.Gateway().Serve(ctx, ln, nil); close(done) }() //nolint:errcheck
-		s.cleanup = append(s.cleanup, func() { cancel(); <-done; p.Close() })
-		return "http://" + ln.Addr().String(), nil
+		go func() { platform.Serve(ctx, p, nil); close(done) }() //nolint:errcheck
+		s.cleanup = append(s.cleanup, func() { cancel(); <-done })
+		if !waitListening(addr, 5*time.Second) {
+			return "", fmt.Errorf("%s: the gateway did not listen on %s", name, addr)
+		}
+		return "http://" + addr, nil
 	}
 	c, err := startChild([]string{s.o.Executable, "serve", "--config", file}, s.cpus, nil)
 	if err != nil {
@@ -201,6 +208,8 @@ func (s *session) gateway(name, config string) (string, error) {
 type row struct {
 	name    string
 	url     string
+	method  string // default GET
+	body    []byte
 	rate    float64 // 0: closed loop
 	headers map[string]string
 	conns   int // 0: the scenario's connections
@@ -217,7 +226,7 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 				conns = r.conns
 			}
 			res, err := Run(ctx, Options{
-				Targets: []Target{{URL: r.url}}, Connections: conns,
+				Targets: []Target{{URL: r.url}}, Connections: conns, Method: r.method, Body: r.body,
 				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate, Headers: r.headers,
 			})
 			if err != nil {
@@ -359,12 +368,10 @@ func (s *session) nginx(upstream string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("nginx not installed (apt-get install nginx)")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return "", err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	workers := "auto"
 	if s.cpus != "" {
 		workers = fmt.Sprint(cpuCount(s.cpus))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
-	"strconv"
 	"time"
 )
 
@@ -56,13 +55,12 @@ func (s *session) redis() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("redis-server not installed (apt-get install redis-server)")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return "", err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	argv := []string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	_, port, _ := net.SplitHostPort(addr)
+	argv := []string{bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
 	if s.cpus != "" {
 		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
 	}
@@ -71,7 +69,6 @@ func (s *session) redis() (string, error) {
 		return "", err
 	}
 	s.cleanup = append(s.cleanup, stop)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	if !waitListening(addr, 5*time.Second) {
 		return "", fmt.Errorf("redis-server did not start on %s", addr)
 	}

@@ -55,6 +55,25 @@ func TestMockScenarioInProcess(t *testing.T) {
 	}
 }
 
+// TestInvokeScenarioInProcess: both rows answer 200 to every request and
+// the ratio is reported.
+func TestInvokeScenarioInProcess(t *testing.T) {
+	rep, err := RunScenario(context.Background(), ScenarioOptions{
+		Name: "invoke", Connections: 4, Duration: 200 * time.Millisecond, WarmUp: 50 * time.Millisecond, Rounds: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || len(rep.Ratios) != 1 || rep.Ratios[0].Median <= 0 {
+		t.Fatalf("results %d ratios %v", len(rep.Results), rep.Ratios)
+	}
+	for _, r := range rep.Results {
+		if r.Requests == 0 || r.Status["200"] != r.Requests {
+			t.Errorf("%s: requests %d status %v", r.Name, r.Requests, r.Status)
+		}
+	}
+}
+
 func TestUnknownScenario(t *testing.T) {
 	if _, err := RunScenario(context.Background(), ScenarioOptions{Name: "nope"}); err == nil {
 		t.Error("unknown scenario accepted")
