@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,12 +64,7 @@ func TestEventRetriesAndDestinations(t *testing.T) {
 		t.Cleanup(srv.Close)
 		urls[name] = srv.URL
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invokeAddr := ln.Addr().String()
-	ln.Close()
+	invokeAddr := testkit.FreeAddr(t)
 	file := filepath.Join(t.TempDir(), "portico.yaml")
 	config := fmt.Sprintf(`
 listen: 127.0.0.1:0
@@ -95,9 +89,10 @@ functions:
 	client := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String("http://" + invokeAddr)
 	})
-	var ids = map[string]string{}
+	ids := map[string]string{}
 	for _, name := range []string{"flaky", "hopeless"} {
 		var out *lambda.InvokeOutput
+		var err error
 		testkit.Eventually(t, 5*time.Second, "the Invoke API to answer", func() bool {
 			out, err = client.Invoke(context.Background(), &lambda.InvokeInput{
 				FunctionName: aws.String(name), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"order":7}`)})

@@ -56,7 +56,7 @@ func TestQueuedEventsSurviveSIGKILL(t *testing.T) {
 		return distinct, total
 	}
 
-	invokePort, admin := freePort(t), freePort(t)
+	invokePort, admin := testkit.FreePort(t), testkit.FreePort(t)
 	config := filepath.Join(t.TempDir(), "portico.yaml")
 	writeFile(t, config, fmt.Sprintf(`
 listen: 127.0.0.1:0

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,7 +33,7 @@ func TestReliability(t *testing.T) {
 	bin := testkit.PorticoBinary(t)
 	redis := redistest.Start(t)
 	flaky, _ := filepath.Abs(filepath.Join("testdata", "flaky"))
-	port, admin := freePort(t), freePort(t)
+	port, admin := testkit.FreePort(t), testkit.FreePort(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "portico.yaml")
 	writeFile(t, config, fmt.Sprintf(`
@@ -247,16 +246,6 @@ func pause(stop <-chan struct{}, d time.Duration) {
 	case <-stop:
 	case <-time.After(d):
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func writeFile(t *testing.T, name, text string) {

@@ -25,7 +25,7 @@ admin: ""
 functions: {teapot: {backend: builtin, handler: mock, response: {statusCode: 418}}}
 routes: [{route: $default, function: teapot}]
 `)
-	port, admin := freePort(t), freePort(t)
+	port, admin := testkit.FreePort(t), testkit.FreePort(t)
 	cmd := exec.Command(bin, "serve", "--config", config, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--admin", fmt.Sprintf("127.0.0.1:%d", admin))
 	out := &lockedWriter{w: &strings.Builder{}}
 	cmd.Stdout, cmd.Stderr = out, out
