@@ -179,8 +179,9 @@ func (cg *memCgroup) prepare(attr *syscall.SysProcAttr) {
 // write side waits for an RCU grace period — 5 to 12 ms per process moved
 // through cgroup.procs on the machine this was measured on, the larger part
 // of a Go function's cold start. A v1 cgroup may hold one thread of a
-// process without the others, and memory is charged to the cgroup of the
-// process's main thread, so Portico's own memory stays where it was.
+// process without the others, and a process's pages are charged to the
+// cgroup of its main thread, so Portico's own memory stays where it was;
+// the thread runs nothing else (it is locked) while inside.
 func (cg *memCgroup) enter() bool {
 	if cg.v2 || cg.lim.home == "" || cg.lim.stranded.Load() {
 		return false
