@@ -106,7 +106,7 @@ func (f *Function) startInstance() (*instance, error) {
 		in.abort()
 		return nil, errClosed
 	}
-	err = start(cmd)
+	err = start(cmd, in.cgroup)
 	out.closeChildEnds()
 	if err != nil {
 		out.close()
@@ -117,6 +117,9 @@ func (f *Function) startInstance() (*instance, error) {
 	in.cmd = cmd
 	close(in.started)
 	if in.cgroup != nil {
+		if err := in.cgroup.leaveErr; err != nil {
+			in.log.Warn("later instances join their memory cgroup after they start", zap.Error(err))
+		}
 		if err := in.cgroup.join(cmd.Process.Pid); err != nil {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		}

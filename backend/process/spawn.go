@@ -19,18 +19,27 @@ var (
 
 type spawnReq struct {
 	cmd  *exec.Cmd
+	cg   *memCgroup // or nil
 	done chan error
 }
 
+func (r spawnReq) start() error {
+	if r.cg != nil && r.cg.enter() {
+		defer r.cg.leave()
+	}
+	return r.cmd.Start()
+}
+
 // start starts cmd in its own session and process group, with SIGKILL as its
-// parent-death signal.
-func start(cmd *exec.Cmd) error {
+// parent-death signal, and inside cg when it is not nil (see
+// memCgroup.enter).
+func start(cmd *exec.Cmd, cg *memCgroup) error {
 	spawnOnce.Do(func() {
 		spawnReqs = make(chan spawnReq)
 		go func() {
 			runtime.LockOSThread() // never unlocked: the thread must outlive every child
 			for r := range spawnReqs {
-				r.done <- r.cmd.Start()
+				r.done <- r.start()
 			}
 		}()
 	})
@@ -44,7 +53,7 @@ func start(cmd *exec.Cmd) error {
 	cmd.SysProcAttr.Setsid = true
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	done := make(chan error, 1)
-	spawnReqs <- spawnReq{cmd: cmd, done: done}
+	spawnReqs <- spawnReq{cmd: cmd, cg: cg, done: done}
 	return <-done
 }
 
