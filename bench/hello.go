@@ -1,8 +1,8 @@
 package bench
 
 import (
+	"context"
 	"fmt"
-	"os/exec"
 
 	"github.com/portico/portico/backend/process"
 )
@@ -52,8 +52,8 @@ func (s *session) helloFunctions() ([]helloFunction, error) {
 		}
 		f := helloFunction{helloLang: l, dir: dir}
 		if l.interpreter != "" {
-			if f.path, err = exec.LookPath(l.interpreter); err != nil {
-				s.note("%s rows skipped: no %s on PATH (runtime %s)", l.name, l.interpreter, l.runtime)
+			if f.path, err = process.Interpreter(context.Background(), l.runtime, ""); err != nil {
+				s.note("%s rows skipped: %v", l.name, err)
 				continue
 			}
 		}

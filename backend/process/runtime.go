@@ -290,3 +290,16 @@ func codeFolder(ctx context.Context, code, cacheDir string) (string, error) {
 	}
 	return "", fmt.Errorf("process: code %s is neither a folder nor a .zip", code)
 }
+
+// Interpreter is the executable a function of runtime runs on, found as
+// Start finds it (configured, else on PATH; a version shim resolved to the
+// interpreter it runs), for measurements that must start the same
+// executable: the bench's bare interpreter start.
+func Interpreter(ctx context.Context, runtime, configured string) (string, error) {
+	rt, ok := parseRuntime(runtime)
+	if !ok || rt.kind != kindLanguage {
+		return "", fmt.Errorf("runtime %s has no interpreter", runtime)
+	}
+	path, _, err := rt.interpreter(ctx, configured)
+	return path, err
+}
