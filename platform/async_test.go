@@ -80,11 +80,11 @@ functions:
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startPlatform(t, file)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, p, nil) }()
-	defer func() { cancel(); <-served }()
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servePlatform(t, cfg)
 
 	client := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String("http://" + invokeAddr)

@@ -24,18 +24,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Listen, cfg.Admin, cfg.InvokeAPI.Listen = testkit.FreeAddr(t), "", testkit.FreeAddr(t)
-	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		p.Close()
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, p, nil) }()
-	defer func() { cancel(); <-served }()
+	servePlatform(t, cfg)
 	base := "http://" + cfg.Listen
 
 	get := func(path string) (int, string, http.Header) {

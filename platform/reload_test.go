@@ -174,6 +174,23 @@ func startPlatform(t *testing.T, file string) *Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startConfig(t, cfg)
+}
+
+// servePlatform starts cfg and serves it as `portico serve` does until
+// the test ends.
+func servePlatform(t *testing.T, cfg *Config) {
+	t.Helper()
+	p := startConfig(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, p, nil) }()
+	t.Cleanup(func() { cancel(); <-served })
+}
+
+// startConfig builds and starts cfg.
+func startConfig(t *testing.T, cfg *Config) *Platform {
+	t.Helper()
 	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
