@@ -192,6 +192,14 @@ func isTimeout(err error) bool {
 // The refusals of authentication. AWS's front end answers them before the
 // operation, with a message-only body.
 
+// browserRefused answers an unsigned request sent by a web browser (one
+// with an Origin header). Lambda has no unsigned mode, so no such answer;
+// the exception and message are Portico's.
+func browserRefused() *Error {
+	return &Error{Status: 403, Type: "AccessDeniedException",
+		Message: "Unsigned requests from a web browser (with an Origin header) are refused: set invokeApi.credentials and sign the requests"}
+}
+
 func missingToken() *Error {
 	return &Error{Status: 403, Type: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"}
 }
