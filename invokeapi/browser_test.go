@@ -58,8 +58,26 @@ func TestUnsignedRefusesBrowsers(t *testing.T) {
 		t.Errorf("a cross-site request queued %d events", len(got))
 	}
 
-	resp := rawRequest(t, url, "POST /2015-03-31/functions/deploy/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
-	if resp.StatusCode != 200 || ran.Load() != 1 {
-		t.Errorf("an unsigned request without Origin: got %d, ran %d times", resp.StatusCode, ran.Load())
+	// A page on a name rebound to 127.0.0.1 is same-origin: its GET
+	// carries no Origin, but names the page's host.
+	resp := rawRequest(t, url, "GET /2015-03-31/functions/echo HTTP/1.1\r\nHost: rebound.evil.example:3001\r\n\r\n")
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != 403 || strings.Contains(string(body), "GREETING") {
+		t.Errorf("GetFunction for a rebound host name: got %d %s, want 403", resp.StatusCode, body)
+	}
+	for _, host := range []string{"127.0.0.1", "127.0.0.1:3001", "localhost:3001", "[::1]:3001", "[::1]"} {
+		resp = rawRequest(t, url, "POST /2015-03-31/functions/deploy/invocations HTTP/1.1\r\nHost: "+host+"\r\nContent-Length: 2\r\n\r\n{}")
+		if resp.StatusCode != 200 {
+			t.Errorf("an unsigned request for host %s without Origin: got %d", host, resp.StatusCode)
+		}
+	}
+	if n := ran.Load(); n != 5 {
+		t.Errorf("the SDK-like requests ran the function %d times, want 5", n)
+	}
+
+	// allowUnsigned serves any host name: the API is meant for the network.
+	open := New(&Config{Listen: "127.0.0.1:0", AllowUnsigned: true}, fns, q, WithRegion(testRegion), WithAccount(testAccount))
+	resp = rawRequest(t, startServer(t, open), "GET /2015-03-31/functions/echo HTTP/1.1\r\nHost: portico.internal:3001\r\n\r\n")
+	if resp.StatusCode != 200 {
+		t.Errorf("allowUnsigned, another host name: got %d", resp.StatusCode)
 	}
 }

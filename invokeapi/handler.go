@@ -48,13 +48,8 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			s.refuseAuth(ctx, err)
 			return
 		}
-	} else if len(ctx.Request.Header.Peek("Origin")) > 0 {
-		// Unsigned, the API trusts whoever reaches the port, and a web
-		// page reaches a loopback port through its visitor's browser: a
-		// cross-site "simple" POST (text/plain, no preflight) runs the
-		// function, and only its answer is hidden from the page. Browsers
-		// send Origin with every POST; the SDKs and the CLI never do.
-		s.refuseAuth(ctx, browserRefused())
+	} else if err := s.refuseBrowser(&ctx.Request); err != nil {
+		s.refuseAuth(ctx, err)
 		return
 	}
 	body, rerr := readBody(ctx)
