@@ -192,6 +192,14 @@ func isTimeout(err error) bool {
 // The refusals of authentication. AWS's front end answers them before the
 // operation, with a message-only body.
 
+// browserRefused answers an unsigned request a web browser may have sent
+// (see refuseBrowser); why says what gave it away. Lambda has no unsigned
+// mode, so no such answer; the exception and message are Portico's.
+func browserRefused(why string) *Error {
+	return &Error{Status: 403, Type: "AccessDeniedException",
+		Message: "Unsigned requests " + why + " are refused: set invokeApi.credentials and sign the requests"}
+}
+
 func missingToken() *Error {
 	return &Error{Status: 403, Type: "MissingAuthenticationTokenException", Message: "Missing Authentication Token"}
 }

@@ -48,6 +48,9 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			s.refuseAuth(ctx, err)
 			return
 		}
+	} else if err := s.refuseBrowser(&ctx.Request); err != nil {
+		s.refuseAuth(ctx, err)
+		return
 	}
 	body, rerr := readBody(ctx)
 	if rerr != nil {

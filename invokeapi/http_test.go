@@ -41,12 +41,12 @@ func TestUnknownOperation(t *testing.T) {
 	s := New(&Config{Listen: "127.0.0.1:0"}, testFunctions(t), nil, WithRegion(testRegion), WithAccount(testAccount))
 	url := startServer(t, s)
 	for _, req := range []string{
-		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\n\r\n",
-		"POST /2015-03-31/functions/ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-		"DELETE /2015-03-31/functions/echo HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /2015-03-31/functions/echo/policy HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET /2015-03-31/functions//configuration HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		"GET /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		"POST /2015-03-31/functions/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+		"DELETE /2015-03-31/functions/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		"GET /2015-03-31/functions/echo/policy HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		"GET /2015-03-31/functions//configuration HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
 	} {
 		resp := rawRequest(t, url, req)
 		body, _ := io.ReadAll(resp.Body)
@@ -61,7 +61,7 @@ func TestRawInvokeAnswers(t *testing.T) {
 	s := New(&Config{Listen: "127.0.0.1:0"}, testFunctions(t), nil, WithRegion(testRegion), WithAccount(testAccount))
 	url := startServer(t, s)
 
-	resp := rawRequest(t, url, "POST /2015-03-31/functions/fails/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	resp := rawRequest(t, url, "POST /2015-03-31/functions/fails/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "Unhandled" ||
 		resp.Header.Get("X-Amz-Executed-Version") != "$LATEST" || resp.Header.Get("X-Amz-Log-Result") != "" ||
@@ -69,21 +69,21 @@ func TestRawInvokeAnswers(t *testing.T) {
 		t.Errorf("function error: got %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 
-	resp = rawRequest(t, url, "POST /2015-03-31/functions/nope/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	resp = rawRequest(t, url, "POST /2015-03-31/functions/nope/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
 	body, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != 404 || resp.Header.Get("X-Amzn-ErrorType") != "ResourceNotFoundException" ||
 		string(body) != `{"Message":"Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope","Type":"User"}` {
 		t.Errorf("not found: got %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 
-	resp = rawRequest(t, url, "POST /2015-03-31/functions/busy/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	resp = rawRequest(t, url, "POST /2015-03-31/functions/busy/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
 	body, _ = io.ReadAll(resp.Body)
 	if resp.StatusCode != 429 ||
 		string(body) != `{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}` {
 		t.Errorf("throttled: got %d %s", resp.StatusCode, body)
 	}
 
-	resp = rawRequest(t, url, "POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\nX-Amz-Invocation-Type: Later\r\nContent-Length: 0\r\n\r\n")
+	resp = rawRequest(t, url, "POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Invocation-Type: Later\r\nContent-Length: 0\r\n\r\n")
 	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-ErrorType") != "ValidationException" {
 		t.Errorf("bad invocation type: got %d %v", resp.StatusCode, resp.Header)
 	}
@@ -91,7 +91,7 @@ func TestRawInvokeAnswers(t *testing.T) {
 	// A declared body over the limit is refused without being buffered or
 	// waited for. (fasthttp reads the first 8 KiB of a body before the
 	// handler runs; the rest is never sent.)
-	resp = rawRequest(t, url, "POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 7000000\r\n\r\n"+
+	resp = rawRequest(t, url, "POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 7000000\r\n\r\n"+
 		strings.Repeat(" ", 8<<10))
 	if resp.StatusCode != 413 || resp.Header.Get("X-Amzn-ErrorType") != "RequestEntityTooLargeException" {
 		t.Errorf("declared too large: got %d %v", resp.StatusCode, resp.Header)
@@ -99,7 +99,7 @@ func TestRawInvokeAnswers(t *testing.T) {
 	// So is a chunked one that grows past it.
 	chunk := strings.Repeat("a", 1<<20)
 	var b strings.Builder
-	b.WriteString("POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	b.WriteString("POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
 	for range 7 {
 		b.WriteString("100000\r\n" + chunk + "\r\n")
 	}
@@ -124,19 +124,19 @@ func TestAuthBeforeBody(t *testing.T) {
 	date := time.Now().UTC().Format(amzDateFormat)
 	// Only the first 8 KiB of the body are sent, which fasthttp reads
 	// before the handler runs: an answer proves the rest was not waited for.
-	resp := rawRequest(t, url, "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: x\r\nX-Amz-Date: "+date+
+	resp := rawRequest(t, url, "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Date: "+date+
 		"\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDOTHER/"+date[:8]+"/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"+
 		"\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat(" ", 8<<10))
 	if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "UnrecognizedClientException" {
 		t.Errorf("got %d %v", resp.StatusCode, resp.Header)
 	}
-	resp = rawRequest(t, url, "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: x\r\nX-Amz-Date: "+date+
+	resp = rawRequest(t, url, "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Date: "+date+
 		"\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIDPORTICOTEST/"+date[:8]+"/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"+
 		"\r\nContent-Length: 2\r\n\r\n{}")
 	if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "InvalidSignatureException" {
 		t.Errorf("got %d %v", resp.StatusCode, resp.Header)
 	}
-	resp = rawRequest(t, url, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: x\r\nAuthorization: AWS AKID:sig\r\n\r\n")
+	resp = rawRequest(t, url, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: AWS AKID:sig\r\n\r\n")
 	if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "IncompleteSignatureException" {
 		t.Errorf("got %d %v", resp.StatusCode, resp.Header)
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend/kind"
@@ -120,13 +121,53 @@ func (c *Config) validateFunction(pos config.Positions, name string) []error {
 			key  string
 			dest *async.Destination
 		}{{"onSuccess", fn.Async.OnSuccess}, {"onFailure", fn.Async.OnFailure}} {
-			if d.dest != nil && d.dest.Function != "" && c.Functions[d.dest.Function] == nil {
-				at := path + ".async." + d.key + ".function"
+			if d.dest == nil || d.dest.Function == "" {
+				continue
+			}
+			at := path + ".async." + d.key + ".function"
+			if c.Functions[d.dest.Function] == nil {
 				errs = append(errs, pos.Errorf(c.file, at, "no function %q in functions%s", d.dest.Function, config.Suggest(d.dest.Function, slices.Sorted(maps.Keys(c.Functions)))))
+			} else if back := c.destinationPath(d.dest.Function, name); back != nil {
+				errs = append(errs, pos.Errorf(c.file, at, "destinations lead back to this function (%s): each record carries the one before it, so they would grow without end",
+					strings.Join(append([]string{name}, back...), " → ")))
 			}
 		}
 	}
 	return errs
+}
+
+// destinationPath is the shortest chain of async destinations from
+// function from to function to, both included; nil when there is none.
+// A cycle of destinations never ends: each record becomes the next
+// function's event and is carried whole in that function's record, so
+// the records double in size at each turn.
+func (c *Config) destinationPath(from, to string) []string {
+	parent := map[string]string{from: ""}
+	for todo := []string{from}; len(todo) > 0; todo = todo[1:] {
+		n := todo[0]
+		if n == to {
+			var path []string
+			for ; n != ""; n = parent[n] {
+				path = append(path, n)
+			}
+			slices.Reverse(path)
+			return path
+		}
+		fn := c.Functions[n]
+		if fn == nil || fn.Async == nil {
+			continue
+		}
+		for _, d := range []*async.Destination{fn.Async.OnSuccess, fn.Async.OnFailure} {
+			if d == nil {
+				continue
+			}
+			if _, seen := parent[d.Function]; !seen {
+				parent[d.Function] = n
+				todo = append(todo, d.Function)
+			}
+		}
+	}
+	return nil
 }
 
 // RouteInfos lists the routes, in config order, without starting any

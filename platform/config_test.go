@@ -14,6 +14,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-throttle-apikey-without-authorizer.yaml", "testdata/invalid-throttle-apikey-without-authorizer.yaml:3:72: routes[0].throttle.key: apikey needs an apikey authorizer on the route: without one every request shares one bucket"},
 		{"invalid-throttle-key-only.yaml", "testdata/invalid-throttle-key-only.yaml:3:47: routes[0].throttle: key ip without rate and burst: give both (rate 0, burst 0 would block every request)"},
 		{"invalid-async-destination.yaml", "testdata/invalid-async-destination.yaml:2:75: functions.worker.async.onFailure.function: no function \"dead-leters\" in functions (did you mean \"dead-letters\"?)"},
+		{"invalid-async-destination-cycle.yaml", "testdata/invalid-async-destination-cycle.yaml:2:74: functions.audit.async.onSuccess.function: destinations lead back to this function (audit → audit): each record carries the one before it, so they would grow without end"},
 		{"invalid-async-settings.yaml", "testdata/invalid-async-settings.yaml:1:18: async.workers: must not be negative"},
 		{"invalid-invokeapi-open.yaml", "testdata/invalid-invokeapi-open.yaml:1:21: invokeApi.listen: \"0.0.0.0:3001\" is not a loopback address: set credentials, or allowUnsigned: true to serve unsigned requests to the network"},
 		{"invalid-redis-url.yaml", "testdata/invalid-redis-url.yaml:1:14: redis.url: want redis://host:port/db, rediss:// or unix://, got scheme \"http\""},
@@ -114,5 +115,21 @@ func TestJSONConfig(t *testing.T) {
 }`), nil)
 	if err == nil || err.Error() != `c.json:3:67: routes[0].payload: want "2.0" or "1.0", got "9"` {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestDestinationCycles: a cycle through several functions is refused on
+// each of its edges, whatever the conditions; a chain that ends is not.
+func TestDestinationCycles(t *testing.T) {
+	_, err := Parse("cycle.yaml", []byte(`invokeApi: {listen: 127.0.0.1:3001}
+functions:
+  orders: {backend: builtin, handler: echo, async: {onSuccess: {function: audit}, onFailure: {function: dead}}}
+  audit: {backend: builtin, handler: echo, async: {onFailure: {function: orders}}}
+  dead: {backend: builtin, handler: echo}
+`), nil)
+	want := "cycle.yaml:3:75: functions.orders.async.onSuccess.function: destinations lead back to this function (orders → audit → orders): each record carries the one before it, so they would grow without end\n" +
+		"cycle.yaml:4:74: functions.audit.async.onFailure.function: destinations lead back to this function (audit → orders → audit): each record carries the one before it, so they would grow without end"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }

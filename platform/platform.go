@@ -40,6 +40,8 @@ type function struct {
 	started   bool
 	inherited bool // taken over from the previous Platform
 	handed    bool // taken over by the next Platform: not ours to close
+	// flights counts its Invoke API and async invocations running.
+	flights inflight
 }
 
 // Option configures a Platform.

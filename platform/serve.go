@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
+	"slices"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -59,7 +62,9 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 // functions whose config did not change are taken over warm, the others
 // are built and started. Then srv serves the new gateway, p's gateway
 // drains (see gateway.Server.Reload), and p's functions that were not taken
-// over are closed. On error nothing changes and p keeps serving.
+// over are closed once the Invoke API and async invocations running on them
+// end (within the same limits.drainTimeout). On error nothing changes and p
+// keeps serving.
 func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, error) {
 	cfg, err := Load(p.cfg.file)
 	if err != nil {
@@ -84,7 +89,16 @@ func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, 
 			p.functions[name].handed = true
 		}
 	}
+	deadline := time.Now().Add(p.cfg.Limits.DrainTimeout)
 	srv.Reload(next.gateway)
+	// The Invoke API and the queue now call next's functions; those of
+	// p's that they still run finish first, within the same drain time
+	// as the gateway's requests.
+	for _, name := range slices.Sorted(maps.Keys(p.functions)) {
+		if fn := p.functions[name]; !fn.handed && !fn.flights.wait(deadline) {
+			p.log.Warn("reload: invocations of a replaced function still running are cut", zap.String("function", name))
+		}
+	}
 	if err := p.closeFunctions(func(fn *function) bool { return !fn.handed }); err != nil {
 		p.log.Warn("closing the functions of the previous config", zap.Error(err))
 	}

@@ -114,7 +114,7 @@ func (p *Platform) invokeFunctions() map[string]invokeapi.Function {
 	out := make(map[string]invokeapi.Function, len(p.functions))
 	for name, fn := range p.functions {
 		out[name] = invokeapi.Function{
-			Invoker:     fn.capped(),
+			Invoker:     fn.counted(),
 			Description: fn.spec.Describe(),
 			ARN:         awsdefault.FunctionARN(region, p.cfg.AccountID, name),
 		}
@@ -128,13 +128,20 @@ func (p *Platform) asyncFunctions() map[string]async.Function {
 	out := make(map[string]async.Function, len(p.functions))
 	for name, fn := range p.functions {
 		out[name] = async.Function{
-			Invoker: fn.capped(),
+			Invoker: fn.counted(),
 			ARN:     awsdefault.FunctionARN(region, p.cfg.AccountID, name),
 			Timeout: fn.spec.Describe().Timeout,
 			Config:  fn.spec.Async,
 		}
 	}
 	return out
+}
+
+// counted is fn's capped invoker, its invocations counted in fn's
+// flights: for the Invoke API and the async queue, whose invocations a
+// reload must let finish before it closes fn.
+func (fn *function) counted() backend.Invoker {
+	return &counted{inv: fn.capped(), flights: &fn.flights}
 }
 
 // capped is fn's invoker under its concurrency cap, which every way in
