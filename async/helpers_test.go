@@ -113,7 +113,7 @@ type storeKind struct {
 
 func storeKinds() []storeKind {
 	return []storeKind{
-		{"memory", func(*testing.T) Store { return NewMemoryStore(100) }},
+		{"memory", func(*testing.T) Store { return NewMemoryStore(100, 0) }},
 		{"redis", func(t *testing.T) Store {
 			srv := redistest.Start(t)
 			return NewRedisStore(newClient(t, srv.URL), "test")

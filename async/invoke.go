@@ -64,6 +64,11 @@ func (q *Queue) handle(ctx context.Context, f Function, e *Event) {
 		return
 	}
 	e.Invokes++
+	if backend.IsTimeout(err) {
+		// A function past its timeout failed, as Lambda counts it (a
+		// local process reports its own Sandbox.Timedout already).
+		err = backend.NewTimeoutError(e.ID, timeout)
+	}
 	var fe *backend.FunctionError
 	var ie *backend.InvokeError
 	switch {

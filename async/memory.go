@@ -12,11 +12,13 @@ import (
 // answers ErrQueueFull); retries and destination records are never
 // refused. It is safe for concurrent use.
 type MemoryStore struct {
-	mu      sync.Mutex
-	size    int
-	count   int
-	funcs   map[string]*memFunction
-	delayed delayHeap
+	mu       sync.Mutex
+	size     int
+	maxBytes int64
+	count    int
+	bytes    int64 // of the payloads held
+	funcs    map[string]*memFunction
+	delayed  delayHeap
 	// ready is signalled (without blocking) when an event becomes
 	// available to Take.
 	ready chan struct{}
@@ -37,13 +39,20 @@ type memFunction struct {
 // short when its context ends).
 const takeWait = 250 * time.Millisecond
 
-// NewMemoryStore returns an empty MemoryStore that holds at most size
-// accepted events (size ≤ 0: DefaultQueueSize).
-func NewMemoryStore(size int) *MemoryStore {
+// NewMemoryStore returns an empty MemoryStore that accepts a new event
+// while it holds fewer than size events and fewer than maxBytes bytes of
+// payloads (≤ 0: DefaultQueueSize, DefaultQueueBytes). Retries and
+// destination records count too, but are never refused: the bounds keep
+// what clients can make the process hold, and an accepted event's
+// successors must not be lost.
+func NewMemoryStore(size int, maxBytes int64) *MemoryStore {
 	if size <= 0 {
 		size = DefaultQueueSize
 	}
-	return &MemoryStore{size: size, funcs: map[string]*memFunction{}, ready: make(chan struct{}, 1)}
+	if maxBytes <= 0 {
+		maxBytes = DefaultQueueBytes
+	}
+	return &MemoryStore{size: size, maxBytes: maxBytes, funcs: map[string]*memFunction{}, ready: make(chan struct{}, 1)}
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -70,6 +79,7 @@ func (m *MemoryStore) insert(e *Event) {
 	f.all[e] = struct{}{}
 	f.queue = append(f.queue, e)
 	m.count++
+	m.bytes += int64(len(e.Payload))
 }
 
 // remove forgets a taken event; the caller holds mu.
@@ -78,6 +88,7 @@ func (m *MemoryStore) remove(e *Event) {
 		if _, ok := f.all[e]; ok {
 			delete(f.all, e)
 			m.count--
+			m.bytes -= int64(len(e.Payload))
 		}
 		if len(f.all) == 0 {
 			delete(m.funcs, e.Function)
@@ -88,7 +99,7 @@ func (m *MemoryStore) remove(e *Event) {
 // Add stores e, or answers ErrQueueFull.
 func (m *MemoryStore) Add(_ context.Context, e *Event) error {
 	m.mu.Lock()
-	if m.count >= m.size {
+	if m.count >= m.size || m.bytes+int64(len(e.Payload)) > m.maxBytes {
 		m.mu.Unlock()
 		return ErrQueueFull
 	}
@@ -163,6 +174,7 @@ func (m *MemoryStore) Retry(_ context.Context, taken, next *Event, due time.Time
 	f := m.fn(next.Function)
 	f.all[next] = struct{}{}
 	m.count++
+	m.bytes += int64(len(next.Payload))
 	heap.Push(&m.delayed, delayed{due: due, e: next})
 	return nil
 }

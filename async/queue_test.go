@@ -176,12 +176,12 @@ func TestSystemErrorThenSuccess(t *testing.T) {
 		case 1:
 			return nil, &backend.InvokeError{Kind: backend.KindUnavailable, Err: errors.New("connection refused")}
 		case 2:
-			return nil, context.DeadlineExceeded // an invoker's own error: a system error too
+			return nil, errors.New("an invoker's own error: a system error too")
 		}
 		return []byte(`1`), nil
 	})
 	audit := newRecorder(nil)
-	q := startQueue(t, fastSettings(), NewMemoryStore(10), map[string]Function{
+	q := startQueue(t, fastSettings(), NewMemoryStore(10, 0), map[string]Function{
 		"f":     fn("f", flaky, &Config{MaximumRetryAttempts: intp(0), OnSuccess: &Destination{Function: "audit"}}),
 		"audit": fn("audit", audit, nil),
 	}, nil)
@@ -192,6 +192,27 @@ func TestSystemErrorThenSuccess(t *testing.T) {
 		`,"responseContext":{"statusCode":200,"executedVersion":"$LATEST"},"responsePayload":1`)
 	if got := value(q.m.invocations.WithLabelValues("f", outcomeSystemError)); got != 2 {
 		t.Errorf("system_error metric %v, want 2", got)
+	}
+}
+
+// A function past its timeout (an http or lambda function's timeout, which
+// bounds the wait for it) failed, as spec A.4 counts it: a function error,
+// retried as one, with Lambda's Sandbox.Timedout document in the record.
+func TestTimeoutIsAFunctionError(t *testing.T) {
+	slow := newRecorder(func(int, *backend.Invocation) ([]byte, error) {
+		return nil, &backend.InvokeError{Kind: backend.KindTimeout, Err: errors.New("no answer within 3s")}
+	})
+	dlq := newRecorder(nil)
+	f := fn("f", slow, &Config{MaximumRetryAttempts: intp(1), OnFailure: &Destination{Function: "dlq"}})
+	f.Timeout = 3 * time.Second
+	q := startQueue(t, fastSettings(), NewMemoryStore(10, 0), map[string]Function{"f": f, "dlq": fn("dlq", dlq, nil)}, nil)
+	start := time.Now()
+	q.Enqueue(context.Background(), "f", "req-to", []byte(`{}`))
+	rec := dlq.next(t, wait)
+	checkRecord(t, rec.event, start, time.Now(), "req-to", "f", "RetriesExhausted", 2, `{}`,
+		`,"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},"responsePayload":{"errorMessage":"RequestId: req-to Error: Task timed out after 3.00 seconds","errorType":"Sandbox.Timedout"}`)
+	if got := value(q.m.invocations.WithLabelValues("f", outcomeFunctionError)); got != 2 {
+		t.Errorf("function_error metric %v, want 2", got)
 	}
 }
 
@@ -236,7 +257,7 @@ func TestRetryPastEventAge(t *testing.T) {
 	dlq := newRecorder(nil)
 	s := fastSettings()
 	s.RetryDelays = []time.Duration{time.Hour}
-	q := startQueue(t, s, NewMemoryStore(10), map[string]Function{
+	q := startQueue(t, s, NewMemoryStore(10, 0), map[string]Function{
 		"f":   fn("f", failing, &Config{MaximumEventAge: time.Minute, OnFailure: &Destination{Function: "dlq"}}),
 		"dlq": fn("dlq", dlq, nil),
 	}, nil)
@@ -258,7 +279,7 @@ func TestRejectedGoesToFailure(t *testing.T) {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			f := newRecorder(func(int, *backend.Invocation) ([]byte, error) { return nil, &backend.InvokeError{Kind: tc.kind} })
 			dlq := newRecorder(nil)
-			q := startQueue(t, fastSettings(), NewMemoryStore(10), map[string]Function{
+			q := startQueue(t, fastSettings(), NewMemoryStore(10, 0), map[string]Function{
 				"f":   fn("f", f, &Config{OnFailure: &Destination{Function: "dlq"}}),
 				"dlq": fn("dlq", dlq, nil),
 			}, nil)
@@ -275,7 +296,7 @@ func TestRejectedGoesToFailure(t *testing.T) {
 func TestDroppedIsLogged(t *testing.T) {
 	log, logs := observed()
 	f := newRecorder(func(int, *backend.Invocation) ([]byte, error) { return nil, backend.NewFunctionError("E", "e") })
-	q := startQueue(t, fastSettings(), NewMemoryStore(10), map[string]Function{
+	q := startQueue(t, fastSettings(), NewMemoryStore(10, 0), map[string]Function{
 		"f": fn("f", f, &Config{MaximumRetryAttempts: intp(0)}),
 	}, log)
 	q.Enqueue(context.Background(), "f", "req-d", []byte(`{}`))
@@ -292,7 +313,7 @@ func TestDroppedIsLogged(t *testing.T) {
 }
 
 func TestEnqueueErrors(t *testing.T) {
-	q := New(fastSettings(), NewMemoryStore(2), nil)
+	q := New(fastSettings(), NewMemoryStore(2, 0), nil)
 	q.SetFunctions(map[string]Function{"f": fn("f", newRecorder(nil), nil)})
 	ctx := context.Background()
 	if err := q.Enqueue(ctx, "nope", "r0", nil); !errors.Is(err, ErrUnknownFunction) {
@@ -315,13 +336,36 @@ func TestEnqueueErrors(t *testing.T) {
 	}
 }
 
+// The memory store's byte bound refuses a new event that would take its
+// payloads past it, and frees its bytes as events leave.
+func TestMemoryStoreBytesBound(t *testing.T) {
+	m := NewMemoryStore(100, 10)
+	ctx := context.Background()
+	if err := m.Add(ctx, &Event{ID: "a", Function: "f", Payload: []byte("123456")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(ctx, &Event{ID: "b", Function: "f", Payload: []byte("12345")}); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("11 bytes in a store of 10: got %v, want ErrQueueFull", err)
+	}
+	taken, err := m.Take(ctx, []string{"f"}, 1)
+	if err != nil || len(taken) != 1 {
+		t.Fatalf("take: %v %v", taken, err)
+	}
+	if err := m.Ack(ctx, taken[0], nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(ctx, &Event{ID: "b", Function: "f", Payload: []byte("1234567890")}); err != nil {
+		t.Errorf("after the first left, 10 bytes: %v", err)
+	}
+}
+
 // A full memory store still takes the retries and the destination records
 // of the events it holds.
 func TestFullStoreKeepsRetriesAndRecords(t *testing.T) {
 	failing := newRecorder(func(int, *backend.Invocation) ([]byte, error) { return nil, backend.NewFunctionError("E", "e") })
 	dlq := newRecorder(nil)
 	s := fastSettings()
-	q := startQueue(t, s, NewMemoryStore(1), map[string]Function{
+	q := startQueue(t, s, NewMemoryStore(1, 0), map[string]Function{
 		"f":   fn("f", failing, &Config{OnFailure: &Destination{Function: "dlq"}}),
 		"dlq": fn("dlq", dlq, nil),
 	}, nil)
@@ -345,7 +389,7 @@ func TestCloseDrainsMemory(t *testing.T) {
 	stuck := newRecorder(func(int, *backend.Invocation) ([]byte, error) { return nil, backend.NewFunctionError("E", "e") })
 	s := fastSettings()
 	s.RetryDelays = []time.Duration{time.Hour}
-	q := New(s, NewMemoryStore(100), log)
+	q := New(s, NewMemoryStore(100, 0), log)
 	q.SetFunctions(map[string]Function{"slow": fn("slow", slow, nil), "stuck": fn("stuck", stuck, nil)})
 	for i := range 20 {
 		q.Enqueue(context.Background(), "slow", fmt.Sprint("s", i), []byte(`{}`))
@@ -373,14 +417,14 @@ func TestCloseDrainsMemory(t *testing.T) {
 func TestRemovedFunctionKeepsEvents(t *testing.T) {
 	log, logs := observed()
 	a := newRecorder(nil)
-	q := startQueue(t, fastSettings(), NewMemoryStore(10), map[string]Function{"a": fn("a", a, nil)}, log)
+	q := startQueue(t, fastSettings(), NewMemoryStore(10, 0), map[string]Function{"a": fn("a", a, nil)}, log)
 	q.SetFunctions(map[string]Function{"a": fn("a", a, nil), "b": fn("b", newRecorder(nil), nil)})
 	// Enqueue while only b is configured is refused; so enqueue first.
 	q.SetFunctions(map[string]Function{"b": fn("b", newRecorder(nil), nil)})
 	if err := q.Enqueue(context.Background(), "a", "r", nil); !errors.Is(err, ErrUnknownFunction) {
 		t.Fatalf("got %v, want ErrUnknownFunction", err)
 	}
-	store := NewMemoryStore(10)
+	store := NewMemoryStore(10, 0)
 	q2 := New(fastSettings(), store, log)
 	q2.SetFunctions(map[string]Function{"a": fn("a", a, nil)})
 	q2.Enqueue(context.Background(), "a", "r-a", []byte(`{}`))
@@ -403,7 +447,7 @@ func TestRemovedFunctionKeepsEvents(t *testing.T) {
 
 func TestStatsAndGauges(t *testing.T) {
 	var c clock
-	q := New(fastSettings(), NewMemoryStore(10), nil)
+	q := New(fastSettings(), NewMemoryStore(10, 0), nil)
 	q.now = c.now
 	q.SetFunctions(map[string]Function{"f": fn("f", newRecorder(nil), nil)})
 	q.Enqueue(context.Background(), "f", "r1", []byte(`{}`))

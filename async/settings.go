@@ -15,11 +15,16 @@ type Settings struct {
 	// default 16. Invocations mostly wait on their function, and each
 	// function's own concurrency still limits it (a throttle is requeued).
 	Workers int `yaml:"workers"`
-	// QueueSize bounds, in memory, how many accepted events may wait
-	// undelivered (Enqueue then answers ErrQueueFull); default 10000.
-	// Retries and destination records of accepted events never count
-	// against it: they must not be lost. The Redis store is unbounded.
+	// QueueSize bounds, in memory, how many events the queue holds (a new
+	// one past it: ErrQueueFull); default 10000. Retries and destination
+	// records of accepted events count but are never refused: they must
+	// not be lost. The Redis store is unbounded.
 	QueueSize int `yaml:"queueSize"`
+	// QueueBytes bounds, in memory, the bytes of the events' payloads
+	// the queue holds (a new event past it: ErrQueueFull); default 256 MiB.
+	// Events are up to 1 MB and destination records up to 7 MB, so the
+	// count alone would let clients make the process hold gigabytes.
+	QueueBytes int64 `yaml:"queueBytes"`
 	// RetryDelays are the waits before the 1st and the 2nd retry of a
 	// function error; default [1m, 2m], as Lambda. A retry past the list
 	// waits as long as its last delay.
@@ -47,6 +52,7 @@ type Backoff struct {
 const (
 	DefaultWorkers      = 16
 	DefaultQueueSize    = 10000
+	DefaultQueueBytes   = 256 << 20
 	DefaultBackoffMin   = time.Second
 	DefaultBackoffMax   = 5 * time.Minute
 	DefaultClaimTimeout = 16 * time.Minute
@@ -63,6 +69,9 @@ func (s *Settings) SetDefaults() {
 	}
 	if s.QueueSize == 0 {
 		s.QueueSize = DefaultQueueSize
+	}
+	if s.QueueBytes == 0 {
+		s.QueueBytes = DefaultQueueBytes
 	}
 	if len(s.RetryDelays) == 0 {
 		s.RetryDelays = append([]time.Duration(nil), DefaultRetryDelays...)
@@ -84,6 +93,7 @@ func (s *Settings) Validate() []error {
 	var errs fielderr.List
 	errs.NotNegative("workers", int64(s.Workers))
 	errs.NotNegative("queueSize", int64(s.QueueSize))
+	errs.NotNegative("queueBytes", s.QueueBytes)
 	for i, d := range s.RetryDelays {
 		if d <= 0 {
 			errs.Add(fmt.Sprintf("retryDelays[%d]", i), "must be greater than 0, got %s", d)

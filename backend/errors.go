@@ -1,8 +1,10 @@
 package backend
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/goccy/go-json"
@@ -125,4 +127,19 @@ func (e *InvokeError) Unwrap() error { return e.Err }
 func IsKind(err error, k Kind) bool {
 	var ie *InvokeError
 	return errors.As(err, &ie) && ie.Kind == k
+}
+
+// NewTimeoutError is the function error Lambda gives a function that ran
+// past its timeout: Sandbox.Timedout, "Task timed out after N.NN seconds".
+// Local processes report it themselves; the Invoke API and the async queue
+// give it for the other kinds, whose timeout bounds the wait for them.
+func NewTimeoutError(requestID string, timeout time.Duration) *FunctionError {
+	return NewFunctionError("Sandbox.Timedout",
+		fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", requestID, timeout.Seconds()))
+}
+
+// IsTimeout reports whether err is a timeout of the invocation: the
+// backend's (KindTimeout), or a deadline the caller put on its context.
+func IsTimeout(err error) bool {
+	return IsKind(err, KindTimeout) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -1,7 +1,6 @@
 package invokeapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -160,7 +159,7 @@ func unknownOperation() *Error {
 // invocationError maps what an Invoker returned, other than a result or a
 // function error, to Lambda's answer. Timeouts are not here: Lambda
 // reports a function that ran out of time as a function error (see
-// timeoutError).
+// backend.NewTimeoutError).
 func invocationError(err error) *Error {
 	var ie *backend.InvokeError
 	if errors.As(err, &ie) {
@@ -172,21 +171,6 @@ func invocationError(err error) *Error {
 		}
 	}
 	return serviceError()
-}
-
-// timeoutError is the function error Lambda returns for a function that
-// ran past its timeout. The backends of local processes report their own
-// ("Task timed out"); this covers the others (http, lambda), whose timeout
-// bounds the wait for the endpoint, and the Invoke API's own deadline.
-func timeoutError(requestID string, timeout float64) *backend.FunctionError {
-	return backend.NewFunctionError("Sandbox.Timedout",
-		fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", requestID, timeout))
-}
-
-// isTimeout reports whether err is a timeout of the invocation: the
-// backend's, or the deadline the Invoke API put on ctx.
-func isTimeout(err error) bool {
-	return backend.IsKind(err, backend.KindTimeout) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // The refusals of authentication. AWS's front end answers them before the

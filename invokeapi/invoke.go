@@ -162,10 +162,10 @@ func (s *Server) invoke(ctx context.Context, typ, name string, fn *Function, c *
 	case errors.As(ierr, &fe):
 		out = fe.Payload
 		res.FunctionError = "Unhandled"
-	case isTimeout(ierr) && ctx.Err() == nil:
-		out = timeoutError(res.RequestID, fn.Description.Timeout.Seconds()).Payload
+	case backend.IsTimeout(ierr) && ctx.Err() == nil:
+		out = backend.NewTimeoutError(res.RequestID, fn.Description.Timeout).Payload
 		if fn.Description.Timeout == 0 {
-			out = timeoutError(res.RequestID, timeout.Seconds()).Payload
+			out = backend.NewTimeoutError(res.RequestID, timeout).Payload
 		}
 		res.FunctionError = "Unhandled"
 	default:

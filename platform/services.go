@@ -38,9 +38,9 @@ func newServices(cfg *Config, log *zap.Logger) (*services, error) {
 			return nil, err
 		}
 		s.redis = c
-		store = async.NewRedisStore(c, replicaName())
+		store = async.NewRedisStore(c, replicaName(cfg.Listen))
 	} else {
-		store = async.NewMemoryStore(cfg.Async.QueueSize)
+		store = async.NewMemoryStore(cfg.Async.QueueSize, cfg.Async.QueueBytes)
 	}
 	s.queue = async.New(cfg.Async, store, log.Named("async"))
 	if cfg.InvokeAPI != nil {
@@ -80,15 +80,18 @@ func (s *services) changedOnRestartOnly(cfg *Config) []string {
 	return keys
 }
 
-// replicaName names this replica to the Redis queues: its host name, which
-// stays the same across a restart of the same machine or StatefulSet pod,
-// so that a restarted replica takes its own unfinished events back at once
-// (another replica takes them over after async.claimTimeout).
-func replicaName() string {
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
+// replicaName names this replica to the Redis queues: its host name and
+// public listen address, which stay the same across a restart of the same
+// machine or StatefulSet pod, so that a restarted replica takes its own
+// unfinished events back at once (another replica takes them over after
+// async.claimTimeout), while two replicas on one host (which cannot share
+// a listen address) never take each other's events for their own.
+func replicaName(listen string) string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		h = "portico"
 	}
-	return "portico"
+	return h + "/" + listen
 }
 
 // discard releases services a Platform built that never started, unless

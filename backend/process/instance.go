@@ -338,8 +338,7 @@ func (in *instance) timeOut(c *call) {
 	in.current = nil
 	in.mu.Unlock()
 	in.log.Warn("invocation timed out", zap.String("request_id", c.requestID), zap.Duration("timeout", c.timeout))
-	c.result <- outcome{err: backend.NewFunctionError("Sandbox.Timedout",
-		fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", c.requestID, c.timeout.Seconds()))}
+	c.result <- outcome{err: backend.NewTimeoutError(c.requestID, c.timeout)}
 	in.kill()
 }
 

@@ -244,7 +244,13 @@ func invoke(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Starting may build the function's code: it is not part of the wait.
-	fn, err := platform.StartDirect(context.Background(), cfg, positional[0], zap.NewNop())
+	// Warnings reach stderr: an Event's failures and drops happen after the
+	// 202 is printed.
+	log, err := newLogger("warn", stderr)
+	if err != nil {
+		return err
+	}
+	fn, err := platform.StartDirect(context.Background(), cfg, positional[0], log)
 	if err != nil {
 		return err
 	}
