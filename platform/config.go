@@ -15,6 +15,7 @@ import (
 	"github.com/portico/portico/internal/redisconf"
 	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/ratelimit"
+	"github.com/portico/portico/schedule"
 )
 
 // Config is the root of a Portico config file: the gateway's settings and
@@ -33,6 +34,9 @@ type Config struct {
 	Async async.Settings `yaml:"async"`
 	// InvokeAPI serves the Lambda Invoke API for every function; nil: off.
 	InvokeAPI *invokeapi.Config `yaml:"invokeApi"`
+	// Schedules invoke functions on a clock (rate() and cron()), through
+	// the async queue, once per tick across the replicas sharing Redis.
+	Schedules []schedule.Config `yaml:"schedules"`
 
 	file string
 }
@@ -102,10 +106,32 @@ func (c *Config) validateShared(pos config.Positions) []error {
 	}
 	if c.InvokeAPI != nil {
 		errs = append(errs, pos.Place(c.file, "invokeApi", c.InvokeAPI.Validate())...)
-	} else if len(c.Routes) == 0 {
-		errs = append(errs, pos.Errorf(c.file, "routes", "no routes and no invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"))
+	} else if len(c.Routes) == 0 && len(c.Schedules) == 0 {
+		errs = append(errs, pos.Errorf(c.file, "routes", "no routes, schedules or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"))
 	}
+	errs = append(errs, c.validateSchedules(pos)...)
 	return append(errs, pos.Place(c.file, "async", c.Async.Validate())...)
+}
+
+// validateSchedules checks each schedule and that it names a function of
+// the config and a name no other schedule has.
+func (c *Config) validateSchedules(pos config.Positions) []error {
+	var errs []error
+	seen := map[string]int{}
+	for i := range c.Schedules {
+		sc := &c.Schedules[i]
+		path := fmt.Sprintf("schedules[%d]", i)
+		errs = append(errs, pos.Place(c.file, path, sc.Validate())...)
+		if sc.Function != "" && c.Functions[sc.Function] == nil {
+			errs = append(errs, pos.Errorf(c.file, path+".function", "unknown function %q%s", sc.Function, config.Suggest(sc.Function, slices.Sorted(maps.Keys(c.Functions)))))
+		}
+		if j, dup := seen[sc.Name]; dup && sc.Name != "" {
+			errs = append(errs, pos.Errorf(c.file, path+".name", "schedule %q is already schedules[%d]", sc.Name, j))
+		} else {
+			seen[sc.Name] = i
+		}
+	}
+	return errs
 }
 
 // validateFunction places the problems of one function's config.

@@ -18,6 +18,10 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-async-settings.yaml", "testdata/invalid-async-settings.yaml:1:18: async.workers: must not be negative"},
 		{"invalid-invokeapi-open.yaml", "testdata/invalid-invokeapi-open.yaml:1:21: invokeApi.listen: \"0.0.0.0:3001\" is not a loopback address: set credentials, or allowUnsigned: true to serve unsigned requests to the network"},
 		{"invalid-redis-url.yaml", "testdata/invalid-redis-url.yaml:1:14: redis.url: want redis://host:port/db, rediss:// or unix://, got scheme \"http\""},
+		{"invalid-schedule.yaml", "testdata/invalid-schedule.yaml:3:48: schedules[0].expression: cron(0 3 * * * *): \"*\" in both day-of-month and day-of-week: one of them must be \"?\"\n" +
+			"testdata/invalid-schedule.yaml:4:12: schedules[1].name: schedule \"nightly\" is already schedules[0]\n" +
+			"testdata/invalid-schedule.yaml:4:31: schedules[1].function: unknown function \"jobs\" (did you mean \"job\"?)\n" +
+			"testdata/invalid-schedule.yaml:4:49: schedules[1].expression: rate(5 minute): a value above 1 takes the plural unit \"minutes\""},
 		{"invalid-bad-api.yaml", "testdata/invalid-bad-api.yaml:1:6: api: want http or rest, got \"graphql\""},
 		{"invalid-bad-duration.yaml", "testdata/invalid-bad-duration.yaml:2:12: limits.timeout: invalid duration \"30x\": want a number with a unit, such as \"30s\", \"250ms\" or \"1m30s\""},
 		{"invalid-bad-payload.yaml", "testdata/invalid-bad-payload.yaml:3:46: routes[0].payload: want \"2.0\" or \"1.0\", got \"3.0\""},
@@ -27,7 +31,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-greedy-not-last.yaml", "testdata/invalid-greedy-not-last.yaml:3:13: routes[0].route: malformed route \"GET /{proxy+}/x\": greedy variable {proxy+} must be the last segment"},
 		{"invalid-malformed-route.yaml", "testdata/invalid-malformed-route.yaml:3:13: routes[0].route: malformed route \"GET pets\": the path must start with /"},
 		{"invalid-mock-without-response.yaml", "testdata/invalid-mock-without-response.yaml:1:16: functions.m.response: required for the mock builtin"},
-		{"invalid-no-routes.yaml", "testdata/invalid-no-routes.yaml: routes: no routes and no invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"},
+		{"invalid-no-routes.yaml", "testdata/invalid-no-routes.yaml: routes: no routes, schedules or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"},
 		{"invalid-process-memory.yaml", "testdata/invalid-process-memory.yaml:2:55: functions.f.memory: want 128 to 10240 MB, got 64"},
 		{"invalid-process-runtime.yaml", "testdata/invalid-process-runtime.yaml:2:34: functions.f.runtime: unknown runtime \"nodejs19.x\" (want one of go, provided.al2023, provided.al2, provided, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14)"},
 		{"invalid-process-handler.yaml", "testdata/invalid-process-handler.yaml:2:67: functions.f.handler: want MODULE.FUNCTION, e.g. app.lambda_handler or src/app.lambda_handler, got \"app\""},

@@ -14,18 +14,22 @@ import (
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/ratelimit"
+	"github.com/portico/portico/schedule"
 )
 
 // services are the parts of a Platform that outlive a reload: the Redis
-// client, and the async queue, whose accepted events must survive a
-// reload. A reload hands them to the next Platform and gives them its
-// functions; `redis` and `async` settings change only on restart.
+// client, the async queue, whose accepted events must survive a reload,
+// the Invoke API's listener and the scheduler, whose unchanged schedules
+// keep their next tick. A reload hands them to the next Platform and gives
+// them its functions and schedules; `redis`, `async` and `invokeApi`
+// settings change only on restart.
 type services struct {
-	cfg     *Config       // the config they were built from
-	redis   *redis.Client // nil without `redis:`
-	queue   *async.Queue
-	invoke  *invokeapi.Server // nil without `invokeApi:`
-	started bool
+	cfg       *Config       // the config they were built from
+	redis     *redis.Client // nil without `redis:`
+	queue     *async.Queue
+	invoke    *invokeapi.Server // nil without `invokeApi:`
+	scheduler *schedule.Scheduler
+	started   bool
 }
 
 // newServices builds the services of cfg without I/O.
@@ -47,21 +51,37 @@ func newServices(cfg *Config, log *zap.Logger) (*services, error) {
 		s.invoke = invokeapi.New(cfg.InvokeAPI, nil, s.queue, invokeapi.WithLogger(log),
 			invokeapi.WithAccount(cfg.AccountID), invokeapi.WithDrainTimeout(cfg.Limits.DrainTimeout))
 	}
+	var lock schedule.Locker // nil: this replica alone decides
+	if s.redis != nil {
+		lock = schedule.NewRedisLocker(s.redis)
+	}
+	sched, err := schedule.New(nil, s.queue, lock, schedule.WithLogger(log.Named("schedule")), schedule.WithAccount(cfg.AccountID))
+	if err != nil {
+		return nil, err
+	}
+	s.scheduler = sched
 	return s, nil
 }
 
-// use makes p's functions the ones the services invoke, and starts the
-// queue's workers the first time. p's functions must be started.
-func (s *services) use(ctx context.Context, p *Platform) error {
+// use makes p's functions the ones the services invoke and schedules the
+// ones that fire, and starts the queue's workers and the scheduler the
+// first time. p's functions must be started.
+func (s *services) use(ctx context.Context, p *Platform, schedules []schedule.Config) error {
 	s.queue.SetFunctions(p.asyncFunctions())
 	if s.invoke != nil {
 		s.invoke.SetFunctions(p.invokeFunctions())
+	}
+	if err := s.scheduler.Set(schedules); err != nil {
+		return err
 	}
 	if s.started {
 		return nil
 	}
 	s.started = true
-	return s.queue.Start(ctx)
+	if err := s.queue.Start(ctx); err != nil {
+		return err
+	}
+	return s.scheduler.Start(ctx)
 }
 
 // changedOnRestartOnly lists what of cfg differs from the config the
@@ -102,9 +122,10 @@ func (s *services) discard(prev *Platform) {
 	}
 }
 
-// close drains the queue within ctx, then closes the Redis client.
+// close stops the schedules, drains the queue within ctx, then closes the
+// Redis client.
 func (s *services) close(ctx context.Context) error {
-	err := s.queue.Close(ctx)
+	err := errors.Join(s.scheduler.Close(), s.queue.Close(ctx))
 	if s.redis != nil {
 		err = errors.Join(err, s.redis.Close())
 	}

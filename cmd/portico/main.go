@@ -31,6 +31,8 @@ const usage = `usage:
   portico routes   --config FILE      print the compiled route table
   portico invoke   --config FILE FUNCTION [--payload JSON|@file] [--type RequestResponse|Event|DryRun] [--tail]
                                       call a function directly and print its result
+  portico schedules --config FILE [-n N]
+                                      print each schedule's next N fire times (UTC and its time zone)
   portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html)
   portico bench    --scenario NAME [flags]   a bundled scenario with its own targets; --list shows them
 `
@@ -55,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = routes(args, stdout)
 	case "invoke":
 		err = invoke(args, stdout, stderr)
+	case "schedules":
+		err = schedules(args, stdout, time.Now)
 	case "bench":
 		err = runBench(args, stdout, stderr)
 	case "bench-target": // hidden: a bare target of a bench scenario

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico/portico/bench"
 )
@@ -155,5 +156,32 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if code := run([]string{"bench"}, &stdout, &stderr); code != 2 {
 		t.Errorf("no target: exit %d, want 2", code)
+	}
+}
+
+// TestSchedulesCommand prints each schedule's next fire times from a fixed
+// instant, in UTC and in the schedule's zone (New York: EST in December).
+func TestSchedulesCommand(t *testing.T) {
+	file := writeConfig(t, `
+functions: {job: {backend: builtin, handler: echo}}
+schedules:
+  - {name: weekdays, function: job, expression: "cron(0 9 ? * MON-FRI *)", timezone: America/New_York}
+  - {name: tick, function: job, expression: "rate(5 minutes)"}
+  - {name: past, function: job, expression: "cron(0 0 1 1 ? 2020)"}
+`)
+	now := func() time.Time { return time.Date(2026, 12, 4, 13, 2, 0, 0, time.UTC) } // a Friday
+	var out bytes.Buffer
+	if err := schedules([]string{"--config", file, "-n", "2"}, &out, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"weekdays  job       cron(0 9 ? * MON-FRI *)  2026-12-04T14:00:00Z  2026-12-04 09:00:00 EST",
+		"weekdays  job       cron(0 9 ? * MON-FRI *)  2026-12-07T14:00:00Z  2026-12-07 09:00:00 EST",
+		"tick      job       rate(5 minutes)          2026-12-04T13:05:00Z  2026-12-04 13:05:00 UTC",
+		"past      job       cron(0 0 1 1 ? 2020)     (never fires again)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
