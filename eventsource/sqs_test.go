@@ -89,9 +89,9 @@ func TestSQSDeliversEveryMessage(t *testing.T) {
 			}
 		}
 	}
-	if got := metric(t, m, "messages_deleted_total"); got != float64(len(want)) {
-		t.Errorf("deleted metric %v, want %d", got, len(want))
-	}
+	testkit.Eventually(t, 5*time.Second, "the deleted metric at every message", func() bool {
+		return metric(t, m, "messages_deleted_total") == float64(len(want))
+	})
 }
 
 func TestSQSBatchingWindow(t *testing.T) {
