@@ -134,12 +134,14 @@ func (s *source) start(ctx, invokeCtx context.Context) {
 func (s *source) poll(ctx, invokeCtx context.Context) {
 	defer s.wg.Done()
 	var carry []*message
-	delay := time.Duration(0)
+	// delay follows failures to reach the queue, pause throttled
+	// invocations; each doubles while its failures last.
+	var delay, pause time.Duration
 	for ctx.Err() == nil {
 		if s.pollers.Load() > s.fn.Load().maxPollers() && s.shrink() {
 			return
 		}
-		if delay > 0 && !sleep(ctx, jitter(delay)) {
+		if wait := max(delay, pause); wait > 0 && !sleep(ctx, jitter(wait)) {
 			break
 		}
 		if err := s.open(ctx); err != nil {
@@ -174,7 +176,9 @@ func (s *source) poll(ctx, invokeCtx context.Context) {
 			if s.shrink() {
 				return
 			}
-			delay = max(backoffMin, delay*2)
+			pause = min(backoffMax, max(backoffMin, pause*2))
+		} else {
+			pause = 0
 		}
 	}
 	// Messages received but not yet invoked are left for redelivery.

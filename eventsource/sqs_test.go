@@ -89,6 +89,11 @@ func TestSQSDeliversEveryMessage(t *testing.T) {
 			}
 		}
 	}
+	// The gauge is read when the source opens, before its first receive,
+	// then every 10s.
+	if got := metric(t, m, "lag_messages"); got != float64(len(want)) {
+		t.Errorf("lag metric %v, want %d", got, len(want))
+	}
 	testkit.Eventually(t, 5*time.Second, "the deleted metric at every message", func() bool {
 		return metric(t, m, "messages_deleted_total") == float64(len(want))
 	})
@@ -113,7 +118,7 @@ func TestSQSBatchingWindow(t *testing.T) {
 func TestSQSPartialBatchFailure(t *testing.T) {
 	t.Parallel()
 	g := startGoaws(t)
-	q := g.createQueue(t, "partial", map[string]string{"VisibilityTimeout": "1"})
+	q := g.createQueue(t, "partial", map[string]string{"VisibilityTimeout": "2"})
 	g.send(t, q, bodies("p", 6)...)
 	fn := &recorder{}
 	// goaws reports ApproximateReceiveCount 1 on every delivery, so the
@@ -182,7 +187,7 @@ func TestSQSFailingFunctionGoesToDeadLetterQueue(t *testing.T) {
 func TestSQSFunctionErrorLeavesBatch(t *testing.T) {
 	t.Parallel()
 	g := startGoaws(t)
-	q := g.createQueue(t, "errors", map[string]string{"VisibilityTimeout": "1"})
+	q := g.createQueue(t, "errors", map[string]string{"VisibilityTimeout": "2"})
 	g.send(t, q, "e0", "e1")
 	fn := &recorder{}
 	var calls int
@@ -206,17 +211,23 @@ func TestSQSOversizeMessage(t *testing.T) {
 	t.Parallel()
 	g := startGoaws(t)
 	dlq := g.createQueue(t, "big-dlq", nil)
+	// The visibility timeout outlasts the encoding of a 6 MB record under
+	// the race detector, so that the small message is deleted before it
+	// could come back.
 	q := g.createQueue(t, "big", map[string]string{
-		"VisibilityTimeout":  "1",
+		"VisibilityTimeout":  "4",
 		"MaximumMessageSize": strconv.Itoa(8 << 20),
 		"RedrivePolicy":      fmt.Sprintf(`{"maxReceiveCount":"1","deadLetterTargetArn":"arn:aws:sqs:us-east-1:%s:big-dlq"}`, goawsAccount),
 	})
 	g.send(t, q, strings.Repeat("x", lambdalimit.RequestBytes), "small")
 	fn := &recorder{}
 	m, logs := startManager(t, sqsSource(g, q), Function{Invoker: fn, Concurrency: 1}, nil)
-	testkit.Eventually(t, 20*time.Second, "the small message delivered and the large one redriven", func() bool {
+	if !testkit.Poll(20*time.Second, func() bool {
 		return fn.deliveries()["small"] == 1 && g.count(t, dlq) == 1 && g.count(t, q) == 0
-	})
+	}) {
+		t.Fatalf("gave up waiting for the small message delivered and the large one redriven: deliveries %v, dlq %d, queue %d, logs %v",
+			fn.deliveries()["small"], g.count(t, dlq), g.count(t, q), logs.All())
+	}
 	if n := len(fn.deliveries()); n != 1 {
 		t.Errorf("%d bodies delivered, want only the small one", n)
 	}
