@@ -41,12 +41,18 @@ func TestMain(m *testing.M) {
 	} {
 		os.Setenv(k, v)
 	}
+	// go-redis logs every failed dial of the tests that stop Redis.
+	redis.SetLogger(quietRedis{})
 	code := m.Run()
 	if goawsDir != "" {
 		os.RemoveAll(goawsDir)
 	}
 	os.Exit(code)
 }
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // goawsModule is the SQS-compatible server the tests run: a Go clone of
 // SQS that speaks the AWS SDK's JSON protocol, built once per test binary.
