@@ -17,10 +17,11 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/lambdalimit"
 	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/internal/testkit/sqstest"
 )
 
-func sqsSource(g *goaws, queueURL string) Config {
-	return Config{Function: "fn", Type: TypeSQS, SQS: SQSConfig{QueueURL: queueURL, Endpoint: g.endpoint, Region: "us-east-1"}}
+func sqsSource(g *sqstest.Server, queueURL string) Config {
+	return Config{Function: "fn", Type: TypeSQS, SQS: SQSConfig{QueueURL: queueURL, Endpoint: g.Endpoint, Region: "us-east-1"}}
 }
 
 func bodies(prefix string, n int) []string {
@@ -31,29 +32,13 @@ func bodies(prefix string, n int) []string {
 	return out
 }
 
-// visible counts the messages of a queue that are visible or in flight.
-func (g *goaws) count(t *testing.T, queueURL string) int {
-	t.Helper()
-	out, err := g.client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(queueURL),
-		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages,
-			types.QueueAttributeNameApproximateNumberOfMessagesNotVisible},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessages"])
-	b, _ := strconv.Atoi(out.Attributes["ApproximateNumberOfMessagesNotVisible"])
-	return a + b
-}
-
 func TestSQSDeliversEveryMessage(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	q := g.createQueue(t, "orders", nil)
+	g := sqstest.Start(t)
+	q := g.CreateQueue(t, "orders", nil)
 	want := bodies("m", 25)
-	g.send(t, q, want...)
-	_, err := g.client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("with-attrs"),
+	g.Send(t, q, want...)
+	_, err := g.Client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(q), MessageBody: aws.String("with-attrs"),
 		MessageAttributes: map[string]types.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String("order")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +48,7 @@ func TestSQSDeliversEveryMessage(t *testing.T) {
 	fn := &recorder{}
 	m, _ := startManager(t, sqsSource(g, q), Function{Invoker: fn, Concurrency: 2}, nil)
 	testkit.Eventually(t, 10*time.Second, "every message delivered", func() bool { return len(fn.deliveries()) == len(want) })
-	testkit.Eventually(t, 10*time.Second, "every message deleted", func() bool { return g.count(t, q) == 0 })
+	testkit.Eventually(t, 10*time.Second, "every message deleted", func() bool { return g.Count(t, q) == 0 })
 	for _, b := range want {
 		if fn.deliveries()[b] < 1 {
 			t.Errorf("%s not delivered", b)
@@ -75,7 +60,7 @@ func TestSQSDeliversEveryMessage(t *testing.T) {
 		}
 	}
 	for _, r := range fn.records() {
-		if r.EventSource != "aws:sqs" || r.EventSourceARN != "arn:aws:sqs:us-east-1:"+goawsAccount+":orders" || r.AWSRegion != "us-east-1" {
+		if r.EventSource != "aws:sqs" || r.EventSourceARN != "arn:aws:sqs:us-east-1:"+sqstest.Account+":orders" || r.AWSRegion != "us-east-1" {
 			t.Errorf("record source %q %q %q", r.EventSource, r.EventSourceARN, r.AWSRegion)
 		}
 		if r.MessageId == "" || r.ReceiptHandle == "" || r.Md5OfBody == "" || r.Attributes["ApproximateReceiveCount"] != "1" ||
@@ -101,9 +86,9 @@ func TestSQSDeliversEveryMessage(t *testing.T) {
 
 func TestSQSBatchingWindow(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	q := g.createQueue(t, "window", nil)
-	g.send(t, q, bodies("w", 25)...)
+	g := sqstest.Start(t)
+	q := g.CreateQueue(t, "window", nil)
+	g.Send(t, q, bodies("w", 25)...)
 	fn := &recorder{}
 	cfg := sqsSource(g, q)
 	cfg.BatchSize, cfg.MaximumBatchingWindow = 20, time.Second
@@ -117,9 +102,9 @@ func TestSQSBatchingWindow(t *testing.T) {
 
 func TestSQSPartialBatchFailure(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	q := g.createQueue(t, "partial", map[string]string{"VisibilityTimeout": "2"})
-	g.send(t, q, bodies("p", 6)...)
+	g := sqstest.Start(t)
+	q := g.CreateQueue(t, "partial", map[string]string{"VisibilityTimeout": "2"})
+	g.Send(t, q, bodies("p", 6)...)
 	fn := &recorder{}
 	// goaws reports ApproximateReceiveCount 1 on every delivery, so the
 	// function keeps its own count.
@@ -142,7 +127,7 @@ func TestSQSPartialBatchFailure(t *testing.T) {
 	startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, nil)
 	testkit.Eventually(t, 15*time.Second, "the failed messages delivered again and the queue empty", func() bool {
 		d := fn.deliveries()
-		return d["p1"] == 2 && d["p3"] == 2 && d["p5"] == 2 && g.count(t, q) == 0
+		return d["p1"] == 2 && d["p3"] == 2 && d["p5"] == 2 && g.Count(t, q) == 0
 	})
 	d := fn.deliveries()
 	for _, b := range []string{"p0", "p2", "p4"} {
@@ -154,13 +139,13 @@ func TestSQSPartialBatchFailure(t *testing.T) {
 
 func TestSQSFailingFunctionGoesToDeadLetterQueue(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	dlq := g.createQueue(t, "orders-dlq", nil)
-	q := g.createQueue(t, "doomed", map[string]string{
+	g := sqstest.Start(t)
+	dlq := g.CreateQueue(t, "orders-dlq", nil)
+	q := g.CreateQueue(t, "doomed", map[string]string{
 		"VisibilityTimeout": "1",
-		"RedrivePolicy":     fmt.Sprintf(`{"maxReceiveCount":"2","deadLetterTargetArn":"arn:aws:sqs:us-east-1:%s:orders-dlq"}`, goawsAccount),
+		"RedrivePolicy":     fmt.Sprintf(`{"maxReceiveCount":"2","deadLetterTargetArn":"arn:aws:sqs:us-east-1:%s:orders-dlq"}`, sqstest.Account),
 	})
-	g.send(t, q, "poison", "good")
+	g.Send(t, q, "poison", "good")
 	fn := &recorder{}
 	fn.handle = func(_ context.Context, ev *events.SQSEvent) ([]byte, error) {
 		for _, r := range ev.Records {
@@ -174,7 +159,7 @@ func TestSQSFailingFunctionGoesToDeadLetterQueue(t *testing.T) {
 	cfg.FunctionResponseTypes = []string{ReportBatchItemFailures}
 	m, _ := startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, nil)
 	testkit.Eventually(t, 20*time.Second, "the poison message in the dead-letter queue", func() bool {
-		return g.count(t, dlq) == 1 && g.count(t, q) == 0
+		return g.Count(t, dlq) == 1 && g.Count(t, q) == 0
 	})
 	if d := fn.deliveries(); d["good"] != 1 || d["poison"] < 2 {
 		t.Errorf("deliveries %v: want good once, poison at least twice", d)
@@ -186,9 +171,9 @@ func TestSQSFailingFunctionGoesToDeadLetterQueue(t *testing.T) {
 
 func TestSQSFunctionErrorLeavesBatch(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	q := g.createQueue(t, "errors", map[string]string{"VisibilityTimeout": "2"})
-	g.send(t, q, "e0", "e1")
+	g := sqstest.Start(t)
+	q := g.CreateQueue(t, "errors", map[string]string{"VisibilityTimeout": "2"})
+	g.Send(t, q, "e0", "e1")
 	fn := &recorder{}
 	var calls int
 	fn.handle = func(_ context.Context, ev *events.SQSEvent) ([]byte, error) {
@@ -203,30 +188,30 @@ func TestSQSFunctionErrorLeavesBatch(t *testing.T) {
 	startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, nil)
 	testkit.Eventually(t, 15*time.Second, "the batch delivered again after the error, then deleted", func() bool {
 		d := fn.deliveries()
-		return d["e0"] == 2 && d["e1"] == 2 && g.count(t, q) == 0
+		return d["e0"] == 2 && d["e1"] == 2 && g.Count(t, q) == 0
 	})
 }
 
 func TestSQSOversizeMessage(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	dlq := g.createQueue(t, "big-dlq", nil)
+	g := sqstest.Start(t)
+	dlq := g.CreateQueue(t, "big-dlq", nil)
 	// The visibility timeout outlasts the encoding of a 6 MB record under
 	// the race detector, so that the small message is deleted before it
 	// could come back.
-	q := g.createQueue(t, "big", map[string]string{
+	q := g.CreateQueue(t, "big", map[string]string{
 		"VisibilityTimeout":  "4",
 		"MaximumMessageSize": strconv.Itoa(8 << 20),
-		"RedrivePolicy":      fmt.Sprintf(`{"maxReceiveCount":"1","deadLetterTargetArn":"arn:aws:sqs:us-east-1:%s:big-dlq"}`, goawsAccount),
+		"RedrivePolicy":      fmt.Sprintf(`{"maxReceiveCount":"1","deadLetterTargetArn":"arn:aws:sqs:us-east-1:%s:big-dlq"}`, sqstest.Account),
 	})
-	g.send(t, q, strings.Repeat("x", lambdalimit.RequestBytes), "small")
+	g.Send(t, q, strings.Repeat("x", lambdalimit.RequestBytes), "small")
 	fn := &recorder{}
 	m, logs := startManager(t, sqsSource(g, q), Function{Invoker: fn, Concurrency: 1}, nil)
 	if !testkit.Poll(20*time.Second, func() bool {
-		return fn.deliveries()["small"] == 1 && g.count(t, dlq) == 1 && g.count(t, q) == 0
+		return fn.deliveries()["small"] == 1 && g.Count(t, dlq) == 1 && g.Count(t, q) == 0
 	}) {
 		t.Fatalf("gave up waiting for the small message delivered and the large one redriven: deliveries %v, dlq %d, queue %d, logs %v",
-			fn.deliveries()["small"], g.count(t, dlq), g.count(t, q), logs.All())
+			fn.deliveries()["small"], g.Count(t, dlq), g.Count(t, q), logs.All())
 	}
 	if n := len(fn.deliveries()); n != 1 {
 		t.Errorf("%d bodies delivered, want only the small one", n)
@@ -241,15 +226,15 @@ func TestSQSOversizeMessage(t *testing.T) {
 
 func TestSQSQueueCreatedLater(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
+	g := sqstest.Start(t)
 	fn := &recorder{}
-	m, logs := startManager(t, sqsSource(g, g.queueURL("later")), Function{Invoker: fn, Concurrency: 1}, nil)
+	m, logs := startManager(t, sqsSource(g, g.QueueURL("later")), Function{Invoker: fn, Concurrency: 1}, nil)
 	testkit.Eventually(t, 5*time.Second, "the missing queue reported", func() bool {
 		return logs.FilterMessageSnippet("unavailable").Len() > 0
 	})
 	errs := metric(t, m, "poll_errors_total")
-	q := g.createQueue(t, "later", nil)
-	g.send(t, q, "hello")
+	q := g.CreateQueue(t, "later", nil)
+	g.Send(t, q, "hello")
 	testkit.Eventually(t, 15*time.Second, "the message delivered once the queue exists", func() bool {
 		return fn.deliveries()["hello"] == 1
 	})
@@ -264,9 +249,9 @@ func TestSQSQueueCreatedLater(t *testing.T) {
 
 func TestSQSScalesPollers(t *testing.T) {
 	t.Parallel()
-	g := startGoaws(t)
-	q := g.createQueue(t, "busy", nil)
-	g.send(t, q, bodies("b", 60)...)
+	g := sqstest.Start(t)
+	q := g.CreateQueue(t, "busy", nil)
+	g.Send(t, q, bodies("b", 60)...)
 	release := make(chan struct{})
 	fn := &recorder{}
 	fn.handle = func(ctx context.Context, _ *events.SQSEvent) ([]byte, error) {

@@ -55,7 +55,7 @@ func (r *recorder) payloads() [][]byte {
 // says, and its destination record reaches the destination function,
 // through platform.Serve with real HTTP functions.
 func TestEventRetriesAndDestinations(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1") // the region of the ARNs checked below
+	t.Setenv("AWS_REGION", "us-east-1")  // the region of the ARNs checked below
 	flaky := &recorder{failures: 2}      // succeeds on the third try
 	hopeless := &recorder{failures: 100} // never succeeds
 	audit, dead := &recorder{}, &recorder{}

@@ -11,6 +11,7 @@ import (
 	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/config"
+	"github.com/portico/portico/eventsource"
 	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/internal/redisconf"
 	"github.com/portico/portico/invokeapi"
@@ -37,6 +38,9 @@ type Config struct {
 	// Schedules invoke functions on a clock (rate() and cron()), through
 	// the async queue, once per tick across the replicas sharing Redis.
 	Schedules []schedule.Config `yaml:"schedules"`
+	// EventSources are queues (SQS, Redis Streams) whose messages invoke
+	// functions synchronously in SQS-shaped batches.
+	EventSources []eventsource.Config `yaml:"eventSources"`
 
 	file string
 }
@@ -106,10 +110,11 @@ func (c *Config) validateShared(pos config.Positions) []error {
 	}
 	if c.InvokeAPI != nil {
 		errs = append(errs, pos.Place(c.file, "invokeApi", c.InvokeAPI.Validate())...)
-	} else if len(c.Routes) == 0 && len(c.Schedules) == 0 {
-		errs = append(errs, pos.Errorf(c.file, "routes", "no routes, schedules or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"))
+	} else if len(c.Routes) == 0 && len(c.Schedules) == 0 && len(c.EventSources) == 0 {
+		errs = append(errs, pos.Errorf(c.file, "routes", "no routes, schedules, eventSources or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"))
 	}
 	errs = append(errs, c.validateSchedules(pos)...)
+	errs = append(errs, c.validateEventSources(pos)...)
 	return append(errs, pos.Place(c.file, "async", c.Async.Validate())...)
 }
 
@@ -129,6 +134,24 @@ func (c *Config) validateSchedules(pos config.Positions) []error {
 			errs = append(errs, pos.Errorf(c.file, path+".name", "schedule %q is already schedules[%d]", sc.Name, j))
 		} else {
 			seen[sc.Name] = i
+		}
+	}
+	return errs
+}
+
+// validateEventSources checks each event source, that it names a function
+// of the config, and that a Redis stream has a Redis to read.
+func (c *Config) validateEventSources(pos config.Positions) []error {
+	var errs []error
+	for i := range c.EventSources {
+		es := &c.EventSources[i]
+		path := fmt.Sprintf("eventSources[%d]", i)
+		errs = append(errs, pos.Place(c.file, path, es.Validate())...)
+		if es.Function != "" && c.Functions[es.Function] == nil {
+			errs = append(errs, pos.Errorf(c.file, path+".function", "unknown function %q%s", es.Function, config.Suggest(es.Function, slices.Sorted(maps.Keys(c.Functions)))))
+		}
+		if es.Type == eventsource.TypeRedis && c.Redis == nil {
+			errs = append(errs, pos.Errorf(c.file, path+".type", "type redis reads a stream of the root redis: block; add redis: {url: redis://HOST:6379/0}"))
 		}
 	}
 	return errs

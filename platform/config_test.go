@@ -31,7 +31,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-greedy-not-last.yaml", "testdata/invalid-greedy-not-last.yaml:3:13: routes[0].route: malformed route \"GET /{proxy+}/x\": greedy variable {proxy+} must be the last segment"},
 		{"invalid-malformed-route.yaml", "testdata/invalid-malformed-route.yaml:3:13: routes[0].route: malformed route \"GET pets\": the path must start with /"},
 		{"invalid-mock-without-response.yaml", "testdata/invalid-mock-without-response.yaml:1:16: functions.m.response: required for the mock builtin"},
-		{"invalid-no-routes.yaml", "testdata/invalid-no-routes.yaml: routes: no routes, schedules or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"},
+		{"invalid-no-routes.yaml", "testdata/invalid-no-routes.yaml: routes: no routes, schedules, eventSources or invokeApi: nothing would invoke the functions; add a route, e.g. {route: $default, function: NAME}, or invokeApi: {listen: 127.0.0.1:3001}"},
 		{"invalid-process-memory.yaml", "testdata/invalid-process-memory.yaml:2:55: functions.f.memory: want 128 to 10240 MB, got 64"},
 		{"invalid-process-runtime.yaml", "testdata/invalid-process-runtime.yaml:2:34: functions.f.runtime: unknown runtime \"nodejs19.x\" (want one of go, provided.al2023, provided.al2, provided, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14)"},
 		{"invalid-process-handler.yaml", "testdata/invalid-process-handler.yaml:2:67: functions.f.handler: want MODULE.FUNCTION, e.g. app.lambda_handler or src/app.lambda_handler, got \"app\""},

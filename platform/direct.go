@@ -63,7 +63,7 @@ func StartDirect(ctx context.Context, cfg *Config, name string, log *zap.Logger)
 		}
 		fn.started = true
 	}
-	if err := s.use(ctx, p, nil); err != nil { // a direct call fires no schedule
+	if err := s.use(ctx, p, nil, nil); err != nil { // a direct call fires no schedule, polls no queue
 		return nil, errors.Join(err, (&Direct{p}).Close(context.Background()))
 	}
 	return &Direct{p: p}, nil

@@ -95,7 +95,7 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	for name, fn := range p.functions {
 		set[name] = gateway.Function{Invoker: fn.capped(), Backend: fn.spec.Backend}
 	}
-	collectors := []prometheus.Collector{p.services.queue.Collector(), p.services.scheduler.Collector()}
+	collectors := []prometheus.Collector{p.services.queue.Collector(), p.services.scheduler.Collector(), p.services.sources.Collector()}
 	if p.services.invoke != nil {
 		collectors = append(collectors, p.services.invoke.Collector())
 	}
@@ -155,7 +155,7 @@ func (p *Platform) Start(ctx context.Context) error {
 	if err := p.gateway.Start(ctx); err != nil {
 		return err
 	}
-	return p.services.use(ctx, p, p.cfg.Schedules)
+	return p.services.use(ctx, p, p.cfg.Schedules, p.cfg.EventSources)
 }
 
 // Gateway is the gateway in front of the functions.

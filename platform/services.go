@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/eventsource"
 	"github.com/portico/portico/internal/awsdefault"
 	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/ratelimit"
@@ -29,6 +30,7 @@ type services struct {
 	queue     *async.Queue
 	invoke    *invokeapi.Server // nil without `invokeApi:`
 	scheduler *schedule.Scheduler
+	sources   *eventsource.Manager
 	started   bool
 }
 
@@ -60,18 +62,27 @@ func newServices(cfg *Config, log *zap.Logger) (*services, error) {
 		return nil, err
 	}
 	s.scheduler = sched
+	sources, err := eventsource.New(nil, nil, s.redis, eventsource.WithLogger(log.Named("eventsource")),
+		eventsource.WithAccount(cfg.AccountID), eventsource.WithConsumerName(replicaName(cfg.Listen)))
+	if err != nil {
+		return nil, err
+	}
+	s.sources = sources
 	return s, nil
 }
 
-// use makes p's functions the ones the services invoke and schedules the
-// ones that fire, and starts the queue's workers and the scheduler the
-// first time. p's functions must be started.
-func (s *services) use(ctx context.Context, p *Platform, schedules []schedule.Config) error {
+// use makes p's functions the ones the services invoke, and schedules and
+// event sources the ones that run, and starts the queue's workers, the
+// scheduler and the pollers the first time. p's functions must be started.
+func (s *services) use(ctx context.Context, p *Platform, schedules []schedule.Config, sources []eventsource.Config) error {
 	s.queue.SetFunctions(p.asyncFunctions())
 	if s.invoke != nil {
 		s.invoke.SetFunctions(p.invokeFunctions())
 	}
 	if err := s.scheduler.Set(schedules); err != nil {
+		return err
+	}
+	if err := s.sources.Set(sources, p.sourceFunctions()); err != nil {
 		return err
 	}
 	if s.started {
@@ -81,7 +92,10 @@ func (s *services) use(ctx context.Context, p *Platform, schedules []schedule.Co
 	if err := s.queue.Start(ctx); err != nil {
 		return err
 	}
-	return s.scheduler.Start(ctx)
+	if err := s.scheduler.Start(ctx); err != nil {
+		return err
+	}
+	return s.sources.Start(ctx)
 }
 
 // changedOnRestartOnly lists what of cfg differs from the config the
@@ -122,10 +136,11 @@ func (s *services) discard(prev *Platform) {
 	}
 }
 
-// close stops the schedules, drains the queue within ctx, then closes the
-// Redis client.
+// close stops the schedules and the pollers (their batches in flight
+// finish within ctx, or are left for redelivery), drains the queue within
+// ctx, then closes the Redis client.
 func (s *services) close(ctx context.Context) error {
-	err := errors.Join(s.scheduler.Close(), s.queue.Close(ctx))
+	err := errors.Join(s.scheduler.Close(), s.sources.Close(ctx), s.queue.Close(ctx))
 	if s.redis != nil {
 		err = errors.Join(err, s.redis.Close())
 	}
@@ -141,6 +156,20 @@ func (p *Platform) invokeFunctions() map[string]invokeapi.Function {
 			Invoker:     fn.counted(),
 			Description: fn.spec.Describe(),
 			ARN:         awsdefault.FunctionARN(region, p.cfg.AccountID, name),
+		}
+	}
+	return out
+}
+
+// sourceFunctions are p's functions as the event sources' pollers invoke
+// them; a function's concurrency caps its pollers.
+func (p *Platform) sourceFunctions() map[string]eventsource.Function {
+	out := make(map[string]eventsource.Function, len(p.functions))
+	for name, fn := range p.functions {
+		out[name] = eventsource.Function{
+			Invoker:     fn.counted(),
+			Concurrency: fn.spec.Concurrency(),
+			Timeout:     fn.spec.Describe().Timeout,
 		}
 	}
 	return out
@@ -162,8 +191,8 @@ func (p *Platform) asyncFunctions() map[string]async.Function {
 }
 
 // counted is fn's capped invoker, its invocations counted in fn's
-// flights: for the Invoke API and the async queue, whose invocations a
-// reload must let finish before it closes fn.
+// flights: for the Invoke API, the async queue and the pollers, whose
+// invocations a reload must let finish before it closes fn.
 func (fn *function) counted() backend.Invoker {
 	return &counted{inv: fn.capped(), flights: &fn.flights}
 }
