@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,9 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/portico/portico/internal/testkit"
 	"github.com/portico/portico/internal/testkit/redistest"
+	"github.com/portico/portico/internal/testkit/sqstest"
 )
 
 // TestQueuedEventsSurviveSIGKILL: events accepted (202) by a gateway whose
@@ -114,4 +118,108 @@ functions:
 	testkit.Eventually(t, 30*time.Second, "every event delivered after the restart", func() bool { d, _ := count(); return d == events })
 	_, total := count()
 	t.Logf("%d deliveries for %d events (at least once: a duplicate is the event the kill interrupted)", total, events)
+}
+
+// TestEventSourceMessagesSurviveSIGKILL: messages on an SQS queue (goaws)
+// and on a Redis stream are all delivered to their function, at least
+// once, although the gateway polling them is killed with SIGKILL
+// mid-stream and restarted: what it had taken comes back after the
+// visibility timeout.
+func TestEventSourceMessagesSurviveSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary twice per source")
+	}
+	bin := testkit.PorticoBinary(t)
+	redis := redistest.Start(t)
+	sqsServer := sqstest.Start(t)
+	t.Run("sqs", func(t *testing.T) {
+		queue := sqsServer.CreateQueue(t, "orders", map[string]string{"VisibilityTimeout": "2"})
+		killMidStream(t, bin, redis.URL,
+			fmt.Sprintf("{function: orders, type: sqs, queueUrl: %q, endpoint: %q, region: us-east-1, batchSize: 2}", queue, sqsServer.Endpoint),
+			func(body string) { sqsServer.Send(t, queue, body) })
+	})
+	t.Run("redis", func(t *testing.T) {
+		rdb := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", redis.Port)})
+		defer rdb.Close()
+		killMidStream(t, bin, redis.URL,
+			"{function: orders, type: redis, stream: orders, group: portico, batchSize: 2, visibilityTimeout: 2s}",
+			func(body string) {
+				if err := rdb.XAdd(context.Background(), &goredis.XAddArgs{Stream: "orders", Values: map[string]any{"body": body}}).Err(); err != nil {
+					t.Fatal(err)
+				}
+			})
+	})
+}
+
+// killMidStream sends 30 messages with send, serves a config whose one
+// event source is source, kills the gateway with SIGKILL once a few
+// messages are delivered, restarts it, and waits for every message.
+func killMidStream(t *testing.T, bin, redisURL, source string, send func(body string)) {
+	const messages = 30
+	// The function: takes 100 ms per batch and counts each message body.
+	var mu sync.Mutex
+	delivered := map[string]int{}
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var batch struct {
+			Records []struct {
+				Body string `json:"body"`
+			} `json:"Records"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&batch); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // the function's own work
+		mu.Lock()
+		for _, rec := range batch.Records {
+			delivered[rec.Body]++
+		}
+		mu.Unlock()
+		io.WriteString(w, `{}`) //nolint:errcheck
+	}))
+	defer fn.Close()
+	distinct := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(delivered)
+	}
+	config := filepath.Join(t.TempDir(), "portico.yaml")
+	writeFile(t, config, fmt.Sprintf(`
+listen: 127.0.0.1:%d
+admin: ""
+log: {level: info, access: false}
+redis: {url: %q, timeout: 1s}
+functions:
+  orders: {backend: http, url: %q, concurrency: 2}
+eventSources:
+  - %s
+`, testkit.FreePort(t), redisURL, fn.URL, source))
+	for i := range messages {
+		send(fmt.Sprintf("message-%d", i))
+	}
+	start := func() (*exec.Cmd, <-chan struct{}) {
+		cmd := exec.Command(bin, "serve", "--config", config)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+			"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }() //nolint:errcheck
+		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+		return cmd, exited
+	}
+	first, exited := start()
+	testkit.Eventually(t, 20*time.Second, "a few messages delivered", func() bool { return distinct() >= 2 })
+	if err := first.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	killedAt := distinct()
+	if killedAt == messages {
+		t.Fatal("everything was delivered before the kill: the test proves nothing")
+	}
+	t.Logf("%d of %d messages delivered at the kill", killedAt, messages)
+	start()
+	testkit.Eventually(t, 60*time.Second, "every message delivered after the restart", func() bool { return distinct() == messages })
 }
