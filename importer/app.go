@@ -1,0 +1,126 @@
+package importer
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// App is the Portico config an import produces: the subset of the config's
+// keys an AWS application maps to, spelled as the config spells them, so
+// that Marshal's output is a config `portico validate` accepts.
+type App struct {
+	API              string                 `yaml:"api,omitempty"`   // http | rest
+	Stage            string                 `yaml:"stage,omitempty"` // a REST stage, served under /{stage}
+	BinaryMediaTypes []string               `yaml:"binaryMediaTypes,omitempty"`
+	StageVariables   map[string]string      `yaml:"stageVariables,omitempty"`
+	CORS             *CORS                  `yaml:"cors,omitempty"`
+	Authorizers      map[string]*Authorizer `yaml:"authorizers,omitempty"`
+	Functions        map[string]*Function   `yaml:"functions"`
+	Routes           []Route                `yaml:"routes,omitempty"`
+	Schedules        []Schedule             `yaml:"schedules,omitempty"`
+	EventSources     []EventSource          `yaml:"eventSources,omitempty"`
+}
+
+// Function is a function of the config: a local process by default
+// (runtime, code and handler as Lambda names them).
+type Function struct {
+	Backend string            `yaml:"backend"`
+	Runtime string            `yaml:"runtime,omitempty"`
+	Code    string            `yaml:"code,omitempty"`
+	Handler string            `yaml:"handler,omitempty"`
+	Timeout Duration          `yaml:"timeout,omitempty"`
+	Memory  int               `yaml:"memory,omitempty"`
+	Env     map[string]string `yaml:"env,omitempty"`
+	// FunctionName is the name the function has on AWS, for the lambda
+	// backend; unused locally.
+	FunctionName string `yaml:"functionName,omitempty"`
+}
+
+// Route is one route of the config.
+type Route struct {
+	Route      string   `yaml:"route"`
+	Function   string   `yaml:"function"`
+	Payload    string   `yaml:"payload,omitempty"`
+	Authorizer string   `yaml:"authorizer,omitempty"`
+	Scopes     []string `yaml:"scopes,omitempty"`
+}
+
+// CORS is an HTTP API's CORS configuration.
+type CORS struct {
+	AllowOrigins     []string `yaml:"allowOrigins,omitempty"`
+	AllowMethods     []string `yaml:"allowMethods,omitempty"`
+	AllowHeaders     []string `yaml:"allowHeaders,omitempty"`
+	ExposeHeaders    []string `yaml:"exposeHeaders,omitempty"`
+	MaxAge           int      `yaml:"maxAge,omitempty"`
+	AllowCredentials bool     `yaml:"allowCredentials,omitempty"`
+}
+
+// Authorizer is a JWT or Lambda REQUEST authorizer.
+type Authorizer struct {
+	Type            string   `yaml:"type"` // jwt | lambda
+	Issuer          string   `yaml:"issuer,omitempty"`
+	Audience        []string `yaml:"audience,omitempty"`
+	JWKSURI         string   `yaml:"jwksUri,omitempty"`
+	Function        string   `yaml:"function,omitempty"`
+	Payload         string   `yaml:"payload,omitempty"`
+	SimpleResponses bool     `yaml:"simpleResponses,omitempty"`
+	ResultTTL       Duration `yaml:"resultTtl,omitempty"`
+}
+
+// Schedule is an entry of schedules:.
+type Schedule struct {
+	Name       string `yaml:"name"`
+	Function   string `yaml:"function"`
+	Expression string `yaml:"expression"`
+	Input      any    `yaml:"input,omitempty"`
+	Timezone   string `yaml:"timezone,omitempty"`
+}
+
+// EventSource is an entry of eventSources:.
+type EventSource struct {
+	Function              string   `yaml:"function"`
+	Type                  string   `yaml:"type"`
+	QueueURL              string   `yaml:"queueUrl,omitempty"`
+	BatchSize             int      `yaml:"batchSize,omitempty"`
+	MaximumBatchingWindow Duration `yaml:"maximumBatchingWindow,omitempty"`
+	FunctionResponseTypes []string `yaml:"functionResponseTypes,omitempty"`
+}
+
+// Duration marshals as the config writes durations ("30s").
+type Duration time.Duration
+
+// IsZero lets omitempty leave a zero duration out.
+func (d Duration) IsZero() bool { return d == 0 }
+
+// MarshalYAML writes d as a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Note is something of the source the import did not carry over.
+type Note struct {
+	File   string
+	Line   int
+	Key    string // the source's path to it, e.g. Resources.Fn.Properties.Layers
+	Reason string // unsupported, ignored locally, needs AWS…
+}
+
+func (n Note) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", n.File, n.Line, n.Key, n.Reason)
+}
+
+// Marshal is app as config YAML, with a header naming where it came from.
+func Marshal(app *App, source string) ([]byte, error) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# Imported by `portico import` from %s.\n", source)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(app); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
