@@ -106,6 +106,10 @@ type RoutingConfig struct {
 	// GreedyMatchesRoot lets /{proxy+} match / too, with an empty proxy
 	// parameter. Default false, as on REST APIs.
 	GreedyMatchesRoot bool `yaml:"greedyMatchesRoot"`
+	// StagePrefix is required (default: a named stage is served under
+	// /{stage} only, as execute-api serves it) or optional (at the root as
+	// well, as `sam local start-api` serves it; `serve --no-stage-prefix`).
+	StagePrefix string `yaml:"stagePrefix"`
 }
 
 // ResponsesConfig settles result-mapping behaviours AWS does not document.
@@ -307,6 +311,11 @@ func (c *Config) validateSettings(p *problems) {
 	case "", "content", "json":
 	default:
 		p.add("responses.stringResult", "want content or json, got %q", c.Responses.StringResult)
+	}
+	switch c.Routing.StagePrefix {
+	case "", "required", "optional":
+	default:
+		p.add("routing.stagePrefix", "want required or optional, got %q", c.Routing.StagePrefix)
 	}
 	switch c.Routing.TrailingSlash {
 	case "", "ignore", "strict":

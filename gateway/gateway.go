@@ -30,7 +30,9 @@ type Gateway struct {
 	invokers  map[string]backend.Invoker
 	trusted   trustedProxies
 	stage     []byte // "/dev", or nil for $default
-	rest      bool
+	// stageOptional serves a named stage at the root as well.
+	stageOptional bool
+	rest          bool
 
 	cors           *cors.Policy // nil: no CORS configuration
 	authSet        *auth.Set
@@ -74,6 +76,7 @@ func New(cfg *Config, functions map[string]Function, opts ...Option) (*Gateway, 
 	}
 	if cfg.Stage != "$default" {
 		g.stage = []byte("/" + cfg.Stage)
+		g.stageOptional = cfg.Routing.StagePrefix == "optional"
 	}
 	for _, p := range cfg.TrustedProxies {
 		prefix, err := parsePrefix(p)

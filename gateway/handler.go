@@ -171,20 +171,21 @@ func (g *Gateway) invoke(ctx *fasthttp.RequestCtx, r *route, x *exchange, out *o
 	return notRefused
 }
 
-// stripStage removes the stage segment a named stage is served under.
+// stripStage removes the stage segment a named stage is served under; with
+// routing.stagePrefix optional, a path without it is served as it is.
 func (g *Gateway) stripStage(path []byte) ([]byte, bool) {
 	if g.stage == nil {
 		return path, true
 	}
 	if !bytes.HasPrefix(path, g.stage) {
-		return nil, false
+		return path, g.stageOptional
 	}
 	rest := path[len(g.stage):]
 	switch {
 	case len(rest) == 0:
 		return []byte{'/'}, true
 	case rest[0] != '/':
-		return nil, false
+		return path, g.stageOptional
 	}
 	return rest, true
 }

@@ -129,6 +129,31 @@ routes: [{route: "GET /pets/{id}", function: echo}]
 	}
 }
 
+// TestStagePrefixOptional: with routing.stagePrefix optional (serve
+// --no-stage-prefix) a REST stage is served under /{stage} and at the root,
+// as sam local start-api serves it; required (the default) answers a path
+// outside the stage as execute-api does.
+func TestStagePrefixOptional(t *testing.T) {
+	const fns = `
+functions: {echo: {backend: builtin, handler: echo}}
+routes: [{route: "GET /pets/{id}", function: echo, payload: "1.0"}]
+`
+	opt := startGateway(t, "api: rest\nstage: Prod\nrouting: {stagePrefix: optional}\n"+fns)
+	for _, path := range []string{"/Prod/pets/7", "/pets/7"} {
+		ev := echoed(t, do(t, "GET", opt.url+path, nil, ""))
+		if ev["resource"] != "/pets/{id}" || ev["pathParameters"].(map[string]any)["id"] != "7" {
+			t.Errorf("optional prefix, %s: resource %v parameters %v", path, ev["resource"], ev["pathParameters"])
+		}
+	}
+	req := startGateway(t, "api: rest\nstage: Prod\n"+fns)
+	if r := do(t, "GET", req.url+"/pets/7", nil, ""); r.status != 403 {
+		t.Errorf("required prefix, /pets/7: %d %s, want REST's 403 for a path outside the stage", r.status, r.body)
+	}
+	if _, err := parseTestConfig("c.yaml", []byte("routing: {stagePrefix: maybe}\n"+fns)); err == nil || !strings.Contains(err.Error(), `routing.stagePrefix: want required or optional, got "maybe"`) {
+		t.Errorf("bad stagePrefix: %v", err)
+	}
+}
+
 func TestRoutingOptions(t *testing.T) {
 	g := startGateway(t, `
 routing: {trailingSlash: strict, greedyMatchesRoot: true}

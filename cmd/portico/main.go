@@ -25,7 +25,7 @@ import (
 )
 
 const usage = `usage:
-  portico serve    [--config FILE] [--listen ADDR] [--admin ADDR]
+  portico serve    [--config FILE] [--listen ADDR] [--admin ADDR] [--no-stage-prefix]
                                       serve a config (default configs/quickstart.yaml, else ./portico.yaml)
   portico validate --config FILE      check a config; print every problem as FILE:LINE:COL: message
   portico routes   --config FILE      print the compiled route table
@@ -133,6 +133,7 @@ func serve(args []string, stderr io.Writer) error {
 	file := fs.String("config", "", "config file")
 	listen := fs.String("listen", "", "public listener address, over the config's listen")
 	admin := fs.String("admin", "", "admin listener address, over the config's admin")
+	noStagePrefix := fs.Bool("no-stage-prefix", false, "serve a REST stage at the root as well as under /{stage} (as sam local does)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -155,6 +156,9 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		if *admin != "" {
 			c.Admin = *admin
+		}
+		if *noStagePrefix {
+			c.Routing.StagePrefix = "optional"
 		}
 	}
 	flagsOverFile(cfg)
