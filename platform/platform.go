@@ -23,8 +23,9 @@ import (
 type Platform struct {
 	cfg       *Config
 	log       *zap.Logger
-	override  func(*Config) // applied to each config a reload loads
-	tolerant  bool          // a function that cannot start is logged and left unavailable
+	override  func(*Config)           // applied to each config a reload loads
+	load      func() (*Config, error) // what a reload loads; nil: the config's file
+	tolerant  bool                    // a function that cannot start is logged and left unavailable
 	functions map[string]*function
 	gateway   *gateway.Gateway
 	services  *services // shared with the Platforms a reload builds
@@ -56,6 +57,11 @@ func WithLogger(l *zap.Logger) Option { return func(p *Platform) { p.log = l } }
 // as unavailable. For the quickstart, which must serve on a machine that
 // lacks some runtime; a user's config is strict by default.
 func WithUnstartedFunctions() Option { return func(p *Platform) { p.tolerant = true } }
+
+// WithLoader sets how a reload loads the config again, for a config that is
+// not a file of its own (`serve --template` imports the template anew).
+// Default: Load of the config's file.
+func WithLoader(load func() (*Config, error)) Option { return func(p *Platform) { p.load = load } }
 
 // WithOverride sets what to change in each config a reload loads, as the
 // caller changed the first one (command-line flags over the file).

@@ -66,14 +66,18 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 // end (within the same limits.drainTimeout). On error nothing changes and p
 // keeps serving.
 func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, error) {
-	cfg, err := Load(p.cfg.file)
+	load := p.load
+	if load == nil {
+		load = func() (*Config, error) { return Load(p.cfg.file) }
+	}
+	cfg, err := load()
 	if err != nil {
 		return nil, err
 	}
 	if p.override != nil {
 		p.override(cfg)
 	}
-	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override), func(n *Platform) { n.tolerant = p.tolerant }})
+	next, err := build(cfg, p, []Option{WithLogger(p.log), WithOverride(p.override), WithLoader(p.load), func(n *Platform) { n.tolerant = p.tolerant }})
 	if err != nil {
 		return nil, err
 	}
