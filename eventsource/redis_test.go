@@ -309,3 +309,29 @@ func TestRedisDownBacksOff(t *testing.T) {
 	xadd(t, rdb, "down", "body", "after")
 	testkit.Eventually(t, 40*time.Second, "delivery resumed after Redis came back", func() bool { return fn.deliveries()["after"] == 1 })
 }
+
+// TestRedisBatchingWindowEnds checks that a batch short of batchSize is
+// invoked when its window ends, for several windows in a row: the last
+// read of a window blocks for what is left of it, which is often less
+// than a millisecond (BLOCK 0 would wait for ever, until the client's
+// read timeout cuts it with an error).
+func TestRedisBatchingWindowEnds(t *testing.T) {
+	t.Parallel()
+	_, rdb := startRedis(t)
+	fn := &recorder{}
+	cfg := redisSource("window")
+	cfg.BatchSize = 50
+	cfg.MaximumBatchingWindow = 200 * time.Millisecond
+	m, _ := startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, rdb)
+	for i := range 5 {
+		xadd(t, rdb, "window", "body", "w"+strconv.Itoa(i))
+		start := time.Now()
+		testkit.Eventually(t, 5*time.Second, "the batch invoked", func() bool { return fn.calls.Load() == int64(i+1) })
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("batch %d invoked %v after its message, want about the window (200ms)", i, d)
+		}
+	}
+	if n := metric(t, m, "poll_errors_total"); n != 0 {
+		t.Errorf("poll errors: %v, want 0", n)
+	}
+}
