@@ -335,3 +335,36 @@ func TestRedisBatchingWindowEnds(t *testing.T) {
 		t.Errorf("poll errors: %v, want 0", n)
 	}
 }
+
+// TestRedisWindowLongerThanVisibility checks that an entry is in a batch
+// once even when the batching window outlasts visibilityTimeout: the
+// poller's own reclaims during the window must not add it again.
+func TestRedisWindowLongerThanVisibility(t *testing.T) {
+	t.Parallel()
+	_, rdb := startRedis(t)
+	fn := &recorder{}
+	cfg := redisSource("slow")
+	cfg.BatchSize = 50
+	cfg.MaximumBatchingWindow = 2500 * time.Millisecond
+	cfg.Redis.VisibilityTimeout = time.Second
+	if errs := cfg.Validate(); len(errs) > 0 {
+		t.Skipf("refused by Validate: %v", errs)
+	}
+	startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, rdb)
+	xadd(t, rdb, "slow", "body", "once")
+	// Entries that keep coming make the poller read, and so reclaim,
+	// again within the window.
+	for i := 0; fn.calls.Load() == 0; i++ {
+		if i == 40 {
+			t.Fatal("no batch after 4s")
+		}
+		select {
+		case <-time.After(100 * time.Millisecond): // a pace of writes, not a wait for a result
+		case <-t.Context().Done():
+		}
+		xadd(t, rdb, "slow", "body", "more"+strconv.Itoa(i))
+	}
+	if n := fn.deliveries()["once"]; n != 1 {
+		t.Errorf("the entry is %d times in the batches, want once", n)
+	}
+}
