@@ -112,7 +112,14 @@ func (c *redisConsumer) receive(ctx context.Context, max int, wait time.Duration
 	if err != nil || len(msgs) > 0 {
 		return msgs, err
 	}
-	block := wait
+	// BLOCK counts whole milliseconds and BLOCK 0 waits for ever: round
+	// up, so that the last sliver of a batching window (often under a
+	// millisecond) waits that millisecond rather than until the client's
+	// read timeout cuts it with an error.
+	block := wait.Truncate(time.Millisecond)
+	if block < wait {
+		block += time.Millisecond
+	}
 	if block <= 0 {
 		block = -1 // no BLOCK: return at once
 	}

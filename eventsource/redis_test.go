@@ -309,3 +309,62 @@ func TestRedisDownBacksOff(t *testing.T) {
 	xadd(t, rdb, "down", "body", "after")
 	testkit.Eventually(t, 40*time.Second, "delivery resumed after Redis came back", func() bool { return fn.deliveries()["after"] == 1 })
 }
+
+// TestRedisBatchingWindowEnds checks that a batch short of batchSize is
+// invoked when its window ends, for several windows in a row: the last
+// read of a window blocks for what is left of it, which is often less
+// than a millisecond (BLOCK 0 would wait for ever, until the client's
+// read timeout cuts it with an error).
+func TestRedisBatchingWindowEnds(t *testing.T) {
+	t.Parallel()
+	_, rdb := startRedis(t)
+	fn := &recorder{}
+	cfg := redisSource("window")
+	cfg.BatchSize = 50
+	cfg.MaximumBatchingWindow = 200 * time.Millisecond
+	m, _ := startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, rdb)
+	for i := range 5 {
+		xadd(t, rdb, "window", "body", "w"+strconv.Itoa(i))
+		start := time.Now()
+		testkit.Eventually(t, 5*time.Second, "the batch invoked", func() bool { return fn.calls.Load() == int64(i+1) })
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("batch %d invoked %v after its message, want about the window (200ms)", i, d)
+		}
+	}
+	if n := metric(t, m, "poll_errors_total"); n != 0 {
+		t.Errorf("poll errors: %v, want 0", n)
+	}
+}
+
+// TestRedisWindowLongerThanVisibility checks that an entry is in a batch
+// once even when the batching window outlasts visibilityTimeout: the
+// poller's own reclaims during the window must not add it again.
+func TestRedisWindowLongerThanVisibility(t *testing.T) {
+	t.Parallel()
+	_, rdb := startRedis(t)
+	fn := &recorder{}
+	cfg := redisSource("slow")
+	cfg.BatchSize = 50
+	cfg.MaximumBatchingWindow = 2500 * time.Millisecond
+	cfg.Redis.VisibilityTimeout = time.Second
+	if errs := cfg.Validate(); len(errs) > 0 {
+		t.Skipf("refused by Validate: %v", errs)
+	}
+	startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, rdb)
+	xadd(t, rdb, "slow", "body", "once")
+	// Entries that keep coming make the poller read, and so reclaim,
+	// again within the window.
+	for i := 0; fn.calls.Load() == 0; i++ {
+		if i == 40 {
+			t.Fatal("no batch after 4s")
+		}
+		select {
+		case <-time.After(100 * time.Millisecond): // a pace of writes, not a wait for a result
+		case <-t.Context().Done():
+		}
+		xadd(t, rdb, "slow", "body", "more"+strconv.Itoa(i))
+	}
+	if n := fn.deliveries()["once"]; n != 1 {
+		t.Errorf("the entry is %d times in the batches, want once", n)
+	}
+}

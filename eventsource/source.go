@@ -195,6 +195,11 @@ func (s *source) collect(ctx context.Context, carry []*message) (batch, rest []*
 	window := s.cfg.MaximumBatchingWindow
 	perReceive, longPoll := s.c.limits()
 	batch = carry
+	// at indexes the batch by message id.
+	at := make(map[string]int, len(carry))
+	for i, m := range carry {
+		at[m.id] = i
+	}
 	var deadline time.Time
 	if len(batch) > 0 {
 		deadline = time.Now().Add(window)
@@ -223,9 +228,19 @@ func (s *source) collect(ctx context.Context, carry []*message) (batch, rest []*
 				s.tooLarge(ctx, m)
 				continue
 			}
+			if j, dup := at[m.id]; dup {
+				// Received again within the batch (its visibility timeout
+				// ran out during the window): one record, the latest
+				// delivery's, whose receipt handle is the one that deletes.
+				if eventSize(batch)-len(batch[j].record)+len(m.record) <= lambdalimit.RequestBytes {
+					batch[j] = m
+				}
+				continue
+			}
 			if eventSize(batch)+1+len(m.record) > lambdalimit.RequestBytes {
 				return batch, msgs[i:], nil
 			}
+			at[m.id] = len(batch)
 			batch = append(batch, m)
 		}
 	}
