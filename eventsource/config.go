@@ -99,8 +99,9 @@ func (c *Config) batchSize() int {
 	return c.BatchSize
 }
 
-// visibilityTimeout is Redis.VisibilityTimeout with its default.
-func (c *Config) visibilityTimeout() time.Duration {
+// VisibilityTimeoutOrDefault is how long a delivered Redis entry stays
+// with its consumer: VisibilityTimeout, or its default.
+func (c *Config) VisibilityTimeoutOrDefault() time.Duration {
 	if c.Redis.VisibilityTimeout == 0 {
 		return DefaultVisibilityTimeout
 	}
@@ -129,7 +130,7 @@ func (c *Config) key() string {
 		b.WriteString(s)
 		b.WriteByte(0)
 	}
-	for _, n := range []int64{int64(c.batchSize()), int64(c.MaximumBatchingWindow), int64(c.visibilityTimeout()), int64(c.Redis.MaxReceiveCount)} {
+	for _, n := range []int64{int64(c.batchSize()), int64(c.MaximumBatchingWindow), int64(c.VisibilityTimeoutOrDefault()), int64(c.Redis.MaxReceiveCount)} {
 		b.WriteString(time.Duration(n).String())
 		b.WriteByte(0)
 	}

@@ -151,7 +151,7 @@ func (c *redisConsumer) reclaim(ctx context.Context, max int) ([]*message, error
 		keys = append(keys, c.cfg.Redis.DeadLetterStream)
 	}
 	v, err := reclaimScript.Run(ctx, c.rdb, keys, c.cfg.Redis.Group, c.consumer,
-		c.cfg.visibilityTimeout().Milliseconds(), max, c.cfg.Redis.MaxReceiveCount).Slice()
+		c.cfg.VisibilityTimeoutOrDefault().Milliseconds(), max, c.cfg.Redis.MaxReceiveCount).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("reclaim: %w", err)
 	}

@@ -153,6 +153,14 @@ func (c *Config) validateEventSources(pos config.Positions) []error {
 		if es.Type == eventsource.TypeRedis && c.Redis == nil {
 			errs = append(errs, pos.Errorf(c.file, path+".type", "type redis reads a stream of the root redis: block; add redis: {url: redis://HOST:6379/0}"))
 		}
+		// As Lambda refuses a mapping whose queue's visibility timeout is
+		// shorter than the function's timeout: an entry would be claimed
+		// again while its first invocation still runs.
+		if fn := c.Functions[es.Function]; es.Type == eventsource.TypeRedis && fn != nil {
+			if t := fn.Describe().Timeout; t > es.VisibilityTimeoutOrDefault() {
+				errs = append(errs, pos.Errorf(c.file, path+".visibilityTimeout", "%s is shorter than function %s's timeout %s: an entry would be claimed again while it runs; set visibilityTimeout to at least %s", es.VisibilityTimeoutOrDefault(), es.Function, t, t))
+			}
+		}
 	}
 	return errs
 }
