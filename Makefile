@@ -12,9 +12,11 @@ vet:
 
 # The whole suite, race detector on; fuzz targets run their seed corpus.
 # The Redis tests start their own redis-server, the runtime tests node and
-# python3, the Invoke API tests the AWS CLI: deps installs each when absent.
+# python3, the Invoke API tests the AWS CLI, deploy/ (a module of its own,
+# which ./... does not reach) nginx: deps installs each when absent.
 test: deps vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
+	cd deploy && $(GO) vet ./... && $(GO) test -race -shuffle=on -timeout 5m ./...
 
 # The tests run real interpreters and servers: install each one absent.
 deps:
@@ -23,6 +25,7 @@ deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	command -v aws >/dev/null || missing="$$missing awscli"; \
+	command -v nginx >/dev/null || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (the tests run them)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
