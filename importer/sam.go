@@ -87,7 +87,8 @@ type apiDef struct {
 // relative, to be read from the template's folder. params are
 // --parameter-overrides (Name=value, pseudo parameters such as AWS::Region
 // too). The error is for a file that is not a template; anything of a
-// template that does not carry over is a note, in file order.
+// template that does not carry over is a note, in file order. Asking
+// (SAMFlavour) for an API flavour the template has none of is an error.
 func ImportSAM(file string, data []byte, params map[string]string, opts ...SAMOption) (*App, []Note, error) {
 	var o samOptions
 	for _, opt := range opts {
@@ -121,7 +122,9 @@ func ImportSAM(file string, data []byte, params map[string]string, opts ...SAMOp
 	for _, r := range s.resources {
 		s.importResource(r)
 	}
-	s.chooseAPI(o.flavour)
+	if err := s.chooseAPI(o.flavour); err != nil {
+		return nil, nil, err
+	}
 	return s.app, s.notes.sorted(), nil
 }
 

@@ -39,7 +39,7 @@ func (s *samImport) implicitAPI(flavour string) *apiDef {
 // chooseAPI picks the flavour served, reads the APIs of that flavour
 // (their settings, authorizers and OpenAPI bodies), and notes the other
 // flavour's routes and APIs.
-func (s *samImport) chooseAPI(want string) {
+func (s *samImport) chooseAPI(want string) error {
 	has := map[string]bool{}
 	for _, r := range s.routes {
 		has[r.flavour] = true
@@ -63,7 +63,10 @@ func (s *samImport) chooseAPI(want string) {
 		}
 	}
 	if !has[flavourREST] && !has[flavourHTTP] {
-		return // no API: functions, schedules and event sources only
+		return nil // no API: functions, schedules and event sources only
+	}
+	if !has[flavour] {
+		return fmt.Errorf("%s: the template has no %s API", s.file, strings.ToUpper(flavour))
 	}
 	s.app.API = flavour
 	for _, g := range []struct{ key, id string }{{"Api", implicitRestAPI}, {"HttpApi", implicitHTTPAPI}} {
@@ -130,6 +133,7 @@ func (s *samImport) chooseAPI(want string) {
 		}
 		s.app.Routes = append(s.app.Routes, r.Route)
 	}
+	return nil
 }
 
 // readDefinition adds the routes of an API's DefinitionBody or
