@@ -49,7 +49,13 @@ type evaluator struct {
 	resources  map[string]*resource
 	notes      *noteList
 	depth      int
+	// steps counts the nodes evaluated: YAML aliases can make a small
+	// file a huge tree, so the work of one import is bounded.
+	steps int
 }
+
+// maxSteps bounds the nodes one import evaluates.
+const maxSteps = 1 << 20
 
 // errUnresolved marks a value the evaluator could not work out; the note
 // saying why is already written.
@@ -68,9 +74,10 @@ func (e *evaluator) eval(n *yaml.Node, path string) (*yaml.Node, error) {
 		return nil, nil
 	}
 	e.depth++
+	e.steps++
 	defer func() { e.depth-- }()
-	if e.depth > maxDepth {
-		return nil, unresolved("nested more than %d levels", maxDepth)
+	if e.depth > maxDepth || e.steps > maxSteps {
+		return nil, unresolved("nested more than %d levels, or too large", maxDepth)
 	}
 	if n.Kind == yaml.AliasNode {
 		return e.eval(n.Alias, path)
