@@ -27,13 +27,16 @@ type App struct {
 // Function is a function of the config: a local process by default
 // (runtime, code and handler as Lambda names them).
 type Function struct {
-	Backend string            `yaml:"backend"`
-	Runtime string            `yaml:"runtime,omitempty"`
-	Code    string            `yaml:"code,omitempty"`
-	Handler string            `yaml:"handler,omitempty"`
-	Timeout Duration          `yaml:"timeout,omitempty"`
-	Memory  int               `yaml:"memory,omitempty"`
-	Env     map[string]string `yaml:"env,omitempty"`
+	Backend string   `yaml:"backend"`
+	Runtime string   `yaml:"runtime,omitempty"`
+	Code    string   `yaml:"code,omitempty"`
+	Handler string   `yaml:"handler,omitempty"`
+	Timeout Duration `yaml:"timeout,omitempty"`
+	Memory  int      `yaml:"memory,omitempty"`
+	// Concurrency is the most instances at once (Lambda's reserved
+	// concurrency).
+	Concurrency int               `yaml:"concurrency,omitempty"`
+	Env         map[string]string `yaml:"env,omitempty"`
 	// FunctionName is the name the function has on AWS, for the lambda
 	// backend; unused locally.
 	FunctionName string `yaml:"functionName,omitempty"`
@@ -46,6 +49,7 @@ type Route struct {
 	Payload    string   `yaml:"payload,omitempty"`
 	Authorizer string   `yaml:"authorizer,omitempty"`
 	Scopes     []string `yaml:"scopes,omitempty"`
+	Timeout    Duration `yaml:"timeout,omitempty"` // lowers the integration timeout
 }
 
 // CORS is an HTTP API's CORS configuration.
@@ -68,6 +72,7 @@ type Authorizer struct {
 	Payload         string   `yaml:"payload,omitempty"`
 	SimpleResponses bool     `yaml:"simpleResponses,omitempty"`
 	ResultTTL       Duration `yaml:"resultTtl,omitempty"`
+	IdentitySource  []string `yaml:"identitySource,omitempty"`
 }
 
 // Schedule is an entry of schedules:.

@@ -1,0 +1,166 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// openAPIRoute is a route read from an OpenAPI document.
+type openAPIRoute struct {
+	Route
+	line int
+	key  string
+}
+
+// openAPIMethods are the operations of a path item API Gateway routes.
+var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"}
+
+// openAPIRoutes reads the routes of an OpenAPI 3 or Swagger 2 document
+// (paths, methods, and each operation's x-amazon-apigateway-integration):
+// an aws_proxy integration whose uri fn resolves to a function is a
+// route; any other operation is noted. prefix starts every note's key.
+func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), notes *noteList, prefix string) []openAPIRoute {
+	var out []openAPIRoute
+	for _, top := range pairs(doc) {
+		switch {
+		case top.key == "paths":
+		case strings.HasPrefix(top.key, "x-amazon-apigateway-"):
+			if top.key != "x-amazon-apigateway-importexport-version" {
+				notes.add(top.line, prefix+top.key, "unsupported: not carried over")
+			}
+			continue
+		default:
+			continue // info, servers, components…: documentation and schemas
+		}
+		for _, p := range pairs(top.value) {
+			for _, op := range pairs(p.value) {
+				key := prefix + "paths." + p.key + "." + op.key
+				if !slices.Contains(openAPIMethods, strings.ToLower(op.key)) {
+					if op.key != "parameters" && op.key != "summary" && op.key != "description" {
+						notes.add(op.line, key, "unsupported: not carried over")
+					}
+					continue
+				}
+				r, ok := openAPIOperation(op.value, flavour, fn, notes, key)
+				if !ok {
+					continue
+				}
+				r.Route.Route = routeKey(op.key, p.key)
+				if p.key == "$default" {
+					r.Route.Route = "$default"
+				}
+				r.line, r.key = op.line, key
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// openAPIOperation reads one operation's integration.
+func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bool), notes *noteList, key string) (openAPIRoute, bool) {
+	var r openAPIRoute
+	integ := get(op, "x-amazon-apigateway-integration")
+	if integ == nil {
+		notes.add(op.Line, key, "not imported: no x-amazon-apigateway-integration")
+		return r, false
+	}
+	typ, _ := scalar(get(integ, "type"))
+	if !strings.EqualFold(typ, "aws_proxy") {
+		notes.add(integ.Line, key+".x-amazon-apigateway-integration", fmt.Sprintf("unsupported: %s integrations (only aws_proxy to a Lambda function)", typ))
+		return r, false
+	}
+	uri, ok := scalar(get(integ, "uri"))
+	if !ok {
+		notes.add(integ.Line, key+".x-amazon-apigateway-integration.uri", "not imported: the uri is not a string (an intrinsic not resolved)")
+		return r, false
+	}
+	name, ok := fn(uri)
+	if !ok {
+		notes.add(integ.Line, key+".x-amazon-apigateway-integration.uri", fmt.Sprintf("not imported: %q invokes no function of this template", uri))
+		return r, false
+	}
+	r.Function = name
+	r.Payload = "1.0"
+	if flavour == flavourHTTP {
+		r.Payload, _ = scalar(get(integ, "payloadFormatVersion"))
+		if r.Payload == "" {
+			r.Payload = "2.0"
+		}
+	}
+	if sec := get(op, "security"); sec != nil && len(sec.Content) > 0 {
+		notes.add(sec.Line, key+".security", "unsupported: OpenAPI security is not imported; the route is served without authorization")
+	}
+	return r, true
+}
+
+// functionARNOfURI is the Lambda function ARN of an integration uri: the
+// ARN itself, or the one inside API Gateway's invocation ARN
+// (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations).
+func functionARNOfURI(uri string) string {
+	if _, rest, ok := strings.Cut(uri, "/functions/"); ok {
+		uri = strings.TrimSuffix(rest, "/invocations")
+	}
+	return uri
+}
+
+// ImportOpenAPI imports an OpenAPI 3 or Swagger 2 document with API
+// Gateway's extensions as a Portico config: each aws_proxy integration
+// becomes a route to a `backend: lambda` function named by the function
+// ARN of its uri. Swagger 2 imports as a REST API; OpenAPI 3 as an HTTP
+// API when an integration sets payloadFormatVersion (which HTTP APIs
+// require), else as REST. Anything not carried over is a note.
+func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
+	doc, err := parseTemplate(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	_, swagger := scalar(get(doc, "swagger"))
+	_, openapi := scalar(get(doc, "openapi"))
+	if !swagger && !openapi || get(doc, "paths") == nil {
+		return nil, nil, fmt.Errorf("%s: not an OpenAPI document: want openapi (or swagger) and paths", file)
+	}
+	flavour := flavourREST
+	if openapi && strings.Contains(string(data), "payloadFormatVersion") {
+		flavour = flavourHTTP
+	}
+	notes := &noteList{file: file}
+	app := &App{API: flavour, Functions: map[string]*Function{}}
+	resolve := func(uri string) (string, bool) {
+		arn := functionARNOfURI(uri)
+		p := strings.Split(arn, ":")
+		if len(p) < 7 || p[0] != "arn" || p[2] != "lambda" || p[5] != "function" || p[6] == "" {
+			return "", false
+		}
+		name := p[6]
+		if app.Functions[name] == nil {
+			app.Functions[name] = &Function{Backend: "lambda", FunctionName: arn}
+		}
+		return name, true
+	}
+	seen := map[string]bool{}
+	for _, r := range openAPIRoutes(doc, flavour, resolve, notes, "") {
+		if seen[r.Route.Route] {
+			notes.add(r.line, r.key, "not imported: "+r.Route.Route+" is already routed")
+			continue
+		}
+		seen[r.Route.Route] = true
+		app.Routes = append(app.Routes, r.Route)
+	}
+	for _, name := range sortedKeys(app.Functions) {
+		notes.add(0, "functions."+name, "runs on AWS Lambda (backend: lambda): an OpenAPI document holds no code")
+	}
+	return app, notes.sorted(), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

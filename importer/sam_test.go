@@ -1,0 +1,137 @@
+package importer
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/portico/portico/platform"
+)
+
+// importFile imports a testdata template, failing the test on error.
+func importFile(t *testing.T, file string, opts ...SAMOption) (*App, []Note) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, notes, err := ImportSAM(file, data, nil, opts...)
+	if err != nil {
+		t.Fatalf("ImportSAM(%s): %v", file, err)
+	}
+	return app, notes
+}
+
+// TestImportSAMParses checks that every testdata template, in each API
+// flavour, imports to a config the platform accepts, read from the
+// template's folder as `portico serve --template` reads it.
+func TestImportSAMParses(t *testing.T) {
+	files, _ := filepath.Glob("testdata/sam/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no testdata templates")
+	}
+	for _, file := range files {
+		for _, flavour := range []string{"", "http", "rest"} {
+			t.Run(filepath.Base(file)+"/"+flavour, func(t *testing.T) {
+				data, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				app, notes, err := ImportSAM(file, data, nil, SAMFlavour(flavour))
+				if err != nil {
+					if flavour != "" && strings.Contains(err.Error(), "has no") {
+						return // the template has no API of that flavour
+					}
+					t.Fatal(err)
+				}
+				out, err := Marshal(app, file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg := filepath.Join(filepath.Dir(file), "imported.yaml")
+				if _, err := platform.Parse(cfg, out, func(string) (string, bool) { return "", false }); err != nil {
+					t.Fatalf("platform.Parse: %v\n%s", err, out)
+				}
+				for _, n := range notes {
+					if n.File != file || n.Key == "" || n.Reason == "" {
+						t.Errorf("incomplete note %+v", n)
+					}
+				}
+			})
+		}
+	}
+}
+
+func routeKeys(app *App) []string {
+	var out []string
+	for _, r := range app.Routes {
+		out = append(out, r.Route+" -> "+r.Function+" "+r.Payload+" "+r.Authorizer)
+	}
+	return out
+}
+
+func hasNote(notes []Note, key, reason string) bool {
+	return slices.ContainsFunc(notes, func(n Note) bool {
+		return n.Key == key && strings.Contains(n.Reason, reason)
+	})
+}
+
+func TestImportSAMHTTPAuthorizers(t *testing.T) {
+	app, _ := importFile(t, "testdata/sam/serverless-http-props.yaml")
+	if got, want := routeKeys(app), []string{"GET /requestauthorizer -> HelloWorldFunction 2.0 RequestAuthorizerV2"}; !slices.Equal(got, want) {
+		t.Errorf("routes: got %q, want %q", got, want)
+	}
+	a := app.Authorizers["RequestAuthorizerV2Simple"]
+	if a == nil || a.Type != "lambda" || a.Function != "AuthorizerFunctionSimple" || !a.SimpleResponses ||
+		!slices.Equal(a.IdentitySource, []string{"$request.header.header", "$request.querystring.query"}) {
+		t.Errorf("RequestAuthorizerV2Simple: got %+v", a)
+	}
+	if app.Stage != "http" || app.API != "http" {
+		t.Errorf("api %q stage %q, want http http", app.API, app.Stage)
+	}
+	if got := app.Functions["AuthorizerFunction"].Handler; got != "app.auth_handler" {
+		t.Errorf("handler from a parameter's default: got %q", got)
+	}
+}
+
+func TestImportSAMFlavours(t *testing.T) {
+	file := "testdata/sam/start-api-template.yaml"
+	app, notes := importFile(t, file)
+	if app.API != "rest" || app.Stage != "Prod" {
+		t.Errorf("api %q stage %q, want rest Prod (SAM's implicit API)", app.API, app.Stage)
+	}
+	if !slices.Equal(app.BinaryMediaTypes, []string{"image/gif", "image/png"}) {
+		t.Errorf("binaryMediaTypes: got %q (~1 is /)", app.BinaryMediaTypes)
+	}
+	if !hasNote(notes, "Globals.Api.Cors", "no built-in CORS") {
+		t.Errorf("no note for the REST API's Cors: %v", notes)
+	}
+	for _, r := range app.Routes {
+		if r.Payload != "1.0" {
+			t.Errorf("%s: REST payload %q", r.Route, r.Payload)
+		}
+	}
+	http, _ := importFile(t, "testdata/sam/start-api-template-http-api.yaml")
+	if http.API != "http" || http.Stage != "" || http.BinaryMediaTypes != nil {
+		t.Errorf("HTTP API: api %q stage %q binary %q", http.API, http.Stage, http.BinaryMediaTypes)
+	}
+}
+
+func TestImportCloudFormationHTTPAPI(t *testing.T) {
+	app, notes := importFile(t, "testdata/sam/cfn-http-api-with-normal-and-default-routes.yaml")
+	want := []string{"$default -> HelloWorldFunction2 2.0 ", "GET /echoeventbody -> HelloWorldFunction 1.0 "}
+	if got := routeKeys(app); !slices.Equal(got, want) {
+		t.Errorf("routes: got %q, want %q", got, want)
+	}
+	if app.CORS == nil || !app.CORS.AllowCredentials || app.CORS.MaxAge != 600 {
+		t.Errorf("cors: got %+v", app.CORS)
+	}
+	if f := app.Functions["HelloWorldFunction"]; f.Runtime != "python3.9" || f.Code != "." {
+		t.Errorf("function: got %+v", f)
+	}
+	if !hasNote(notes, "Resources.HelloWorldFunction.Properties.Role", "IAM") {
+		t.Errorf("no note for Role: %v", notes)
+	}
+}
