@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,22 +71,13 @@ functions:
   worker: {backend: http, url: %q}
 `, admin, redis.URL, invokePort, fn.URL))
 
-	start := func() (*exec.Cmd, <-chan struct{}, *strings.Builder) {
-		var logs strings.Builder
-		cmd := exec.Command(bin, "serve", "--config", config)
-		out := &lockedWriter{w: &logs}
-		cmd.Stdout, cmd.Stderr = out, out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }() //nolint:errcheck
-		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-		waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", admin), exited)
-		return cmd, exited, &logs
+	start := func() *served {
+		s := startPortico(t, bin, nil, "serve", "--config", config)
+		waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", admin), s.exited)
+		return s
 	}
 
-	first, exited, _ := start()
+	first := start()
 	client := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String(fmt.Sprintf("http://127.0.0.1:%d", invokePort))
 		o.Retryer = aws.NopRetryer{}
@@ -104,10 +93,10 @@ functions:
 		}
 	}
 	testkit.Eventually(t, 10*time.Second, "a few events delivered before the kill", func() bool { d, _ := count(); return d >= 3 })
-	if err := first.Process.Kill(); err != nil {
+	if err := first.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	<-first.exited
 	killedAt, _ := count()
 	if killedAt == events {
 		t.Fatalf("all %d events were delivered before the kill: the test proves nothing", events)
@@ -197,29 +186,18 @@ eventSources:
 	for i := range messages {
 		send(fmt.Sprintf("message-%d", i))
 	}
-	start := func() (*exec.Cmd, <-chan struct{}) {
-		cmd := exec.Command(bin, "serve", "--config", config)
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-			"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }() //nolint:errcheck
-		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-		return cmd, exited
-	}
-	first, exited := start()
+	env := []string{"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull}
+	first := startPortico(t, bin, env, "serve", "--config", config)
 	testkit.Eventually(t, 20*time.Second, "a few messages delivered", func() bool { return distinct() >= 2 })
-	if err := first.Process.Kill(); err != nil {
+	if err := first.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	<-first.exited
 	killedAt := distinct()
 	if killedAt == messages {
 		t.Fatal("everything was delivered before the kill: the test proves nothing")
 	}
 	t.Logf("%d of %d messages delivered at the kill", killedAt, messages)
-	start()
+	startPortico(t, bin, env, "serve", "--config", config)
 	testkit.Eventually(t, 60*time.Second, "every message delivered after the restart", func() bool { return distinct() == messages })
 }

@@ -291,3 +291,42 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// served is a `portico` child process a test started.
+type served struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once it has exited; err is then set
+	err    error
+	out    *lockedWriter
+	logs   *strings.Builder
+}
+
+// startPortico starts bin with args (and env added to the test's
+// environment), its output kept and logged if the test fails; it is killed
+// at cleanup.
+func startPortico(t *testing.T, bin string, env []string, args ...string) *served {
+	t.Helper()
+	s := &served{cmd: exec.Command(bin, args...), exited: make(chan struct{}), logs: &strings.Builder{}}
+	s.out = &lockedWriter{w: s.logs}
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.Env = append(os.Environ(), env...)
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.err = s.cmd.Wait(); close(s.exited) }()
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		if t.Failed() {
+			t.Logf("portico %s output:\n%s", strings.Join(args, " "), s.output())
+		}
+	})
+	return s
+}
+
+// output is what the process wrote so far.
+func (s *served) output() string {
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	return s.logs.String()
+}
