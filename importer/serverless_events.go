@@ -382,7 +382,7 @@ func (s *slsImport) corsHTTP(n *yaml.Node, routes []pendingRoute) *CORS {
 		return nil
 	}
 	const path = "provider.httpApi.cors"
-	c := &CORS{AllowOrigins: []string{"*"}, AllowHeaders: defaultCORSHeaders}
+	c := &CORS{AllowOrigins: []string{"*"}, AllowHeaders: slices.Clone(defaultCORSHeaders)}
 	if v, ok := scalar(n); ok {
 		if v != "true" {
 			return nil

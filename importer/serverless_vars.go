@@ -49,6 +49,41 @@ func (r *varResolver) resolveAll() {
 	if rn, ok := r.resolve(r.root, ""); ok {
 		r.root = rn
 	}
+	r.prune(r.root, map[*yaml.Node]bool{})
+}
+
+// prune removes the values that could not be resolved (they stay in the
+// tree while it is resolved, so that a reference to one says why).
+func (r *varResolver) prune(n *yaml.Node, seen map[*yaml.Node]bool) {
+	if seen[n] { // an alias's target, already pruned
+		return
+	}
+	seen[n] = true
+	switch n.Kind {
+	case yaml.MappingNode:
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := deref(n.Content[i+1]); !r.failed(v) {
+				r.prune(v, seen)
+				kept = append(kept, n.Content[i], n.Content[i+1])
+			}
+		}
+		n.Content = kept
+	case yaml.SequenceNode:
+		kept := n.Content[:0]
+		for _, v := range n.Content {
+			if v := deref(v); !r.failed(v) {
+				r.prune(v, seen)
+				kept = append(kept, v)
+			}
+		}
+		n.Content = kept
+	}
+}
+
+func (r *varResolver) failed(n *yaml.Node) bool {
+	ok, seen := r.done[n]
+	return seen && !ok
 }
 
 // resolve returns n with its variables resolved, or false when n cannot
@@ -83,23 +118,15 @@ func (r *varResolver) resolve(n *yaml.Node, path string) (*yaml.Node, bool) {
 		return res, true
 	case yaml.MappingNode:
 		r.merge(n)
-		kept := n.Content[:0:0]
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			rv, ok := r.resolve(v, joinPath(path, k.Value))
-			if ok {
-				kept = append(kept, k, rv)
-			}
+			rv, _ := r.resolve(n.Content[i+1], joinPath(path, n.Content[i].Value))
+			n.Content[i+1] = rv
 		}
-		n.Content = kept
 	case yaml.SequenceNode:
-		kept := n.Content[:0:0]
 		for i, v := range n.Content {
-			if rv, ok := r.resolve(v, fmt.Sprintf("%s[%d]", path, i)); ok {
-				kept = append(kept, rv)
-			}
+			rv, _ := r.resolve(v, fmt.Sprintf("%s[%d]", path, i))
+			n.Content[i] = rv
 		}
-		n.Content = kept
 	case yaml.DocumentNode:
 		for i, v := range n.Content {
 			if rv, ok := r.resolve(v, path); ok {
