@@ -22,6 +22,13 @@ type App struct {
 	Routes           []Route                `yaml:"routes,omitempty"`
 	Schedules        []Schedule             `yaml:"schedules,omitempty"`
 	EventSources     []EventSource          `yaml:"eventSources,omitempty"`
+	InvokeAPI        *InvokeAPI             `yaml:"invokeApi,omitempty"`
+}
+
+// InvokeAPI is the config's invokeApi: the Lambda Invoke API for every
+// function.
+type InvokeAPI struct {
+	Listen string `yaml:"listen"`
 }
 
 // Function is a function of the config: a local process by default
@@ -40,6 +47,8 @@ type Function struct {
 	// FunctionName is the name the function has on AWS, for the lambda
 	// backend; unused locally.
 	FunctionName string `yaml:"functionName,omitempty"`
+	// Response is a builtin mock's result (backend builtin, handler mock).
+	Response any `yaml:"response,omitempty"`
 }
 
 // Route is one route of the config.
