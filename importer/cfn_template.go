@@ -73,46 +73,6 @@ func scalarAt(n *yaml.Node, s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Line: n.Line, Column: n.Column}
 }
 
-// get is the value of key in mapping n, or nil.
-func get(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// pair is one key and value of a mapping node.
-type pair struct {
-	key   string
-	line  int
-	value *yaml.Node
-}
-
-// pairs are the entries of mapping n in their order; none for another kind.
-func pairs(n *yaml.Node) []pair {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]pair, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out = append(out, pair{n.Content[i].Value, n.Content[i].Line, n.Content[i+1]})
-	}
-	return out
-}
-
-// scalar is n's text when n is a scalar.
-func scalar(n *yaml.Node) (string, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", false
-	}
-	return n.Value, true
-}
-
 // intrinsicName is the function name of a one-key mapping that is an
 // intrinsic ({Ref: …}, {Fn::Sub: …}), or "". {Condition: …} is one only
 // inside conditions, where the evaluator looks for it itself.

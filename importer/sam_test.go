@@ -72,12 +72,6 @@ func routeKeys(app *App) []string {
 	return out
 }
 
-func hasNote(notes []Note, key, reason string) bool {
-	return slices.ContainsFunc(notes, func(n Note) bool {
-		return n.Key == key && strings.Contains(n.Reason, reason)
-	})
-}
-
 func TestImportSAMHTTPAuthorizers(t *testing.T) {
 	app, _ := importFile(t, "testdata/sam/serverless-http-props.yaml")
 	if got, want := routeKeys(app), []string{"GET /requestauthorizer -> HelloWorldFunction 2.0 RequestAuthorizerV2"}; !slices.Equal(got, want) {

@@ -133,47 +133,7 @@ func (s *slsImport) note(n *yaml.Node, key, format string, args ...any) {
 	s.notes = append(s.notes, Note{File: s.file, Line: line, Key: key, Reason: fmt.Sprintf(format, args...)})
 }
 
-// pair is a key of a mapping and its value.
-type pair struct {
-	key  string
-	k, v *yaml.Node
-}
-
-// pairs lists a mapping's keys in file order; nil for anything else.
-func pairs(n *yaml.Node) []pair {
-	if n == nil {
-		return nil
-	}
-	n = deref(n)
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]pair, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out = append(out, pair{n.Content[i].Value, n.Content[i], deref(n.Content[i+1])})
-	}
-	return out
-}
-
-// get is the value of key in mapping n, or nil.
-func get(n *yaml.Node, key string) *yaml.Node {
-	for _, p := range pairs(n) {
-		if p.key == key {
-			return p.v
-		}
-	}
-	return nil
-}
-
-// scalar is n's text when n is a scalar.
-func scalar(n *yaml.Node) (string, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		return "", false
-	}
-	return n.Value, true
-}
-
-// strings is a scalar or a list of scalars as a list.
+// scalarList is a scalar or a list of scalars as a list.
 func scalarList(n *yaml.Node) ([]string, bool) {
 	if v, ok := scalar(n); ok {
 		return []string{v}, true
@@ -196,27 +156,27 @@ func (s *slsImport) run() error {
 	for _, p := range pairs(s.root) {
 		switch p.key {
 		case "service":
-			if v, ok := scalar(p.v); ok {
+			if v, ok := scalar(p.value); ok {
 				s.service = v
-			} else if name, ok := scalar(get(p.v, "name")); ok { // the older service: {name: …}
+			} else if name, ok := scalar(get(p.value, "name")); ok { // the older service: {name: …}
 				s.service = name
 			}
 		case "provider":
-			s.provider = p.v
+			s.provider = p.value
 		case "functions":
 			// Read once the provider is known, below.
 		case "resources":
-			s.resources = get(p.v, "Resources")
+			s.resources = get(p.value, "Resources")
 			s.note(p.k, p.key, "CloudFormation resources are not created locally (needs AWS)")
 		case "custom":
 			s.note(p.k, p.key, "read for ${self:custom…} variables only; plugin settings are not carried over")
 		case "plugins":
 			s.note(p.k, p.key, "plugins do not run in Portico")
 		case "package":
-			if a := get(p.v, "artifact"); a != nil {
+			if a := get(p.value, "artifact"); a != nil {
 				s.artifact = a
 			}
-			s.notePackage(p.v, p.key)
+			s.notePackage(p.value, p.key)
 		case "frameworkVersion", "configValidationMode", "deprecationNotificationMode", "variablesResolutionMode",
 			"useDotenv", "disabledDeprecations", "unresolvedVariablesNotificationMode", "org", "app", "console",
 			"dashboard", "projectDir", "params", "stages":
@@ -339,17 +299,17 @@ func (s *slsImport) readProvider() error {
 		case "name", "stage", "region":
 			// The stage and region variables already hold their values.
 		case "runtime":
-			s.runtime = p.v
+			s.runtime = p.value
 		case "timeout":
-			s.timeout = p.v
+			s.timeout = p.value
 		case "memorySize":
-			s.memory = p.v
+			s.memory = p.value
 		case "environment":
-			s.env = p.v
+			s.env = p.value
 		case "httpApi":
-			s.readProviderHTTPAPI(p.v, key)
+			s.readProviderHTTPAPI(p.value, key)
 		case "apiGateway":
-			s.readProviderAPIGateway(p.v, key)
+			s.readProviderAPIGateway(p.value, key)
 		default:
 			s.note(p.k, key, "%s", providerReason(p.key))
 		}
@@ -396,11 +356,11 @@ func (s *slsImport) readProviderHTTPAPI(n *yaml.Node, path string) {
 		key := path + "." + p.key
 		switch p.key {
 		case "payload":
-			s.httpPayload, _ = scalar(p.v)
+			s.httpPayload, _ = scalar(p.value)
 		case "cors":
-			s.httpCORS = p.v
+			s.httpCORS = p.value
 		case "authorizers":
-			s.httpAuth = p.v
+			s.httpAuth = p.value
 		case "id":
 			s.note(p.k, key, "an HTTP API created outside the service: its other routes are not known; this service's routes are served")
 		case "name", "disableDefaultEndpoint", "metrics", "useProviderTags", "shouldStartNameWithService":
@@ -416,7 +376,7 @@ func (s *slsImport) readProviderAPIGateway(n *yaml.Node, path string) {
 		key := path + "." + p.key
 		switch p.key {
 		case "binaryMediaTypes":
-			s.binaryTypes = p.v
+			s.binaryTypes = p.value
 		case "apiKeys", "usagePlan":
 			s.note(p.k, key, "API keys and usage plans are not imported: write apiKeys: and usagePlans: (see README, Auth)")
 		case "restApiId", "restApiRootResourceId", "restApiResources", "websocketApiId":
@@ -442,7 +402,7 @@ func (s *slsImport) readFunctions(n *yaml.Node) {
 	s.rest.authorizers = map[string]*Authorizer{}
 	s.http.authorizers = map[string]*Authorizer{}
 	for _, p := range pairs(n) {
-		s.readFunction(p.key, p.k, p.v)
+		s.readFunction(p.key, p.k, p.value)
 	}
 }
 
@@ -459,26 +419,26 @@ func (s *slsImport) readFunction(name string, keyNode, n *yaml.Node) {
 		key := path + "." + p.key
 		switch p.key {
 		case "handler":
-			handler = p.v
+			handler = p.value
 		case "runtime":
-			runtime = p.v
+			runtime = p.value
 		case "timeout":
-			timeout = p.v
+			timeout = p.value
 		case "memorySize":
-			memory = p.v
+			memory = p.value
 		case "environment":
-			env = p.v
+			env = p.value
 		case "events":
-			events = p.v
+			events = p.value
 		case "name":
 			s.note(p.k, key, "the function's name on AWS; locally it is %s", name)
 		case "package":
-			if a := get(p.v, "artifact"); a != nil {
+			if a := get(p.value, "artifact"); a != nil {
 				artifact = a
 			}
-			s.notePackage(p.v, key)
+			s.notePackage(p.value, key)
 		case "httpApi":
-			if v, ok := scalar(get(p.v, "payload")); ok {
+			if v, ok := scalar(get(p.value, "payload")); ok {
 				s.http.payloadFor(name, v)
 			}
 		default:
@@ -564,9 +524,9 @@ func (s *slsImport) environment(path string, fnEnv *yaml.Node) map[string]string
 	}{{s.env, "provider.environment"}, {fnEnv, path + ".environment"}} {
 		for _, p := range pairs(src.n) {
 			key := src.path + "." + p.key
-			v, ok := scalar(p.v)
+			v, ok := scalar(p.value)
 			switch {
-			case p.v.Kind == yaml.MappingNode || p.v.Kind == yaml.SequenceNode || isCFNTag(p.v.Tag):
+			case p.value.Kind == yaml.MappingNode || p.value.Kind == yaml.SequenceNode || isCFNTag(p.value.Tag):
 				s.note(p.k, key, "a CloudFormation value (Ref, Fn::GetAtt…) needs AWS: left out")
 			case !ok:
 				delete(env, p.key) // null unsets a provider variable

@@ -25,13 +25,13 @@ func (s *slsImport) readEvent(fn, path string, ev *yaml.Node) {
 	key := path + "." + p.key
 	switch p.key {
 	case "http":
-		s.readHTTP(fn, key, p.k, p.v)
+		s.readHTTP(fn, key, p.k, p.value)
 	case "httpApi":
-		s.readHTTPAPI(fn, key, p.k, p.v)
+		s.readHTTPAPI(fn, key, p.k, p.value)
 	case "schedule":
-		s.readSchedule(fn, key, p.k, p.v)
+		s.readSchedule(fn, key, p.k, p.value)
 	case "sqs":
-		s.readSQS(fn, key, p.k, p.v)
+		s.readSQS(fn, key, p.k, p.value)
 	default:
 		s.note(p.k, key, "%s events are not served locally", p.key)
 	}
@@ -81,15 +81,15 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "path":
-				path, _ = scalar(p.v)
+				path, _ = scalar(p.value)
 			case "method":
-				method, _ = scalar(p.v)
+				method, _ = scalar(p.value)
 			case "cors":
-				cors = p.v
+				cors = p.value
 			case "authorizer":
-				auth = p.v
+				auth = p.value
 			case "integration":
-				if v, _ := scalar(p.v); !slices.Contains([]string{"lambda-proxy", "aws_proxy", "AWS_PROXY"}, v) {
+				if v, _ := scalar(p.value); !slices.Contains([]string{"lambda-proxy", "aws_proxy", "AWS_PROXY"}, v) {
 					s.note(p.k, key+".integration", "integration %s (request and response templates) is not supported: served as lambda-proxy", v)
 				}
 			case "private":
@@ -139,16 +139,16 @@ func (s *slsImport) restAuthorizer(key string, n *yaml.Node) string {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "name", "functionName":
-				name, _ = scalar(p.v)
+				name, _ = scalar(p.value)
 			case "arn":
-				arn, _ = scalar(p.v)
+				arn, _ = scalar(p.value)
 			case "type":
-				typ, _ = scalar(p.v)
+				typ, _ = scalar(p.value)
 				typ = strings.ToLower(typ)
 			case "identitySource":
-				identity, _ = scalar(p.v)
+				identity, _ = scalar(p.value)
 			case "resultTtlInSeconds":
-				v, _ := scalar(p.v)
+				v, _ := scalar(p.value)
 				secs, err := strconv.Atoi(v)
 				if err != nil || secs < 0 || secs > 3600 {
 					s.note(p.k, key+".resultTtlInSeconds", "%q is not 0 to 3600 seconds: 300 is used", v)
@@ -228,11 +228,11 @@ func (s *slsImport) readHTTPAPI(fn, key string, at, n *yaml.Node) {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "method":
-				method, _ = scalar(p.v)
+				method, _ = scalar(p.value)
 			case "path":
-				path, _ = scalar(p.v)
+				path, _ = scalar(p.value)
 			case "authorizer":
-				auth = p.v
+				auth = p.value
 			default:
 				s.note(p.k, key+"."+p.key, "HTTP API setting: not carried over")
 			}
@@ -274,11 +274,11 @@ func (s *slsImport) httpAuthorizer(key string, n *yaml.Node) (string, []string) 
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "name":
-				name, _ = scalar(p.v)
+				name, _ = scalar(p.value)
 			case "scopes":
-				scopes, _ = scalarList(p.v)
+				scopes, _ = scalarList(p.value)
 			case "type":
-				typ, _ = scalar(p.v)
+				typ, _ = scalar(p.value)
 			case "id":
 				s.note(p.k, key+".id", "an authorizer of an API outside the service (needs AWS): the route is served without it")
 				return "", nil
@@ -324,29 +324,29 @@ func (s *slsImport) httpAuthorizerConfig(path string, n *yaml.Node) *Authorizer 
 		switch p.key {
 		case "type":
 		case "issuerUrl":
-			a.Issuer, _ = scalar(p.v)
+			a.Issuer, _ = scalar(p.value)
 		case "audience":
-			a.Audience, _ = scalarList(p.v)
+			a.Audience, _ = scalarList(p.value)
 		case "identitySource":
-			a.IdentitySource, _ = scalarList(p.v)
+			a.IdentitySource, _ = scalarList(p.value)
 		case "functionName":
-			a.Function, _ = scalar(p.v)
+			a.Function, _ = scalar(p.value)
 			if !s.functionNames[a.Function] {
 				s.note(p.k, key, "%q is not a function of the service: routes using the authorizer are served without it", a.Function)
 				return nil
 			}
 		case "functionArn":
-			v, _ := scalar(p.v)
+			v, _ := scalar(p.value)
 			if a.Function = s.deployedFunction(v); a.Function == "" {
 				s.note(p.k, key, "authorizer function %s is outside the service (needs AWS): routes using it are served without it", v)
 				return nil
 			}
 		case "payloadVersion":
-			a.Payload, _ = scalar(p.v)
+			a.Payload, _ = scalar(p.value)
 		case "enableSimpleResponses":
-			a.SimpleResponses = p.v.Value == "true"
+			a.SimpleResponses = p.value.Value == "true"
 		case "resultTtlInSeconds":
-			v, _ := scalar(p.v)
+			v, _ := scalar(p.value)
 			secs, err := strconv.Atoi(v)
 			if err != nil || secs < 0 || secs > 3600 {
 				s.note(p.k, key, "%q is not 0 to 3600 seconds: caching is off", v)
@@ -391,17 +391,17 @@ func (s *slsImport) corsHTTP(n *yaml.Node, routes []pendingRoute) *CORS {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "allowedOrigins":
-				c.AllowOrigins, _ = scalarList(p.v)
+				c.AllowOrigins, _ = scalarList(p.value)
 			case "allowedHeaders":
-				c.AllowHeaders, _ = scalarList(p.v)
+				c.AllowHeaders, _ = scalarList(p.value)
 			case "allowedMethods":
-				c.AllowMethods, _ = scalarList(p.v)
+				c.AllowMethods, _ = scalarList(p.value)
 			case "allowCredentials":
-				c.AllowCredentials = p.v.Value == "true"
+				c.AllowCredentials = p.value.Value == "true"
 			case "exposedResponseHeaders":
-				c.ExposeHeaders, _ = scalarList(p.v)
+				c.ExposeHeaders, _ = scalarList(p.value)
 			case "maxAge":
-				c.MaxAge, _ = strconv.Atoi(p.v.Value)
+				c.MaxAge, _ = strconv.Atoi(p.value.Value)
 			default:
 				s.note(p.k, path+"."+p.key, "CORS setting: not carried over")
 			}
@@ -485,9 +485,9 @@ func (s *slsImport) restCORSHeaders(c *restCORS) map[string]string {
 	for _, p := range pairs(c.cfg) {
 		switch p.key {
 		case "origin":
-			origin, _ = scalar(p.v)
+			origin, _ = scalar(p.value)
 		case "origins":
-			list, _ := scalarList(p.v)
+			list, _ := scalarList(p.value)
 			if len(list) > 0 {
 				origin = list[0]
 			}
@@ -495,11 +495,11 @@ func (s *slsImport) restCORSHeaders(c *restCORS) map[string]string {
 				s.note(p.k, c.key+".origins", "the preflight answers the first origin, %s, only", origin)
 			}
 		case "headers":
-			headers, _ = scalarList(p.v)
+			headers, _ = scalarList(p.value)
 		case "allowCredentials":
-			credentials = p.v.Value == "true"
+			credentials = p.value.Value == "true"
 		case "maxAge":
-			maxAge = p.v.Value
+			maxAge = p.value.Value
 		default:
 			s.note(p.k, c.key+"."+p.key, "CORS setting: not carried over")
 		}
@@ -546,18 +546,18 @@ func (s *slsImport) readSchedule(fn, key string, at, n *yaml.Node) {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "rate":
-				exprs, _ = scalarList(p.v)
+				exprs, _ = scalarList(p.value)
 			case "enabled":
-				if p.v.Value == "false" {
+				if p.value.Value == "false" {
 					s.note(p.k, key+".enabled", "a disabled schedule: left out")
 					return
 				}
 			case "input":
-				input = s.scheduleInput(p.v)
+				input = s.scheduleInput(p.value)
 			case "name":
-				name, _ = scalar(p.v)
+				name, _ = scalar(p.value)
 			case "timezone":
-				tz, _ = scalar(p.v)
+				tz, _ = scalar(p.value)
 			case "description", "method":
 			default:
 				s.note(p.k, key+"."+p.key, "schedule setting: not carried over")
@@ -611,18 +611,18 @@ func (s *slsImport) readSQS(fn, key string, at, n *yaml.Node) {
 		for _, p := range pairs(n) {
 			switch p.key {
 			case "arn":
-				arn = p.v
+				arn = p.value
 			case "batchSize":
-				src.BatchSize, _ = strconv.Atoi(p.v.Value)
+				src.BatchSize, _ = strconv.Atoi(p.value.Value)
 			case "maximumBatchingWindow":
-				secs, _ := strconv.Atoi(p.v.Value)
+				secs, _ := strconv.Atoi(p.value.Value)
 				src.MaximumBatchingWindow = Duration(time.Duration(secs) * time.Second)
 			case "functionResponseType":
-				if v, _ := scalar(p.v); v != "" {
+				if v, _ := scalar(p.value); v != "" {
 					src.FunctionResponseTypes = []string{v}
 				}
 			case "enabled":
-				if p.v.Value == "false" {
+				if p.value.Value == "false" {
 					s.note(p.k, key+".enabled", "a disabled event source: left out")
 					return
 				}
@@ -700,21 +700,21 @@ func (s *slsImport) cfnString(n *yaml.Node, depth int) (string, error) {
 	}
 	switch p := ps[0]; p.key {
 	case "Ref":
-		v, _ := scalar(p.v)
+		v, _ := scalar(p.value)
 		return s.cfnRef(v)
 	case "Fn::GetAtt":
-		if v, ok := scalar(p.v); ok {
+		if v, ok := scalar(p.value); ok {
 			logical, attr, _ := strings.Cut(v, ".")
 			return s.cfnGetAtt(logical, attr)
 		}
-		l, _ := scalarList(p.v)
+		l, _ := scalarList(p.value)
 		if len(l) == 2 {
 			return s.cfnGetAtt(l[0], l[1])
 		}
 	case "Fn::Join":
-		return s.cfnJoin(p.v, depth)
+		return s.cfnJoin(p.value, depth)
 	case "Fn::Sub":
-		if v, ok := scalar(p.v); ok {
+		if v, ok := scalar(p.value); ok {
 			return s.cfnSub(v)
 		}
 	}

@@ -39,10 +39,10 @@ func newVarResolver(file string, root *yaml.Node, opts ServerlessOptions) *varRe
 	return &varResolver{file: file, root: root, opts: opts, done: map[*yaml.Node]bool{}, active: map[*yaml.Node]bool{}}
 }
 
-// unresolved is why a variable has no value; the note's reason.
-type unresolved struct{ reason string }
+// varUnresolved is why a variable has no value; the note's reason.
+type varUnresolved struct{ reason string }
 
-func (u *unresolved) Error() string { return u.reason }
+func (u *varUnresolved) Error() string { return u.reason }
 
 // resolveAll resolves every variable of the tree.
 func (r *varResolver) resolveAll() {
@@ -183,7 +183,7 @@ func (r *varResolver) merge(n *yaml.Node) {
 // mapping, a number); otherwise the values are joined as text.
 func (r *varResolver) interpolate(at *yaml.Node, s string, depth int) (*yaml.Node, error) {
 	if depth > maxVarDepth {
-		return nil, &unresolved{"variables nested too deep: left out"}
+		return nil, &varUnresolved{"variables nested too deep: left out"}
 	}
 	parts, err := splitVars(s)
 	if err != nil {
@@ -211,7 +211,7 @@ func (r *varResolver) interpolate(at *yaml.Node, s string, depth int) (*yaml.Nod
 			return nil, err
 		}
 		if v.Kind != yaml.ScalarNode {
-			return nil, &unresolved{fmt.Sprintf("${%s} is not text and cannot be part of a string: left out", p.text)}
+			return nil, &varUnresolved{fmt.Sprintf("${%s} is not text and cannot be part of a string: left out", p.text)}
 		}
 		b.WriteString(v.Value)
 	}
@@ -249,7 +249,7 @@ func splitVars(s string) ([]varPart, error) {
 		}
 		end := matchBrace(s, i+2)
 		if end < 0 {
-			return nil, &unresolved{fmt.Sprintf("unterminated variable %q: left out", s[i:])}
+			return nil, &varUnresolved{fmt.Sprintf("unterminated variable %q: left out", s[i:])}
 		}
 		parts = append(parts, varPart{text: s[i+2 : end], expr: true})
 		s = s[end+1:]
@@ -339,7 +339,7 @@ func (r *varResolver) alternative(at *yaml.Node, s string, fallback bool, depth 
 	}
 	switch {
 	case s == "":
-		return nil, &unresolved{"empty variable: left out"}
+		return nil, &varUnresolved{"empty variable: left out"}
 	case len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0]:
 		return scalar("!!str", s[1:len(s)-1]), nil
 	case strings.HasPrefix(s, "${") && matchBrace(s, 2) == len(s)-1:
@@ -352,7 +352,7 @@ func (r *varResolver) alternative(at *yaml.Node, s string, fallback bool, depth 
 			return nil, err
 		}
 		if v.Kind != yaml.ScalarNode {
-			return nil, &unresolved{fmt.Sprintf("${%s}: an address must be text: left out", s)}
+			return nil, &varUnresolved{fmt.Sprintf("${%s}: an address must be text: left out", s)}
 		}
 		s = v.Value
 	}
@@ -367,16 +367,16 @@ func (r *varResolver) alternative(at *yaml.Node, s string, fallback bool, depth 
 		case isNumber(s):
 			return scalar(numberTag(s), s), nil
 		case s == "null":
-			return nil, &unresolved{"null fallback: left out"}
+			return nil, &varUnresolved{"null fallback: left out"}
 		case fallback:
 			return scalar("!!str", s), nil
 		}
-		return nil, &unresolved{fmt.Sprintf("${%s} names no variable source (want source:address, e.g. self:custom.x): left out", s)}
+		return nil, &varUnresolved{fmt.Sprintf("${%s} names no variable source (want source:address, e.g. self:custom.x): left out", s)}
 	}
 	source, param, addr := m[1], m[3], strings.TrimSpace(m[4])
 	text := func(v string, ok bool, what string) (*yaml.Node, error) {
 		if !ok {
-			return nil, &unresolved{fmt.Sprintf("${%s}: %s: left out", s, what)}
+			return nil, &varUnresolved{fmt.Sprintf("${%s}: %s: left out", s, what)}
 		}
 		return scalar("!!str", v), nil
 	}
@@ -408,11 +408,11 @@ func (r *varResolver) alternative(at *yaml.Node, s string, fallback bool, depth 
 		}
 		return text("", false, "unsupported aws variable")
 	case "ssm", "cf", "s3", "secretsmanager", "cloudformation":
-		return nil, &unresolved{fmt.Sprintf("${%s}: the %s source needs AWS: left out", s, source)}
+		return nil, &varUnresolved{fmt.Sprintf("${%s}: the %s source needs AWS: left out", s, source)}
 	case "file":
-		return nil, &unresolved{fmt.Sprintf("${%s}: file(%s) is not read by the import: left out", s, param)}
+		return nil, &varUnresolved{fmt.Sprintf("${%s}: file(%s) is not read by the import: left out", s, param)}
 	}
-	return nil, &unresolved{fmt.Sprintf("${%s}: the %s source is not supported: left out", s, source)}
+	return nil, &varUnresolved{fmt.Sprintf("${%s}: the %s source is not supported: left out", s, source)}
 }
 
 // self resolves ${self:address}: a dotted path into the file, numbers
@@ -440,7 +440,7 @@ func (r *varResolver) self(at *yaml.Node, addr, whole string) (*yaml.Node, error
 				}
 			}
 			if parent == nil {
-				return nil, &unresolved{fmt.Sprintf("${%s}: %s is not in the file: left out", whole, joinPath(path, seg))}
+				return nil, &varUnresolved{fmt.Sprintf("${%s}: %s is not in the file: left out", whole, joinPath(path, seg))}
 			}
 			path = joinPath(path, seg)
 			child := deref(parent.Content[idx])
@@ -453,7 +453,7 @@ func (r *varResolver) self(at *yaml.Node, addr, whole string) (*yaml.Node, error
 			}
 			child, ok := r.resolve(child, path)
 			if !ok {
-				return nil, &unresolved{fmt.Sprintf("${%s}: %s has no value: left out", whole, path)}
+				return nil, &varUnresolved{fmt.Sprintf("${%s}: %s has no value: left out", whole, path)}
 			}
 			parent.Content[idx] = child
 			cur = child
@@ -473,7 +473,7 @@ func (r *varResolver) copyTree(n *yaml.Node) (*yaml.Node, error) {
 	n = deref(n)
 	r.copied++
 	if r.copied > maxVarNodes {
-		return nil, &unresolved{"variables expand to too large a file: left out"}
+		return nil, &varUnresolved{"variables expand to too large a file: left out"}
 	}
 	c := *n
 	c.Content = nil
@@ -519,14 +519,6 @@ func (r *varResolver) effectiveRegion() string {
 
 func (r *varResolver) note(n *yaml.Node, path, reason string) {
 	r.notes = append(r.notes, Note{File: r.file, Line: n.Line, Key: path, Reason: reason})
-}
-
-// deref follows YAML aliases to the node they name.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < maxVarDepth; i++ {
-		n = n.Alias
-	}
-	return n
 }
 
 func joinPath(path, key string) string {

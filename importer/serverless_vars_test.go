@@ -157,12 +157,3 @@ func TestServerlessVariablesBounded(t *testing.T) {
 		t.Errorf("notes %v, want one saying the variables expand too large", notes)
 	}
 }
-
-func hasNote(notes []Note, keyPrefix, reason string) bool {
-	for _, n := range notes {
-		if strings.HasPrefix(n.Key, keyPrefix) && strings.Contains(n.Reason, reason) {
-			return true
-		}
-	}
-	return false
-}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -179,10 +180,34 @@ func (rt runtimeSpec) matches(v version) bool {
 // versionTimeout bounds `interpreter --version`.
 const versionTimeout = 10 * time.Second
 
+// interpreterFound is what interpreter found for one runtime and
+// configured interpreter: a template's dozens of functions share one
+// python3, whose version and executable are asked once per process.
+type interpreterFound struct {
+	path, warning string
+}
+
+var interpreters sync.Map // runtime name, configured interpreter and PATH → interpreterFound
+
 // interpreter finds the interpreter of rt (configured, else on PATH) and
 // checks its version: older than the client runs on is an error; another
-// version than rt names is returned as a warning, since it runs.
+// version than rt names is returned as a warning, since it runs. A success
+// is remembered for the process; a failure is asked again next time.
 func (rt runtimeSpec) interpreter(ctx context.Context, configured string) (path, warning string, err error) {
+	key := rt.name + "\x00" + configured + "\x00" + os.Getenv("PATH")
+	if f, ok := interpreters.Load(key); ok {
+		found := f.(interpreterFound)
+		return found.path, found.warning, nil
+	}
+	path, warning, err = rt.findInterpreter(ctx, configured)
+	if err == nil {
+		interpreters.Store(key, interpreterFound{path, warning})
+	}
+	return path, warning, err
+}
+
+// findInterpreter is interpreter, without the memory.
+func (rt runtimeSpec) findInterpreter(ctx context.Context, configured string) (path, warning string, err error) {
 	name := configured
 	if name == "" {
 		name = rt.lang.interpreter

@@ -25,12 +25,16 @@ import (
 )
 
 const usage = `usage:
-  portico serve    [--config FILE] [--listen ADDR] [--admin ADDR] [--no-stage-prefix]
+  portico serve    [--config FILE | --template FILE [--api http|rest] [--stage S] [--parameter-overrides ...]]
+                   [--listen ADDR] [--admin ADDR] [--no-stage-prefix]
                                       serve a config (default configs/quickstart.yaml, else ./portico.yaml)
   portico validate --config FILE      check a config; print every problem as FILE:LINE:COL: message
   portico routes   --config FILE      print the compiled route table
   portico invoke   --config FILE FUNCTION [--payload JSON|@file] [--type RequestResponse|Event|DryRun] [--tail]
                                       call a function directly and print its result
+  portico import   FILE [--api http|rest] [--stage S] [--parameter-overrides 'K=V ...']
+                                      a SAM/CloudFormation template, serverless.yml or OpenAPI document as
+                                      Portico YAML on stdout; what it cannot carry over on stderr as FILE:LINE: key: reason
   portico schedules --config FILE [-n N]
                                       print each schedule's next N fire times (UTC and its time zone)
   portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html)
@@ -59,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = invoke(args, stdout, stderr)
 	case "schedules":
 		err = schedules(args, stdout, time.Now)
+	case "import":
+		err = importCommand(args, stdout, stderr)
 	case "bench":
 		err = runBench(args, stdout, stderr)
 	case "bench-target": // hidden: a bare target of a bench scenario
@@ -134,11 +140,16 @@ func serve(args []string, stderr io.Writer) error {
 	listen := fs.String("listen", "", "public listener address, over the config's listen")
 	admin := fs.String("admin", "", "admin listener address, over the config's admin")
 	noStagePrefix := fs.Bool("no-stage-prefix", false, "serve a REST stage at the root as well as under /{stage} (as sam local does)")
+	template := fs.String("template", "", "a SAM/CloudFormation template, serverless.yml or OpenAPI document, served as if imported")
+	imp := addImportFlags(fs)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	opts := []platform.Option{}
-	if *file == "" {
+	if *template != "" && *file != "" {
+		return usageError{"--config and --template: give one"}
+	}
+	if *file == "" && *template == "" {
 		*file = defaultConfigFile()
 		if *file == quickstartConfig {
 			// The quickstart must serve on a machine without node or
@@ -146,7 +157,16 @@ func serve(args []string, stderr io.Writer) error {
 			opts = append(opts, platform.WithUnstartedFunctions())
 		}
 	}
-	cfg, err := platform.Load(*file)
+	var cfg *platform.Config
+	var err error
+	if *template != "" {
+		*file = *template
+		load := func() (*platform.Config, error) { return loadTemplate(*template, imp, stderr) }
+		cfg, err = load()
+		opts = append(opts, platform.WithLoader(load))
+	} else {
+		cfg, err = platform.Load(*file)
+	}
 	if err != nil {
 		return err
 	}
