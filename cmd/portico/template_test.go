@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/internal/testkit"
+)
+
+// samApp is the SAM CLI's own start-api HTTP API template (kept in
+// importer/testdata with its origin) beside a main.py with the handlers it
+// names that the test calls.
+func samApp(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	tmpl, err := os.ReadFile(filepath.Join("..", "..", "importer", "testdata", "sam", "start-api-template-http-api.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "template.yaml"), string(tmpl))
+	writeFile(t, filepath.Join(dir, "main.py"), `import json
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"path": event["rawPath"], "method": event["requestContext"]["http"]["method"]})}
+`)
+	return dir
+}
+
+// post answers a POST to url once the server listens.
+func post(t *testing.T, url string, exited <-chan struct{}) (int, string) {
+	t.Helper()
+	var resp *http.Response
+	testkit.Eventually(t, 60*time.Second, "the server to answer "+url, func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("portico exited before answering %s", url)
+		default:
+		}
+		var err error
+		resp, err = http.Post(url, "application/json", strings.NewReader(`{}`))
+		return err == nil
+	})
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestServeTemplate: `serve --template` serves a real SAM template's
+// Python functions on its routes, and `import` round-trips: its output,
+// saved beside the template, validates and serves the same answer.
+func TestServeTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary with Python functions")
+	}
+	bin := testkit.PorticoBinary(t)
+	dir := samApp(t)
+	listen := testkit.FreeAddr(t)
+	s := startPortico(t, bin, nil, "serve", "--template", filepath.Join(dir, "template.yaml"), "--listen", listen, "--admin", "")
+	status, body := post(t, "http://"+listen+"/id", s.exited)
+	if want := `{"path": "/id", "method": "POST"}`; status != 200 || body != want {
+		t.Fatalf("serve --template, POST /id: %d %s, want 200 %s", status, body, want)
+	}
+	if !strings.Contains(s.output(), "Resources.HelloWorldCapacityProvider: needs AWS") {
+		t.Errorf("the notes of what was not carried over are not on stderr:\n%s", s.output())
+	}
+
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"import", filepath.Join(dir, "template.yaml")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr.String())
+	}
+	imported := filepath.Join(dir, "portico.yaml")
+	writeFile(t, imported, stdout.String())
+	var out bytes.Buffer
+	if code := run([]string{"validate", "--config", imported}, &out, &out); code != 0 {
+		t.Fatalf("the imported config does not validate: %s\n%s", out.String(), stdout.String())
+	}
+	listen2 := testkit.FreeAddr(t)
+	s2 := startPortico(t, bin, nil, "serve", "--config", imported, "--listen", listen2, "--admin", "")
+	if status2, body2 := post(t, "http://"+listen2+"/id", s2.exited); status2 != status || body2 != body {
+		t.Errorf("the imported config answers %d %s, the template %d %s", status2, body2, status, body)
+	}
+}
+
+// TestServeServerless: `serve --template` serves a serverless.yml's
+// Node.js function on its httpApi route, with its provider environment
+// and ${self:}/${opt:stage} variables resolved.
+func TestServeServerless(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary with a Node.js function")
+	}
+	bin := testkit.PorticoBinary(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "serverless.yml"), `service: greeter
+frameworkVersion: '3'
+custom:
+  greeting: Hello
+provider:
+  name: aws
+  runtime: nodejs20.x
+  stage: ${opt:stage, 'dev'}
+  environment:
+    GREETING: ${self:custom.greeting} from ${sls:stage}
+functions:
+  hello:
+    handler: src/handler.hello
+    events:
+      - httpApi: 'POST /hello'
+`)
+	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "src", "handler.js"), `module.exports.hello = async (event) => ({
+  statusCode: 200,
+  body: JSON.stringify({ message: process.env.GREETING, path: event.rawPath }),
+});
+`)
+	listen := testkit.FreeAddr(t)
+	s := startPortico(t, bin, nil, "serve", "--template", filepath.Join(dir, "serverless.yml"), "--stage", "test", "--listen", listen, "--admin", "")
+	status, body := post(t, "http://"+listen+"/hello", s.exited)
+	if want := `{"message":"Hello from test","path":"/hello"}`; status != 200 || body != want {
+		t.Errorf("POST /hello: %d %s, want 200 %s", status, body, want)
+	}
+}
