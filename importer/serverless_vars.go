@@ -12,11 +12,15 @@ import (
 )
 
 // Limits that keep the variable resolver bounded whatever the file holds:
-// variables nest at most maxVarDepth deep, and resolving a file copies at
-// most maxVarNodes nodes (self references can double a tree at each level).
+// variables nest at most maxVarDepth deep, resolving a file copies at most
+// maxVarNodes nodes (self references can double a tree at each level) and
+// builds at most maxVarBytes of text (or a string at each level: each is
+// resolved once, but each is twice the last). 16 MiB is the most a config
+// file may hold, so an import past it could not be served anyway.
 const (
 	maxVarDepth = 16
 	maxVarNodes = 200_000
+	maxVarBytes = 16 << 20
 )
 
 // varResolver resolves the Serverless Framework's variables of a
@@ -31,6 +35,7 @@ type varResolver struct {
 	done   map[*yaml.Node]bool // resolved: true, or failed: false
 	active map[*yaml.Node]bool // being resolved: a reference back to one is a cycle
 	copied int                 // nodes copied so far (maxVarNodes)
+	built  int                 // bytes of text interpolated so far (maxVarBytes)
 
 	stage, region string // memoized sls:stage and aws:region; "" until asked
 }
@@ -212,6 +217,9 @@ func (r *varResolver) interpolate(at *yaml.Node, s string, depth int) (*yaml.Nod
 		}
 		if v.Kind != yaml.ScalarNode {
 			return nil, &varUnresolved{fmt.Sprintf("${%s} is not text and cannot be part of a string: left out", p.text)}
+		}
+		if r.built += len(v.Value); r.built > maxVarBytes {
+			return nil, &varUnresolved{"variables expand to too large a file: left out"}
 		}
 		b.WriteString(v.Value)
 	}

@@ -157,3 +157,28 @@ func TestServerlessVariablesBounded(t *testing.T) {
 		t.Errorf("notes %v, want one saying the variables expand too large", notes)
 	}
 }
+
+// TestServerlessVariablesBoundedText feeds self references that double a
+// string at each level (resolved once each, memoized, but each twice as
+// long): 22 levels from 16 bytes is 64 MiB, 30 levels would be 16 GiB. The
+// resolver must stop at the cap, with a note, and leave the value out.
+func TestServerlessVariablesBoundedText(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("service: s\nprovider: {name: aws, runtime: nodejs20.x}\ncustom:\n  a0: xxxxxxxxxxxxxxxx\n")
+	const levels = 22
+	for i := 1; i <= levels; i++ {
+		prev := "${self:custom.a" + strconv.Itoa(i-1) + "}"
+		b.WriteString("  a" + strconv.Itoa(i) + ": " + prev + prev + "\n")
+	}
+	b.WriteString("functions:\n  f:\n    handler: h.f\n    environment:\n      BIG: ${self:custom.a" + strconv.Itoa(levels) + "}\n")
+	app, notes, err := ImportServerless("serverless.yml", []byte(b.String()), ServerlessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := app.Functions["f"].Env["BIG"]; ok {
+		t.Errorf("BIG is %d bytes, want it left out past the cap of %d", len(v), maxVarBytes)
+	}
+	if !hasNote(notes, "custom.a", "too large") {
+		t.Errorf("notes %v, want one saying the variables expand too large", notes)
+	}
+}
