@@ -580,7 +580,18 @@ func (s *slsImport) readSchedule(fn, key string, at, n *yaml.Node) {
 				sc.Name = sc.Name[:64]
 			}
 		}
-		_ = i
+		if taken := slices.ContainsFunc(s.app.Schedules, func(o Schedule) bool { return o.Name == sc.Name }); taken {
+			base := sc.Name
+			for n := 2; slices.ContainsFunc(s.app.Schedules, func(o Schedule) bool { return o.Name == sc.Name }); n++ {
+				suffix := "-" + strconv.Itoa(n)
+				sc.Name = base[:min(len(base), 64-len(suffix))] + suffix
+			}
+			k := key
+			if len(exprs) > 1 {
+				k = fmt.Sprintf("%s.rate[%d]", key, i)
+			}
+			s.note(at, k, "schedule name %s is taken (the config's names are unique): named %s", base, sc.Name)
+		}
 		s.app.Schedules = append(s.app.Schedules, sc)
 	}
 }
@@ -676,9 +687,9 @@ func (s *slsImport) cfnString(n *yaml.Node, depth int) (string, error) {
 			return s.cfnRef(v)
 		case "!GetAtt":
 			logical, attr, _ := strings.Cut(v, ".")
-			return s.cfnGetAtt(logical, attr)
+			return s.cfnGetAtt(logical, attr, depth)
 		case "!Sub":
-			return s.cfnSub(v)
+			return s.cfnSub(v, depth)
 		}
 		return v, nil
 	}
@@ -687,7 +698,7 @@ func (s *slsImport) cfnString(n *yaml.Node, depth int) (string, error) {
 		case "!GetAtt":
 			l, _ := scalarList(n)
 			if len(l) == 2 {
-				return s.cfnGetAtt(l[0], l[1])
+				return s.cfnGetAtt(l[0], l[1], depth)
 			}
 		case "!Join":
 			return s.cfnJoin(n, depth)
@@ -705,17 +716,17 @@ func (s *slsImport) cfnString(n *yaml.Node, depth int) (string, error) {
 	case "Fn::GetAtt":
 		if v, ok := scalar(p.value); ok {
 			logical, attr, _ := strings.Cut(v, ".")
-			return s.cfnGetAtt(logical, attr)
+			return s.cfnGetAtt(logical, attr, depth)
 		}
 		l, _ := scalarList(p.value)
 		if len(l) == 2 {
-			return s.cfnGetAtt(l[0], l[1])
+			return s.cfnGetAtt(l[0], l[1], depth)
 		}
 	case "Fn::Join":
 		return s.cfnJoin(p.value, depth)
 	case "Fn::Sub":
 		if v, ok := scalar(p.value); ok {
-			return s.cfnSub(v)
+			return s.cfnSub(v, depth)
 		}
 	}
 	return "", fmt.Errorf("%s: a CloudFormation value the import cannot evaluate (needs AWS)", ps[0].key)
@@ -754,14 +765,14 @@ func (s *slsImport) cfnRef(name string) (string, error) {
 
 var subRef = regexp.MustCompile(`\$\{([^}]*)\}`)
 
-func (s *slsImport) cfnSub(v string) (string, error) {
+func (s *slsImport) cfnSub(v string, depth int) (string, error) {
 	var err error
 	out := subRef.ReplaceAllStringFunc(v, func(m string) string {
 		name := m[2 : len(m)-1]
 		var r string
 		var e error
 		if logical, attr, ok := strings.Cut(name, "."); ok {
-			r, e = s.cfnGetAtt(logical, attr)
+			r, e = s.cfnGetAtt(logical, attr, depth)
 		} else {
 			r, e = s.cfnRef(name)
 		}
@@ -774,14 +785,22 @@ func (s *slsImport) cfnSub(v string) (string, error) {
 }
 
 // cfnGetAtt evaluates Fn::GetAtt of a queue of resources: its Arn, from
-// its QueueName.
-func (s *slsImport) cfnGetAtt(logical, attr string) (string, error) {
+// its QueueName, evaluated one level deeper (a QueueName may name the queue
+// itself).
+func (s *slsImport) cfnGetAtt(logical, attr string, depth int) (string, error) {
 	res := get(s.resources, logical)
 	if typ, _ := scalar(get(res, "Type")); typ != "AWS::SQS::Queue" || attr != "Arn" {
 		return "", fmt.Errorf("Fn::GetAtt %s.%s: not the Arn of a queue of resources: (needs AWS)", logical, attr)
 	}
-	name, err := s.cfnString(get(get(res, "Properties"), "QueueName"), 1)
-	if err != nil || name == "" {
+	qn := get(get(res, "Properties"), "QueueName")
+	if qn == nil {
+		return "", fmt.Errorf("queue %s has no QueueName: CloudFormation names it on AWS", logical)
+	}
+	name, err := s.cfnString(qn, depth+1)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
 		return "", fmt.Errorf("queue %s has no QueueName: CloudFormation names it on AWS", logical)
 	}
 	return "arn:aws:sqs:" + s.region + ":" + awsdefault.AccountID + ":" + name, nil

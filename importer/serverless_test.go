@@ -328,3 +328,80 @@ func noteLines(notes []Note) string {
 	}
 	return b.String()
 }
+
+// TestServerlessQueueNameCycle imports an sqs event whose queue names
+// itself (QueueName: !GetAtt Q.Arn, or through Fn::Sub): the import must
+// end, with a note, instead of recursing until the stack overflows.
+func TestServerlessQueueNameCycle(t *testing.T) {
+	for _, name := range []string{"!GetAtt Q.Arn", "!Sub '${Q.Arn}-x'", "{'Fn::Join': ['', [!GetAtt Q.Arn]]}"} {
+		doc := "service: s\nprovider: {name: aws, runtime: nodejs20.x}\nfunctions:\n  f:\n    handler: h.f\n" +
+			"    events:\n      - sqs: {arn: !GetAtt Q.Arn}\nresources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n" +
+			"      Properties:\n        QueueName: " + name + "\n"
+		app, notes, err := ImportServerless("serverless.yml", []byte(doc), ServerlessOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(app.EventSources) != 0 || !hasNote(notes, "functions.f.events[0]", "") {
+			t.Errorf("QueueName %s: event sources %+v, notes %v; want it left out with a note", name, app.EventSources, notes)
+		}
+	}
+}
+
+// TestServerlessScheduleNamesUnique gives two schedules the same name: the
+// config refuses duplicates, so the import renames the second, with a note.
+func TestServerlessScheduleNamesUnique(t *testing.T) {
+	doc := "service: s\nprovider: {name: aws, runtime: nodejs20.x}\nfunctions:\n" +
+		"  a: {handler: h.a, events: [{schedule: {rate: rate(1 minute), name: tick}}]}\n" +
+		"  b: {handler: h.b, events: [{schedule: {rate: rate(1 minute), name: tick}}, {schedule: {rate: [rate(2 minutes), rate(3 minutes)]}}]}\n" +
+		"  b-schedule-3: {handler: h.c, events: [{schedule: {rate: rate(1 minute), name: b-schedule-2}}]}\n"
+	app, notes, err := ImportServerless("serverless.yml", []byte(doc), ServerlessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range app.Schedules {
+		if seen[s.Name] {
+			t.Errorf("schedule name %q twice: %+v", s.Name, app.Schedules)
+		}
+		seen[s.Name] = true
+	}
+	if len(app.Schedules) != 5 || !hasNote(notes, "functions.b.events[0].schedule", "tick") {
+		t.Errorf("schedules %+v, notes %v; want 5, the second tick renamed with a note", app.Schedules, notes)
+	}
+	out, err := Marshal(app, "serverless.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := platform.Parse(filepath.Join(t.TempDir(), "portico.yaml"), out, func(string) (string, bool) { return "", false }); err != nil {
+		t.Errorf("platform.Parse rejects the import:\n%v\n%s", err, out)
+	}
+}
+
+// TestServerlessQueueWithoutName imports an sqs event on a queue of
+// resources: that CloudFormation names (no QueueName): a note, no panic.
+func TestServerlessQueueWithoutName(t *testing.T) {
+	doc := "service: s\nprovider: {name: aws, runtime: nodejs20.x}\nfunctions:\n  f:\n    handler: h.f\n" +
+		"    events:\n      - sqs: {arn: !GetAtt Q.Arn}\nresources:\n  Resources:\n    Q:\n      Type: AWS::SQS::Queue\n"
+	app, notes, err := ImportServerless("serverless.yml", []byte(doc), ServerlessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.EventSources) != 0 || !hasNote(notes, "functions.f.events[0]", "no QueueName") {
+		t.Errorf("event sources %+v, notes %v; want it left out with a note", app.EventSources, notes)
+	}
+}
+
+// TestServerlessSubQueueARN reads an sqs arn written with !Sub: the
+// variable resolver keeps the tag, so the pseudo parameters are evaluated.
+func TestServerlessSubQueueARN(t *testing.T) {
+	doc := "service: s\nprovider: {name: aws, runtime: nodejs20.x, region: eu-west-1}\nfunctions:\n  f:\n    handler: h.f\n" +
+		"    events:\n      - sqs: {arn: !Sub 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${self:service}-q'}\n"
+	app, notes, err := ImportServerless("serverless.yml", []byte(doc), ServerlessOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "https://sqs.eu-west-1.amazonaws.com/123456789012/s-q"
+	if len(app.EventSources) != 1 || app.EventSources[0].QueueURL != want {
+		t.Errorf("event sources %+v, notes %v; want the queue %s", app.EventSources, notes, want)
+	}
+}

@@ -223,7 +223,11 @@ func (r *varResolver) interpolate(at *yaml.Node, s string, depth int) (*yaml.Nod
 		}
 		b.WriteString(v.Value)
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: b.String(), Line: at.Line, Column: at.Column}, nil
+	tag := "!!str"
+	if isCFNTag(at.Tag) {
+		tag = at.Tag // !Sub keeps its tag: its ${AWS::Region} is for CloudFormation
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: b.String(), Line: at.Line, Column: at.Column}, nil
 }
 
 // cfnReference reports whether the inside of a ${…} is CloudFormation's
