@@ -126,3 +126,37 @@ functions:
 		t.Errorf("POST /hello: %d %s, want 200 %s", status, body, want)
 	}
 }
+
+// TestImportDropsWhatTheConfigRefuses: a route the config refuses (here
+// two routes that differ only in a parameter's name) is left out with a
+// note naming why, and the rest of the application imports and validates.
+func TestImportDropsWhatTheConfigRefuses(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "serverless.yml")
+	writeFile(t, file, `service: users
+provider: {name: aws, runtime: nodejs20.x}
+functions:
+  byId:
+    handler: handler.byId
+    events: [{httpApi: 'GET /users/{id}'}]
+  byName:
+    handler: handler.byName
+    events: [{httpApi: 'GET /users/{name}'}]
+  list:
+    handler: handler.list
+    events: [{httpApi: 'GET /users'}]
+`)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"import", file}, &stdout, &stderr); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "route GET /users/{name}: not served:") {
+		t.Errorf("no note for the refused route:\n%s", stderr.String())
+	}
+	imported := filepath.Join(dir, "portico.yaml")
+	writeFile(t, imported, stdout.String())
+	var out bytes.Buffer
+	if code := run([]string{"routes", "--config", imported}, &out, &out); code != 0 || !strings.Contains(out.String(), "GET /users/{id}") || !strings.Contains(out.String(), "GET /users ") {
+		t.Errorf("routes of the imported config (exit %d):\n%s", code, out.String())
+	}
+}
