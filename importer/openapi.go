@@ -21,7 +21,9 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 // openAPIRoutes reads the routes of an OpenAPI 3 or Swagger 2 document
 // (paths, methods, and each operation's x-amazon-apigateway-integration):
 // an aws_proxy integration whose uri fn resolves to a function is a
-// route; any other operation is noted. prefix starts every note's key.
+// route; an operation without an integration is a route without a
+// function, for the caller to complete or note; any other operation is
+// noted. prefix starts every note's key.
 func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), notes *noteList, prefix string) []openAPIRoute {
 	var out []openAPIRoute
 	for _, top := range pairs(doc) {
@@ -63,10 +65,19 @@ func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, 
 // openAPIOperation reads one operation's integration.
 func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bool), notes *noteList, key string) (openAPIRoute, bool) {
 	var r openAPIRoute
+	for _, p := range pairs(op) {
+		switch {
+		case p.key == "x-amazon-apigateway-auth":
+			notes.add(p.line, key+"."+p.key, "unsupported: IAM authorization needs AWS; the route is served without it")
+		case strings.HasPrefix(p.key, "x-amazon-apigateway-") && p.key != "x-amazon-apigateway-integration":
+			notes.add(p.line, key+"."+p.key, "unsupported: not carried over")
+		}
+	}
 	integ := get(op, "x-amazon-apigateway-integration")
 	if integ == nil {
-		notes.add(op.Line, key, "not imported: no x-amazon-apigateway-integration")
-		return r, false
+		// An event of the same route may complete it (SAM merges them);
+		// the caller notes it otherwise.
+		return r, true
 	}
 	typ, _ := scalar(get(integ, "type"))
 	if !strings.EqualFold(typ, "aws_proxy") {
@@ -143,6 +154,10 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 	}
 	seen := map[string]bool{}
 	for _, r := range openAPIRoutes(doc, flavour, resolve, notes, "") {
+		if r.Function == "" {
+			notes.add(r.line, r.key, "not imported: no x-amazon-apigateway-integration")
+			continue
+		}
 		if seen[r.Route.Route] {
 			notes.add(r.line, r.key, "not imported: "+r.Route.Route+" is already routed")
 			continue

@@ -111,10 +111,26 @@ func (s *samImport) chooseAPI(want string) error {
 			s.notes.add(a.line, a.path, fmt.Sprintf("Portico serves one API: %s's routes are served with %s's stage and settings", id, primary))
 		}
 	}
+	// SAM merges an API's events into its OpenAPI body: a route both
+	// give is one route, and a body's operation without an integration
+	// is completed by the event of the same route.
+	first := map[string]importedRoute{}
+	for _, r := range routes {
+		if _, ok := first[r.Route.Route]; !ok && r.Function != "" {
+			first[r.Route.Route] = r
+		}
+	}
 	seen := map[string]bool{}
 	for _, r := range routes {
-		if seen[r.Route.Route] {
-			s.notes.add(r.line, r.key, fmt.Sprintf("not imported: %s is already routed", r.Route.Route))
+		f, routed := first[r.Route.Route]
+		switch {
+		case r.Function == "" && !routed:
+			s.notes.add(r.line, r.key, "not imported: no x-amazon-apigateway-integration")
+			continue
+		case r.Function == "" || seen[r.Route.Route] && f.Function == r.Function:
+			continue
+		case seen[r.Route.Route]:
+			s.notes.add(r.line, r.key, fmt.Sprintf("not imported: %s is already routed to %s", r.Route.Route, f.Function))
 			continue
 		}
 		seen[r.Route.Route] = true
@@ -189,7 +205,7 @@ func (s *samImport) readDefinition(a *apiDef) {
 		sub := &noteList{file: file}
 		routes := openAPIRoutes(doc, a.flavour, s.functionOfURI, sub, pathIn(file == s.file, path))
 		for _, n := range sub.list {
-			s.notes.add(n.Line, n.Key, n.Reason)
+			s.notes.addNote(n)
 		}
 		for _, r := range routes {
 			s.routes = append(s.routes, importedRoute{Route: r.Route, api: a.id, flavour: a.flavour, line: r.line, key: r.key, authSet: true})

@@ -29,6 +29,8 @@ func importFile(t *testing.T, file string, opts ...SAMOption) (*App, []Note) {
 // template's folder as `portico serve --template` reads it.
 func TestImportSAMParses(t *testing.T) {
 	files, _ := filepath.Glob("testdata/sam/*.yaml")
+	more, _ := filepath.Glob("testdata/sam/examples/*/template.yaml")
+	files = append(files, more...)
 	if len(files) == 0 {
 		t.Fatal("no testdata templates")
 	}
@@ -55,7 +57,7 @@ func TestImportSAMParses(t *testing.T) {
 					t.Fatalf("platform.Parse: %v\n%s", err, out)
 				}
 				for _, n := range notes {
-					if n.File != file || n.Key == "" || n.Reason == "" {
+					if filepath.Dir(n.File) != filepath.Dir(file) || n.Key == "" || n.Reason == "" {
 						t.Errorf("incomplete note %+v", n)
 					}
 				}
@@ -133,5 +135,88 @@ func TestImportCloudFormationHTTPAPI(t *testing.T) {
 	}
 	if !hasNote(notes, "Resources.HelloWorldFunction.Properties.Role", "IAM") {
 		t.Errorf("no note for Role: %v", notes)
+	}
+}
+
+// TestImportSAMExamples checks the imports of SAM's own examples: Go
+// built from source, old runtimes on the local interpreter, Schedule and
+// SQS events, a REST Lambda REQUEST authorizer, a DefinitionUri file, an
+// inline function on AWS.
+func TestImportSAMExamples(t *testing.T) {
+	tests := []struct {
+		example string
+		check   func(t *testing.T, app *App, notes []Note)
+	}{
+		{"hello-world-golang", func(t *testing.T, app *App, notes []Note) {
+			f := app.Functions["helloworld"]
+			if f.Runtime != "go" || f.Code != "." || f.Handler != "" || f.Memory != 128 || f.Timeout != 3e9 {
+				t.Errorf("function: got %+v", f)
+			}
+			if got := routeKeys(app); !slices.Equal(got, []string{"GET /hello -> helloworld 1.0 "}) {
+				t.Errorf("routes: got %q", got)
+			}
+			if !hasNote(notes, "Resources.helloworld.Properties.Handler", "runtime: go") {
+				t.Errorf("notes: %v", notes)
+			}
+		}},
+		{"api_lambda_request_auth", func(t *testing.T, app *App, notes []Note) {
+			a := app.Authorizers["MyLambdaRequestAuthorizer"]
+			if a == nil || a.Function != "MyAuthFunction" || !slices.Equal(a.IdentitySource, []string{"method.request.querystring.auth"}) || a.ResultTTL != 300e9 {
+				t.Errorf("authorizer: got %+v", a)
+			}
+			want := []string{"GET / -> MyFunction 1.0 MyLambdaRequestAuthorizer", "GET /users -> MyFunction 1.0 MyLambdaRequestAuthorizer"}
+			if got := routeKeys(app); !slices.Equal(got, want) {
+				t.Errorf("routes: got %q, want %q", got, want)
+			}
+			if app.Functions["MyFunction"].Runtime != "nodejs18.x" || !hasNote(notes, "Resources.MyFunction.Properties.Runtime", "nodejs12.x runs as nodejs18.x") {
+				t.Errorf("runtime: %+v %v", app.Functions["MyFunction"], notes)
+			}
+		}},
+		{"api_swagger_cors", func(t *testing.T, app *App, notes []Note) {
+			want := []string{"ANY / -> LambdaFunction 1.0 ", "ANY /{proxy+} -> LambdaFunction 1.0 "}
+			if got := routeKeys(app); !slices.Equal(got, want) {
+				t.Errorf("routes: got %q, want %q", got, want)
+			}
+			if app.StageVariables["LambdaFunctionName"] != "LambdaFunction" {
+				t.Errorf("stageVariables: %v", app.StageVariables)
+			}
+			i := slices.IndexFunc(notes, func(n Note) bool { return strings.HasSuffix(n.Key, "x-amazon-apigateway-auth") })
+			if i < 0 || filepath.Base(notes[i].File) != "swagger.yaml" || notes[i].Line != 31 {
+				t.Errorf("the swagger file's IAM auth note: %v", notes)
+			}
+		}},
+		{"http_api_cors", func(t *testing.T, app *App, notes []Note) {
+			if f := app.Functions["HttpApiFunction"]; f.Backend != "lambda" || f.FunctionName != "HttpApiFunction" {
+				t.Errorf("inline function: got %+v", f)
+			}
+			if got := routeKeys(app); !slices.Equal(got, []string{"$default -> HttpApiFunction 2.0 "}) {
+				t.Errorf("routes: got %q", got)
+			}
+			if app.CORS == nil || !slices.Equal(app.CORS.ExposeHeaders, []string{"x-amzm-header"}) {
+				t.Errorf("cors: %+v", app.CORS)
+			}
+		}},
+		{"schedule", func(t *testing.T, app *App, notes []Note) {
+			want := []Schedule{{Name: "ScheduledFunction-Timer", Function: "ScheduledFunction", Expression: "rate(5 minutes)"}}
+			if !slices.EqualFunc(app.Schedules, want, func(a, b Schedule) bool {
+				return a.Name == b.Name && a.Function == b.Function && a.Expression == b.Expression
+			}) || app.API != "" {
+				t.Errorf("schedules: got %+v, api %q", app.Schedules, app.API)
+			}
+		}},
+		{"sqs", func(t *testing.T, app *App, notes []Note) {
+			if len(app.EventSources) != 1 || app.EventSources[0].QueueURL != "https://sqs.us-east-1.amazonaws.com/123456789012/MyQueue" {
+				t.Errorf("eventSources: got %+v", app.EventSources)
+			}
+			if !hasNote(notes, "Resources.MyQueue", "needs AWS") {
+				t.Errorf("notes: %v", notes)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.example, func(t *testing.T) {
+			app, notes := importFile(t, filepath.Join("testdata/sam/examples", tt.example, "template.yaml"))
+			tt.check(t, app, notes)
+		})
 	}
 }
