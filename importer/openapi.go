@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -27,14 +28,7 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), notes *noteList, prefix string) []openAPIRoute {
 	var out []openAPIRoute
 	for _, top := range pairs(doc) {
-		switch {
-		case top.key == "paths":
-		case strings.HasPrefix(top.key, "x-amazon-apigateway-"):
-			if top.key != "x-amazon-apigateway-importexport-version" {
-				notes.add(top.line, prefix+top.key, "unsupported: not carried over")
-			}
-			continue
-		default:
+		if top.key != "paths" {
 			continue // info, servers, components…: documentation and schemas
 		}
 		for _, p := range pairs(top.value) {
@@ -57,6 +51,62 @@ func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, 
 				r.line, r.key = op.line, key
 				out = append(out, r)
 			}
+		}
+	}
+	return out
+}
+
+// openAPISettings applies a document's API-wide extensions to app where
+// app has none yet: x-amazon-apigateway-cors (HTTP APIs) and
+// x-amazon-apigateway-binary-media-types (REST APIs). Other API-wide
+// extensions are noted.
+func openAPISettings(doc *yaml.Node, flavour string, app *App, notes *noteList, prefix string) {
+	for _, top := range pairs(doc) {
+		key := prefix + top.key
+		switch {
+		case top.key == "x-amazon-apigateway-cors" && flavour == flavourHTTP:
+			if app.CORS != nil {
+				continue
+			}
+			c := &CORS{}
+			for _, kv := range pairs(top.value) {
+				v, _ := scalar(kv.value)
+				switch kv.key {
+				case "allowOrigins":
+					c.AllowOrigins = scalars(kv.value)
+				case "allowMethods":
+					c.AllowMethods = scalars(kv.value)
+				case "allowHeaders":
+					c.AllowHeaders = scalars(kv.value)
+				case "exposeHeaders":
+					c.ExposeHeaders = scalars(kv.value)
+				case "maxAge":
+					c.MaxAge, _ = strconv.Atoi(v)
+				case "allowCredentials":
+					c.AllowCredentials = v == "true"
+				default:
+					notes.add(kv.line, key+"."+kv.key, "unsupported: not carried over")
+				}
+			}
+			app.CORS = c
+			checkCORS(c, notes, top.line, key)
+		case top.key == "x-amazon-apigateway-binary-media-types" && flavour == flavourREST:
+			if app.BinaryMediaTypes == nil {
+				app.BinaryMediaTypes = scalars(top.value)
+			}
+		case top.key == "x-amazon-apigateway-importexport-version":
+		case strings.HasPrefix(top.key, "x-amazon-apigateway-"):
+			notes.add(top.line, key, "unsupported: not carried over")
+		}
+	}
+}
+
+// scalars are the strings of a list node.
+func scalars(n *yaml.Node) []string {
+	var out []string
+	for _, c := range contentOf(n) {
+		if v, ok := scalar(c); ok {
+			out = append(out, v)
 		}
 	}
 	return out
@@ -85,6 +135,10 @@ func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bo
 		return r, false
 	}
 	uri, ok := scalar(get(integ, "uri"))
+	if get(integ, "uri") == nil {
+		notes.add(integ.Line, key+".x-amazon-apigateway-integration", "not imported: no uri")
+		return r, false
+	}
 	if !ok {
 		notes.add(integ.Line, key+".x-amazon-apigateway-integration.uri", "not imported: the uri is not a string (an intrinsic not resolved)")
 		return r, false
@@ -152,6 +206,7 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 		}
 		return name, true
 	}
+	openAPISettings(doc, flavour, app, notes, "")
 	seen := map[string]bool{}
 	for _, r := range openAPIRoutes(doc, flavour, resolve, notes, "") {
 		if r.Function == "" {

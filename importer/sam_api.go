@@ -203,6 +203,7 @@ func (s *samImport) readDefinition(a *apiDef) {
 			continue
 		}
 		sub := &noteList{file: file}
+		openAPISettings(doc, a.flavour, s.app, sub, pathIn(file == s.file, path))
 		routes := openAPIRoutes(doc, a.flavour, s.functionOfURI, sub, pathIn(file == s.file, path))
 		for _, n := range sub.list {
 			s.notes.addNote(n)
@@ -270,14 +271,15 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 				s.app.StageVariables[kv.key] = escapeDollar(val)
 			}
 		case p.key == "BinaryMediaTypes" && a.flavour == flavourREST:
-			for _, c := range v.Content {
-				if t, ok := scalar(c); ok {
-					// SAM writes "/" as "~1" (JSON Pointer's escape).
-					s.app.BinaryMediaTypes = append(s.app.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
-				}
+			// SAM writes "/" as "~1" (JSON Pointer's escape); the
+			// property wins over the body's extension.
+			s.app.BinaryMediaTypes = nil
+			for _, t := range scalars(v) {
+				s.app.BinaryMediaTypes = append(s.app.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
 			}
 		case p.key == "CorsConfiguration" && a.flavour == flavourHTTP:
 			s.app.CORS = s.httpCORS(v, path)
+			checkCORS(s.app.CORS, s.notes, p.line, path)
 		case p.key == "Cors" && a.flavour == flavourREST:
 			s.notes.add(p.line, path, "unsupported: Portico's REST APIs have no built-in CORS (SAM's OPTIONS methods are not generated); add OPTIONS routes")
 		case p.key == "TracingEnabled":
@@ -454,4 +456,20 @@ func (s *samImport) hasAPIOfFlavour(flavour string) bool {
 		}
 	}
 	return false
+}
+
+// checkCORS drops allowCredentials beside a wildcard origin ("*",
+// "https://*"), which Portico refuses: any site could read responses
+// made with the user's cookies.
+func checkCORS(c *CORS, notes *noteList, line int, path string) {
+	if c == nil || !c.AllowCredentials {
+		return
+	}
+	for _, o := range c.AllowOrigins {
+		if o == "*" || strings.HasSuffix(o, "://*") {
+			c.AllowCredentials = false
+			notes.add(line, path+".AllowCredentials", fmt.Sprintf("not imported: Portico refuses credentials with the origin %q (any site could read responses made with the user's cookies); list the origins", o))
+			return
+		}
+	}
 }

@@ -220,3 +220,108 @@ func TestImportSAMExamples(t *testing.T) {
 		})
 	}
 }
+
+// TestImportSAMBothFlavours: a template with REST and HTTP events serves
+// HTTP by default and lists the REST routes, or the other way round.
+func TestImportSAMBothFlavours(t *testing.T) {
+	file := "testdata/sam/template-rest-and-http-apis.yaml"
+	app, notes := importFile(t, file)
+	if got := routeKeys(app); app.API != "http" || !slices.Equal(got, []string{"GET /http-api -> HelloWorldFunction 2.0 "}) {
+		t.Errorf("default: api %q routes %q", app.API, got)
+	}
+	if !hasNote(notes, "Resources.HelloWorldFunction.Properties.Events.IdBasePath", "served with --api rest") {
+		t.Errorf("no note for the REST route: %v", notes)
+	}
+	rest, notes := importFile(t, file, SAMFlavour("rest"))
+	if got := routeKeys(rest); rest.API != "rest" || rest.Stage != "Prod" || !slices.Equal(got, []string{"GET /rest-api -> HelloWorldFunction 1.0 "}) {
+		t.Errorf("rest: api %q stage %q routes %q", rest.API, rest.Stage, got)
+	}
+	if rest.StageVariables["VarName"] != "varValue" || !slices.Equal(rest.BinaryMediaTypes, []string{"image/gif", "image/png"}) {
+		t.Errorf("rest: Globals.Api not applied: %+v", rest)
+	}
+	if !hasNote(notes, "Resources.HelloWorldFunction.Properties.Events.PathWithAnyMethod", "served with --api http") {
+		t.Errorf("no note for the HTTP route: %v", notes)
+	}
+	data, _ := os.ReadFile(file)
+	if _, _, err := ImportSAM(file, data, nil, SAMFlavour("websocket")); err == nil {
+		t.Error("an unknown flavour was accepted")
+	}
+}
+
+// TestImportSAMDefinitionBody: an HTTP API's OpenAPI body adds its routes
+// to the events', with each integration's payload format.
+func TestImportSAMDefinitionBody(t *testing.T) {
+	app, notes := importFile(t, "testdata/sam/swagger-template-http-api.yaml")
+	want := []string{
+		"GET /get -> MyHttpApiLambdaFunction 2.0 ",
+		"GET /httpapi-payload-format-v1-property -> PayLoadFormatV1InPropertyHttpApiFunction 1.0 ",
+		"GET /{proxy+} -> EchoEventHandlerHttpApiFunction 2.0 ",
+		"ANY /httpapi-anyandall -> MyHttpApiLambdaFunction 2.0 ",
+		"GET /httpapi-payload-format-v1 -> EchoEventHandlerHttpApiFunction 1.0 ",
+		"GET /httpapi-payload-format-v2 -> EchoEventHandlerHttpApiFunction 2.0 ",
+		"POST /httpapi-echobase64eventbody -> EchoBase64EventBodyFunction 2.0 ",
+	}
+	if got := routeKeys(app); !slices.Equal(got, want) {
+		t.Errorf("routes:\ngot  %q\nwant %q", got, want)
+	}
+	if app.Stage != "dev-http" || app.StageVariables["VarNameHttpApi"] != "varValueV2" || app.CORS == nil || app.CORS.MaxAge != 42 {
+		t.Errorf("settings: stage %q vars %v cors %+v", app.Stage, app.StageVariables, app.CORS)
+	}
+	if !hasNote(notes, "Resources.MyHttpApi.Properties.DefinitionBody.paths./httpapi-echoeventbody.post.x-amazon-apigateway-integration", "no uri") {
+		t.Errorf("no note for the operation without uri: %v", notes)
+	}
+	if !hasNote(notes, "Globals.Api", "no API it applies to") {
+		t.Errorf("no note for Globals.Api: %v", notes)
+	}
+}
+
+// TestImportSAMJSON: a JSON template, with long-form intrinsics,
+// conditions, parameters and overrides.
+func TestImportSAMJSON(t *testing.T) {
+	data := []byte(`{
+  "Parameters": {"Stage": {"Type": "String", "Default": "dev"}, "Mem": {"Type": "Number", "Default": 256}},
+  "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
+  "Resources": {
+    "Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+      "CodeUri": "testdata", "Handler": "app.handler", "Runtime": "python3.12",
+      "MemorySize": {"Ref": "Mem"},
+      "Timeout": {"Fn::If": ["IsProd", 30, 10]},
+      "Environment": {"Variables": {
+        "STAGE": {"Fn::Sub": "${Stage}-${AWS::Region}"},
+        "TEMPLATE": "${NOT_ENV}",
+        "GONE": {"Ref": "AWS::NoValue"},
+        "AWS_REGION": "eu-west-1"}},
+      "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"],
+      "Events": {
+        "Get": {"Type": "HttpApi", "Properties": {"Path": "/items/{id}", "Method": "get", "TimeoutInMillis": 5000}},
+        "Nightly": {"Type": "ScheduleV2", "Properties": {"ScheduleExpression": "cron(0 3 * * ? *)", "ScheduleExpressionTimezone": "Europe/Paris", "Input": "{\"kind\": \"nightly\"}"}},
+        "Bucket": {"Type": "S3", "Properties": {"Bucket": "b"}}}}},
+    "Prod": {"Type": "AWS::Serverless::Function", "Condition": "IsProd", "Properties": {"CodeUri": ".", "Handler": "a.b", "Runtime": "python3.12"}}
+  }}`)
+	app, notes, err := ImportSAM("t.json", data, map[string]string{"Stage": "prod", "AWS::Region": "eu-west-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := app.Functions["Fn"]
+	if f.Memory != 256 || f.Timeout != 30e9 || f.Env["STAGE"] != "prod-eu-west-3" || f.Env["TEMPLATE"] != "$${NOT_ENV}" || len(f.Env) != 2 {
+		t.Errorf("function: %+v", f)
+	}
+	if app.Functions["Prod"] == nil {
+		t.Error("the Prod function's condition holds with the override, but it was not imported")
+	}
+	if len(app.Routes) != 1 || app.Routes[0].Timeout != 5e9 || app.Routes[0].Route != "GET /items/{id}" {
+		t.Errorf("routes: %+v", app.Routes)
+	}
+	if len(app.Schedules) != 1 || app.Schedules[0].Timezone != "Europe/Paris" {
+		t.Errorf("schedules: %+v", app.Schedules)
+	}
+	for _, key := range []string{
+		"Resources.Fn.Properties.Layers",
+		"Resources.Fn.Properties.Events.Bucket",
+		"Resources.Fn.Properties.Environment.Variables.AWS_REGION",
+	} {
+		if !slices.ContainsFunc(notes, func(n Note) bool { return n.Key == key && n.Line > 0 }) {
+			t.Errorf("no note with a line for %s: %v", key, notes)
+		}
+	}
+}
