@@ -79,6 +79,10 @@ type apiDef struct {
 	props       *yaml.Node // evaluated, Globals merged; nil for an implicit API without Globals
 	path        string
 	line        int
+	// cors is a REST API's Cors; preflightAuth says whether its OPTIONS
+	// methods take the default authorizer.
+	cors          *restCORS
+	preflightAuth bool
 }
 
 // ImportSAM imports a SAM or CloudFormation template (YAML or JSON) as a

@@ -121,6 +121,7 @@ func (s *samImport) chooseAPI(want string) error {
 		}
 	}
 	seen := map[string]bool{}
+	var kept []importedRoute
 	for _, r := range routes {
 		f, routed := first[r.Route.Route]
 		switch {
@@ -148,6 +149,10 @@ func (s *samImport) chooseAPI(want string) error {
 			r.Scopes = nil
 		}
 		s.app.Routes = append(s.app.Routes, r.Route)
+		kept = append(kept, r)
+	}
+	if flavour == flavourREST {
+		s.addPreflights(kept, seen, defaults)
 	}
 	return nil
 }
@@ -251,6 +256,11 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 		}
 		if p.key == "Auth" {
 			defaultAuth = s.readAuth(a, v, path)
+			a.preflightAuth = !scalarIs(get(v, "AddDefaultAuthorizerToCorsPreflight"), "false")
+			continue
+		}
+		if p.key == "Cors" && a.flavour == flavourREST {
+			a.cors = s.restCORS(v, path)
 			continue
 		}
 		if !primary {
@@ -280,8 +290,7 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 		case p.key == "CorsConfiguration" && a.flavour == flavourHTTP:
 			s.app.CORS = s.httpCORS(v, path)
 			checkCORS(s.app.CORS, s.notes, p.line, path)
-		case p.key == "Cors" && a.flavour == flavourREST:
-			s.notes.add(p.line, path, "unsupported: Portico's REST APIs have no built-in CORS (SAM's OPTIONS methods are not generated); add OPTIONS routes")
+
 		case p.key == "TracingEnabled":
 			s.notes.add(p.line, path, reasonTrace)
 		case p.key == "EndpointConfiguration", p.key == "Domain", p.key == "DisableExecuteApiEndpoint":
@@ -471,5 +480,131 @@ func checkCORS(c *CORS, notes *noteList, line int, path string) {
 			notes.add(line, path+".AllowCredentials", fmt.Sprintf("not imported: Portico refuses credentials with the origin %q (any site could read responses made with the user's cookies); list the origins", o))
 			return
 		}
+	}
+}
+
+// restCORS is what SAM's Cors of a REST API says its generated OPTIONS
+// methods answer. Its values are API Gateway header mappings, quoted
+// ('*'); a string is the allowed origin alone.
+type restCORS struct {
+	origin, methods, headers, maxAge string
+	credentials                      bool
+	line                             int
+	path                             string
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func (s *samImport) restCORS(v *yaml.Node, path string) *restCORS {
+	c := &restCORS{line: v.Line, path: path}
+	if o, ok := scalar(v); ok {
+		c.origin = unquote(o)
+		return c
+	}
+	for _, kv := range pairs(v) {
+		val, _ := scalar(kv.value)
+		switch kv.key {
+		case "AllowOrigin":
+			c.origin = unquote(val)
+		case "AllowMethods":
+			c.methods = unquote(val)
+		case "AllowHeaders":
+			c.headers = unquote(val)
+		case "MaxAge":
+			c.maxAge = unquote(val)
+		case "AllowCredentials":
+			c.credentials = val == "true"
+		default:
+			s.notes.add(kv.line, path+"."+kv.key, "unsupported: not carried over")
+		}
+	}
+	if c.origin == "" {
+		s.notes.add(v.Line, path, "not imported: Cors needs AllowOrigin")
+		return nil
+	}
+	return c
+}
+
+// allMethods are the methods ANY stands for, in the order SAM lists them.
+var allMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+// addPreflights does what SAM does for a REST API's Cors: every path
+// gets an OPTIONS method answering the CORS headers (a MOCK integration
+// on AWS, a builtin mock function here), unless it has its own. Its
+// Allow-Methods default to the path's methods and OPTIONS; it takes the
+// API's default authorizer unless AddDefaultAuthorizerToCorsPreflight is
+// false, as SAM does.
+func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, defaults map[string]string) {
+	type pathOf struct{ api, path string }
+	methods := map[pathOf][]string{}
+	var order []pathOf
+	for _, r := range routes {
+		m, p, ok := strings.Cut(r.Route.Route, " ")
+		a := s.apis[r.api]
+		if !ok || a == nil || a.cors == nil {
+			continue
+		}
+		k := pathOf{r.api, p}
+		if _, ok := methods[k]; !ok {
+			order = append(order, k)
+		}
+		if m == "ANY" {
+			methods[k] = append(methods[k], allMethods...)
+		} else {
+			methods[k] = append(methods[k], m, "OPTIONS")
+		}
+	}
+	fns := map[string]string{} // response key → function
+	made := map[*apiDef][]string{}
+	defer func() {
+		for a, names := range made {
+			s.notes.add(a.cors.line, a.cors.path, fmt.Sprintf("the OPTIONS methods SAM adds for CORS are routes to %s: builtin mocks answering the CORS headers", strings.Join(names, ", ")))
+		}
+	}()
+	for _, k := range order {
+		a := s.apis[k.api]
+		route := "OPTIONS " + k.path
+		if seen[route] {
+			continue
+		}
+		seen[route] = true
+		allow := a.cors.methods
+		if allow == "" {
+			ms := methods[k]
+			slices.Sort(ms)
+			allow = strings.Join(slices.Compact(ms), ",")
+		}
+		headers := map[string]any{"Access-Control-Allow-Origin": a.cors.origin, "Access-Control-Allow-Methods": allow}
+		if a.cors.headers != "" {
+			headers["Access-Control-Allow-Headers"] = a.cors.headers
+		}
+		if a.cors.maxAge != "" {
+			headers["Access-Control-Max-Age"] = a.cors.maxAge
+		}
+		if a.cors.credentials {
+			headers["Access-Control-Allow-Credentials"] = "true"
+		}
+		key := fmt.Sprint(headers)
+		fn, ok := fns[key]
+		if !ok {
+			fn = "CorsPreflight"
+			for i := 2; s.app.Functions[fn] != nil; i++ {
+				fn = "CorsPreflight" + strconv.Itoa(i)
+			}
+			fns[key] = fn
+			s.app.Functions[fn] = &Function{Backend: "builtin", Handler: "mock",
+				Response: map[string]any{"statusCode": 200, "headers": escapeInput(headers), "body": ""}}
+			made[a] = append(made[a], fn)
+		}
+		r := Route{Route: route, Function: fn, Payload: "1.0"}
+		if a.preflightAuth && s.app.Authorizers[defaults[k.api]] != nil {
+			r.Authorizer = defaults[k.api]
+		}
+		s.app.Routes = append(s.app.Routes, r)
 	}
 }

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,13 +108,24 @@ func TestImportSAMFlavours(t *testing.T) {
 	if !slices.Equal(app.BinaryMediaTypes, []string{"image/gif", "image/png"}) {
 		t.Errorf("binaryMediaTypes: got %q (~1 is /)", app.BinaryMediaTypes)
 	}
-	if !hasNote(notes, "Globals.Api.Cors", "no built-in CORS") {
+	if !hasNote(notes, "Globals.Api.Cors", "routes to CorsPreflight, CorsPreflight2") {
 		t.Errorf("no note for the REST API's Cors: %v", notes)
 	}
 	for _, r := range app.Routes {
 		if r.Payload != "1.0" {
 			t.Errorf("%s: REST payload %q", r.Route, r.Payload)
 		}
+	}
+	// SAM's Cors: "'*''" (sic) gives every path an OPTIONS method.
+	i := slices.IndexFunc(app.Routes, func(r Route) bool { return r.Route == "OPTIONS /anyandall" })
+	if i < 0 {
+		t.Fatalf("no OPTIONS route for ANY /anyandall: %q", routeKeys(app))
+	}
+	pre := app.Functions[app.Routes[i].Function]
+	want := map[string]any{"statusCode": 200, "body": "", "headers": map[string]any{
+		"Access-Control-Allow-Origin": "*'", "Access-Control-Allow-Methods": "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"}}
+	if pre == nil || pre.Backend != "builtin" || pre.Handler != "mock" || fmt.Sprint(pre.Response) != fmt.Sprint(want) {
+		t.Errorf("preflight: got %+v, want response %v", pre, want)
 	}
 	http, _ := importFile(t, "testdata/sam/start-api-template-http-api.yaml")
 	if http.API != "http" || http.Stage != "" || http.BinaryMediaTypes != nil {
@@ -233,7 +245,7 @@ func TestImportSAMBothFlavours(t *testing.T) {
 		t.Errorf("no note for the REST route: %v", notes)
 	}
 	rest, notes := importFile(t, file, SAMFlavour("rest"))
-	if got := routeKeys(rest); rest.API != "rest" || rest.Stage != "Prod" || !slices.Equal(got, []string{"GET /rest-api -> HelloWorldFunction 1.0 "}) {
+	if got := routeKeys(rest); rest.API != "rest" || rest.Stage != "Prod" || !slices.Equal(got, []string{"GET /rest-api -> HelloWorldFunction 1.0 ", "OPTIONS /rest-api -> CorsPreflight 1.0 "}) {
 		t.Errorf("rest: api %q stage %q routes %q", rest.API, rest.Stage, got)
 	}
 	if rest.StageVariables["VarName"] != "varValue" || !slices.Equal(rest.BinaryMediaTypes, []string{"image/gif", "image/png"}) {
