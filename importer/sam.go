@@ -238,6 +238,14 @@ func (s *samImport) readResources() {
 func (s *samImport) importResource(r pair) {
 	typ, _ := scalar(get(r.value, "Type"))
 	path := "Resources." + r.key
+	switch {
+	case strings.HasPrefix(r.key, "Fn::ForEach"):
+		s.notes.add(r.line, path, "unsupported: Fn::ForEach (AWS::LanguageExtensions) is not expanded")
+		return
+	case typ == "":
+		s.notes.add(r.line, path, "not imported: a resource without Type")
+		return
+	}
 	switch typ {
 	case typeSAMFunction:
 		s.importFunction(r.key, r.value, true)
@@ -251,6 +259,8 @@ func (s *samImport) importResource(r pair) {
 		s.importV2Route(r.key, r.value)
 	case "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer":
 		// read through the routes and APIs that use them
+	case "AWS::ApiGatewayV2::Deployment", "AWS::ApiGateway::Deployment":
+		s.notes.add(r.line, path, "ignored locally: the config is served as it is, without deployments")
 	case "AWS::Lambda::Permission":
 		s.notes.add(r.line, path, "ignored locally: API Gateway may always invoke local functions")
 	case "AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion":

@@ -423,10 +423,36 @@ func (s *samImport) readAuthorizer(a *apiDef, z pair, path string) {
 		s.notes.add(z.line, path, "unsupported: an authorizer of this kind")
 		return
 	}
+	if !s.authorizerFits(au, z.line, path) {
+		return
+	}
 	if s.app.Authorizers == nil {
 		s.app.Authorizers = map[string]*Authorizer{}
 	}
 	s.app.Authorizers[z.key] = au
+}
+
+// authorizerFits checks what Portico requires of an authorizer that a
+// template may leave out, noting why one cannot be imported, and drops
+// simple responses from a 1.0 authorizer (which cannot give them).
+func (s *samImport) authorizerFits(au *Authorizer, line int, path string) bool {
+	switch au.Type {
+	case "jwt":
+		if !strings.HasPrefix(au.Issuer, "https://") && !strings.HasPrefix(au.Issuer, "http://") {
+			s.notes.add(line, path, fmt.Sprintf("not imported: the issuer %q is not an http(s) URL", au.Issuer))
+			return false
+		}
+		if len(au.Audience) == 0 {
+			s.notes.add(line, path, "not imported: a JWT authorizer needs an audience")
+			return false
+		}
+	case "lambda":
+		if au.Payload == "1.0" && au.SimpleResponses {
+			au.SimpleResponses = false
+			s.notes.add(line, path, "EnableSimpleResponses not imported: only payload 2.0 authorizers give simple responses")
+		}
+	}
+	return true
 }
 
 // identitySources reads a Lambda authorizer's Identity in the flavour's

@@ -337,3 +337,26 @@ func TestImportSAMJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestImportCloudFormationAuthorizers: AWS::ApiGatewayV2 routes,
+// integrations (payload from a parameter), REQUEST authorizers and stage.
+func TestImportCloudFormationAuthorizers(t *testing.T) {
+	app, notes := importFile(t, "testdata/sam/cfn-apigw-v2-authorizers.yaml")
+	want := []string{
+		"GET /requestauthorizerv2 -> HelloWorldFunction 2.0 RequestAuthorizerV2",
+		"GET /requestauthorizerv2simple -> HelloWorldFunction 2.0 RequestAuthorizerV2Simple",
+		"GET /requestauthorizerv1 -> HelloWorldFunction 2.0 RequestAuthorizerV1",
+	}
+	if got := routeKeys(app); !slices.Equal(got, want) || app.Stage != "prod" {
+		t.Errorf("routes: got %q (stage %q), want %q", got, app.Stage, want)
+	}
+	if a := app.Authorizers["RequestAuthorizerV1"]; a == nil || a.Payload != "1.0" || a.Function != "AuthorizerFunction" || len(a.IdentitySource) != 2 {
+		t.Errorf("RequestAuthorizerV1: got %+v", a)
+	}
+	if !app.Authorizers["RequestAuthorizerV2Simple"].SimpleResponses {
+		t.Error("RequestAuthorizerV2Simple: simpleResponses not imported")
+	}
+	if !hasNote(notes, "Resources.Deployment", "ignored locally") {
+		t.Errorf("notes: %v", notes)
+	}
+}
