@@ -45,7 +45,11 @@ func (s *samImport) chooseAPI(want string) error {
 		has[r.flavour] = true
 		if s.apis[r.api] == nil {
 			if r.api == implicitRestAPI || r.api == implicitHTTPAPI {
-				s.implicitAPI(r.flavour)
+				if a := s.implicitAPI(r.flavour); a.props == nil {
+					// Without Globals, notes on the implicit API point at
+					// the first event that made it.
+					a.path, a.line = r.key, r.line
+				}
 			} else {
 				s.apis[r.api] = &apiDef{id: r.api, flavour: r.flavour, path: r.key}
 				s.notes.add(r.line, r.key, fmt.Sprintf("API %s is not a SAM API of this template: its routes are served with the others", r.api))
@@ -76,9 +80,12 @@ func (s *samImport) chooseAPI(want string) error {
 	}
 	ids := make([]string, 0, len(s.apis))
 	for id, a := range s.apis {
-		if a.flavour == flavour {
+		switch {
+		case a.flavour == flavour:
 			ids = append(ids, id)
-		} else {
+		case (id == implicitRestAPI || id == implicitHTTPAPI) && a.props == nil:
+			// its routes are noted one by one
+		default:
 			s.notes.add(a.line, a.path, fmt.Sprintf("a %s API: served with --api %s", strings.ToUpper(a.flavour), a.flavour))
 		}
 	}

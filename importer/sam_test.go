@@ -31,7 +31,8 @@ func importFile(t *testing.T, file string, opts ...SAMOption) (*App, []Note) {
 func TestImportSAMParses(t *testing.T) {
 	files, _ := filepath.Glob("testdata/sam/*.yaml")
 	more, _ := filepath.Glob("testdata/sam/examples/*/template.yaml")
-	files = append(files, more...)
+	written, _ := filepath.Glob("testdata/sam/written/*.yaml")
+	files = append(append(files, more...), written...)
 	if len(files) == 0 {
 		t.Fatal("no testdata templates")
 	}
