@@ -44,6 +44,8 @@ type Function struct {
 	// concurrency).
 	Concurrency int               `yaml:"concurrency,omitempty"`
 	Env         map[string]string `yaml:"env,omitempty"`
+	// Response is a builtin mock function's result.
+	Response any `yaml:"response,omitempty"`
 	// FunctionName is the name the function has on AWS, for the lambda
 	// backend; unused locally.
 	FunctionName string `yaml:"functionName,omitempty"`

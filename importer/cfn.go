@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,7 @@ func (s *samImport) importV2API(id string, def *yaml.Node) {
 			switch p.key {
 			case "StageName", "StageVariables":
 				a.props.Content = append(a.props.Content, scalarAt(&yaml.Node{Line: p.line}, p.key), p.value)
-			case "ApiId", "AutoDeploy", "Description":
+			case "ApiId", "AutoDeploy", "Description", "DeploymentId":
 			default:
 				s.notes.add(p.line, "Resources."+r.key+".Properties."+p.key, "unsupported: not carried over")
 			}
@@ -97,7 +98,9 @@ func (s *samImport) importV2Route(id string, def *yaml.Node) {
 				s.notes.add(p.line, path, "unsupported: IAM authorization needs AWS; the route is served without it")
 			}
 		case "AuthorizerId":
-			r.Authorizer = s.readV2Authorizer(str)
+			if r.Authorizer = s.readV2Authorizer(str); r.Authorizer == "" {
+				s.notes.add(p.line, path, "served WITHOUT authorization: the authorizer was not imported")
+			}
 		case "AuthorizationScopes":
 			for _, c := range contentOf(v) {
 				r.Scopes = append(r.Scopes, c.Value)
@@ -128,6 +131,8 @@ func (s *samImport) readV2Integration(r *importedRoute, id string) bool {
 	if t, _ := scalar(get(props, "IntegrationType")); t != "AWS_PROXY" {
 		return false
 	}
+	noteUnknown(s.notes, props, path, "ApiId", "IntegrationType", "IntegrationMethod", "IntegrationUri",
+		"PayloadFormatVersion", "TimeoutInMillis", "Description")
 	uri, _ := scalar(get(props, "IntegrationUri"))
 	fn, ok := s.functionOfURI(uri)
 	if !ok {
@@ -158,6 +163,8 @@ func (s *samImport) readV2Authorizer(id string) string {
 		s.notes.addErr(s.line(res.props), path, err)
 		return ""
 	}
+	noteUnknown(s.notes, props, path, "Name", "ApiId", "AuthorizerType", "IdentitySource", "JwtConfiguration",
+		"AuthorizerUri", "AuthorizerPayloadFormatVersion", "EnableSimpleResponses", "AuthorizerResultTtlInSeconds")
 	au := &Authorizer{}
 	for _, c := range contentOf(get(props, "IdentitySource")) {
 		au.IdentitySource = append(au.IdentitySource, c.Value)
@@ -188,9 +195,21 @@ func (s *samImport) readV2Authorizer(id string) string {
 		s.notes.add(s.line(res.props), path, fmt.Sprintf("unsupported: %s authorizers", t))
 		return ""
 	}
+	if !s.authorizerFits(au, s.line(res.props), path) {
+		return ""
+	}
 	if s.app.Authorizers == nil {
 		s.app.Authorizers = map[string]*Authorizer{}
 	}
 	s.app.Authorizers[id] = au
 	return id
+}
+
+// noteUnknown notes every key of mapping n not in known.
+func noteUnknown(notes *noteList, n *yaml.Node, path string, known ...string) {
+	for _, p := range pairs(n) {
+		if !slices.Contains(known, p.key) {
+			notes.add(p.line, path+"."+p.key, "unsupported: not carried over")
+		}
+	}
 }

@@ -334,12 +334,18 @@ func (e *evaluator) ref(name string, at *yaml.Node, path string) (*yaml.Node, er
 }
 
 // physicalName is the name a resource stands in for locally: its own
-// name property when the template gives one as a string (TableName of a
-// table, QueueName of a queue), else its logical ID.
+// name property when the template gives one (TableName of a table,
+// QueueName of a queue), else its logical ID.
 func (e *evaluator) physicalName(id string, r *resource) string {
 	typ := r.typ[strings.LastIndex(r.typ, ":")+1:]
 	for _, key := range []string{typ + "Name", "Name"} {
-		if s, ok := scalar(get(r.props, key)); ok {
+		n := get(r.props, key)
+		if n == nil {
+			continue
+		}
+		// The name may itself be an intrinsic ({Fn::Sub: "orders-${Env}"});
+		// one that cannot be resolved leaves the logical ID.
+		if s, err := e.evalString(n, "Resources."+id+".Properties."+key); err == nil && s != "" {
 			return s
 		}
 	}

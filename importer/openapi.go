@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -21,18 +22,13 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 // openAPIRoutes reads the routes of an OpenAPI 3 or Swagger 2 document
 // (paths, methods, and each operation's x-amazon-apigateway-integration):
 // an aws_proxy integration whose uri fn resolves to a function is a
-// route; any other operation is noted. prefix starts every note's key.
+// route; an operation without an integration is a route without a
+// function, for the caller to complete or note; any other operation is
+// noted. prefix starts every note's key.
 func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), notes *noteList, prefix string) []openAPIRoute {
 	var out []openAPIRoute
 	for _, top := range pairs(doc) {
-		switch {
-		case top.key == "paths":
-		case strings.HasPrefix(top.key, "x-amazon-apigateway-"):
-			if top.key != "x-amazon-apigateway-importexport-version" {
-				notes.add(top.line, prefix+top.key, "unsupported: not carried over")
-			}
-			continue
-		default:
+		if top.key != "paths" {
 			continue // info, servers, components…: documentation and schemas
 		}
 		for _, p := range pairs(top.value) {
@@ -60,13 +56,78 @@ func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, 
 	return out
 }
 
+// openAPISettings applies a document's API-wide extensions to app where
+// app has none yet: x-amazon-apigateway-cors (HTTP APIs) and
+// x-amazon-apigateway-binary-media-types (REST APIs). Other API-wide
+// extensions are noted.
+func openAPISettings(doc *yaml.Node, flavour string, app *App, notes *noteList, prefix string) {
+	for _, top := range pairs(doc) {
+		key := prefix + top.key
+		switch {
+		case top.key == "x-amazon-apigateway-cors" && flavour == flavourHTTP:
+			if app.CORS != nil {
+				continue
+			}
+			c := &CORS{}
+			for _, kv := range pairs(top.value) {
+				v, _ := scalar(kv.value)
+				switch kv.key {
+				case "allowOrigins":
+					c.AllowOrigins = scalars(kv.value)
+				case "allowMethods":
+					c.AllowMethods = scalars(kv.value)
+				case "allowHeaders":
+					c.AllowHeaders = scalars(kv.value)
+				case "exposeHeaders":
+					c.ExposeHeaders = scalars(kv.value)
+				case "maxAge":
+					c.MaxAge, _ = strconv.Atoi(v)
+				case "allowCredentials":
+					c.AllowCredentials = v == "true"
+				default:
+					notes.add(kv.line, key+"."+kv.key, "unsupported: not carried over")
+				}
+			}
+			app.CORS = c
+			checkCORS(c, notes, top.line, key)
+		case top.key == "x-amazon-apigateway-binary-media-types" && flavour == flavourREST:
+			if app.BinaryMediaTypes == nil {
+				app.BinaryMediaTypes = scalars(top.value)
+			}
+		case top.key == "x-amazon-apigateway-importexport-version":
+		case strings.HasPrefix(top.key, "x-amazon-apigateway-"):
+			notes.add(top.line, key, "unsupported: not carried over")
+		}
+	}
+}
+
+// scalars are the strings of a list node.
+func scalars(n *yaml.Node) []string {
+	var out []string
+	for _, c := range contentOf(n) {
+		if v, ok := scalar(c); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // openAPIOperation reads one operation's integration.
 func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bool), notes *noteList, key string) (openAPIRoute, bool) {
 	var r openAPIRoute
+	for _, p := range pairs(op) {
+		switch {
+		case p.key == "x-amazon-apigateway-auth":
+			notes.add(p.line, key+"."+p.key, "unsupported: IAM authorization needs AWS; the route is served without it")
+		case strings.HasPrefix(p.key, "x-amazon-apigateway-") && p.key != "x-amazon-apigateway-integration":
+			notes.add(p.line, key+"."+p.key, "unsupported: not carried over")
+		}
+	}
 	integ := get(op, "x-amazon-apigateway-integration")
 	if integ == nil {
-		notes.add(op.Line, key, "not imported: no x-amazon-apigateway-integration")
-		return r, false
+		// An event of the same route may complete it (SAM merges them);
+		// the caller notes it otherwise.
+		return r, true
 	}
 	typ, _ := scalar(get(integ, "type"))
 	if !strings.EqualFold(typ, "aws_proxy") {
@@ -74,6 +135,10 @@ func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bo
 		return r, false
 	}
 	uri, ok := scalar(get(integ, "uri"))
+	if get(integ, "uri") == nil {
+		notes.add(integ.Line, key+".x-amazon-apigateway-integration", "not imported: no uri")
+		return r, false
+	}
 	if !ok {
 		notes.add(integ.Line, key+".x-amazon-apigateway-integration.uri", "not imported: the uri is not a string (an intrinsic not resolved)")
 		return r, false
@@ -141,8 +206,13 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 		}
 		return name, true
 	}
+	openAPISettings(doc, flavour, app, notes, "")
 	seen := map[string]bool{}
 	for _, r := range openAPIRoutes(doc, flavour, resolve, notes, "") {
+		if r.Function == "" {
+			notes.add(r.line, r.key, "not imported: no x-amazon-apigateway-integration")
+			continue
+		}
 		if seen[r.Route.Route] {
 			notes.add(r.line, r.key, "not imported: "+r.Route.Route+" is already routed")
 			continue

@@ -79,6 +79,10 @@ type apiDef struct {
 	props       *yaml.Node // evaluated, Globals merged; nil for an implicit API without Globals
 	path        string
 	line        int
+	// cors is a REST API's Cors; preflightAuth says whether its OPTIONS
+	// methods take the default authorizer.
+	cors          *restCORS
+	preflightAuth bool
 }
 
 // ImportSAM imports a SAM or CloudFormation template (YAML or JSON) as a
@@ -234,6 +238,14 @@ func (s *samImport) readResources() {
 func (s *samImport) importResource(r pair) {
 	typ, _ := scalar(get(r.value, "Type"))
 	path := "Resources." + r.key
+	switch {
+	case strings.HasPrefix(r.key, "Fn::ForEach"):
+		s.notes.add(r.line, path, "unsupported: Fn::ForEach (AWS::LanguageExtensions) is not expanded")
+		return
+	case typ == "":
+		s.notes.add(r.line, path, "not imported: a resource without Type")
+		return
+	}
 	switch typ {
 	case typeSAMFunction:
 		s.importFunction(r.key, r.value, true)
@@ -247,6 +259,8 @@ func (s *samImport) importResource(r pair) {
 		s.importV2Route(r.key, r.value)
 	case "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer":
 		// read through the routes and APIs that use them
+	case "AWS::ApiGatewayV2::Deployment", "AWS::ApiGateway::Deployment":
+		s.notes.add(r.line, path, "ignored locally: the config is served as it is, without deployments")
 	case "AWS::Lambda::Permission":
 		s.notes.add(r.line, path, "ignored locally: API Gateway may always invoke local functions")
 	case "AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion":
@@ -380,6 +394,9 @@ func (s *samImport) importFunction(id string, def *yaml.Node, sam bool) {
 		remoteWhy = "it is a container image"
 	}
 	line := s.line(def)
+	if codeLine == 0 {
+		codeLine = line
+	}
 	if remoteWhy == "" {
 		remoteWhy = s.localRuntime(fn, get(def, "Metadata"), code, runtime, handler, base, codeLine)
 	}
@@ -409,74 +426,82 @@ func (s *samImport) line(n *yaml.Node) int {
 }
 
 // localRuntime fills in how fn runs locally, or says why it cannot.
-func (s *samImport) localRuntime(fn *Function, meta *yaml.Node, code, runtime, handler, base string, codeLine int) string {
-	if code == "" {
-		return "it has no CodeUri"
-	}
-	fn.Code = code
-	if _, err := os.Stat(filepath.Join(s.dir, code)); err != nil {
-		s.notes.add(codeLine, base+".CodeUri", fmt.Sprintf("%s is not on disk (build it, e.g. `sam build`, or fix the path): the function will fail to start", code))
-	}
+func (s *samImport) localRuntime(fn *Function, meta *yaml.Node, code, runtime, handler, base string, line int) string {
 	buildMethod, _ := scalar(get(get(meta, "Properties"), "BuildMethod"))
 	if buildMethod == "" {
 		buildMethod, _ = scalar(get(meta, "BuildMethod"))
 	}
+	local := runtime
 	switch {
-	case runtime == "go1.x" || buildMethod == "go1.x" && strings.HasPrefix(runtime, "provided"):
-		// Portico builds the CodeUri folder itself, as `sam build` does.
-		fn.Runtime = "go"
-		if handler != "" {
-			s.notes.add(codeLine, base+".Handler", fmt.Sprintf("ignored: Portico builds %s with the local Go toolchain (runtime: go) and runs the result", code))
-		}
-		return ""
-	case strings.HasPrefix(runtime, "provided"):
-		fn.Runtime, fn.Handler = runtime, handler
-		if buildMethod != "" {
-			s.notes.add(codeLine, base, fmt.Sprintf("the %s build of `sam build` is not run: %s must hold an executable bootstrap", buildMethod, code))
-		}
-		return ""
 	case runtime == "":
 		return "it names no Runtime"
-	}
-	local, ok := localLanguageRuntime(runtime)
-	if !ok {
-		return fmt.Sprintf("runtime %s cannot run locally", runtime)
-	}
-	if local != runtime {
-		s.notes.add(codeLine, base+".Runtime", fmt.Sprintf("%s runs as %s, the oldest of its language Portico runs (on the local interpreter)", runtime, local))
+	case runtime == "go1.x" || buildMethod == "go1.x" && strings.HasPrefix(runtime, "provided"):
+		// Portico builds the CodeUri folder itself, as `sam build` does.
+		local = "go"
+		if handler != "" {
+			s.notes.add(line, base+".Handler", "ignored: Portico builds the code folder with the local Go toolchain (runtime: go) and runs the result")
+		}
+		handler = ""
+	case strings.HasPrefix(runtime, "provided"):
+		if buildMethod != "" {
+			s.notes.add(line, base+".Metadata", fmt.Sprintf("the %s build of `sam build` is not run: the code must hold an executable bootstrap", buildMethod))
+		}
+	default:
+		var ok bool
+		if local, ok = localLanguageRuntime(runtime); !ok {
+			return fmt.Sprintf("runtime %s cannot run locally", runtime)
+		}
+		if local != runtime {
+			s.notes.add(line, base+".Runtime", fmt.Sprintf("%s runs as %s, the oldest of its language Portico runs (on the local interpreter)", runtime, local))
+		}
 	}
 	fn.Runtime, fn.Handler = local, handler
+	if code == "" {
+		// As `sam local` does: a function without CodeUri is the
+		// template's folder.
+		code = "."
+		s.notes.add(line, base, "has no CodeUri: its code is the template's folder, as `sam local` takes it")
+	}
+	fn.Code = code
+	switch st, err := os.Stat(filepath.Join(s.dir, code)); {
+	case err != nil:
+		s.notes.add(line, base+".CodeUri", fmt.Sprintf("%s is not on disk (build it, e.g. `sam build`, or fix the path): the function will fail to start", code))
+	case !st.IsDir() && !strings.EqualFold(filepath.Ext(code), ".zip"):
+		// Lambda packages a single file as a zip holding it: its
+		// folder holds it the same way, with its neighbours.
+		fn.Code = filepath.ToSlash(filepath.Dir(code))
+		s.notes.add(line, base+".CodeUri", fmt.Sprintf("%s is a file: the code is its folder %s", code, fn.Code))
+	}
 	return ""
 }
 
-// localLanguageRuntime maps a Node.js or Python runtime name to one
-// Portico runs: itself, or for a retired version the oldest Portico
-// knows, since the local interpreter runs either way.
+// localLanguageRuntime maps a Node.js or Python 3 runtime name to one
+// Portico runs: itself, or for a retired version (nodejs12.x, nodejs8.10,
+// python3.7) the oldest of its language Portico knows, since the local
+// interpreter runs either way.
 func localLanguageRuntime(rt string) (string, bool) {
-	var oldest string
-	var v int
 	switch {
-	case strings.HasPrefix(rt, "nodejs") && strings.HasSuffix(rt, ".x"):
-		oldest = "nodejs18.x"
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(rt, "nodejs"), ".x"))
+	case strings.HasPrefix(rt, "nodejs"):
+		major, _, _ := strings.Cut(strings.TrimPrefix(rt, "nodejs"), ".")
+		n, err := strconv.Atoi(major)
 		if err != nil {
 			return "", false
 		}
-		v = n - 18
+		if n < 18 {
+			return "nodejs18.x", true
+		}
+		return rt, true
 	case strings.HasPrefix(rt, "python3."):
-		oldest = "python3.9"
 		n, err := strconv.Atoi(strings.TrimPrefix(rt, "python3."))
 		if err != nil {
 			return "", false
 		}
-		v = n - 9
-	default:
-		return "", false
+		if n < 9 {
+			return "python3.9", true
+		}
+		return rt, true
 	}
-	if v < 0 {
-		return oldest, true
-	}
-	return rt, true
+	return "", false
 }
 
 // reservedEnv are variables Lambda sets itself and Portico refuses in

@@ -45,7 +45,11 @@ func (s *samImport) chooseAPI(want string) error {
 		has[r.flavour] = true
 		if s.apis[r.api] == nil {
 			if r.api == implicitRestAPI || r.api == implicitHTTPAPI {
-				s.implicitAPI(r.flavour)
+				if a := s.implicitAPI(r.flavour); a.props == nil {
+					// Without Globals, notes on the implicit API point at
+					// the first event that made it.
+					a.path, a.line = r.key, r.line
+				}
 			} else {
 				s.apis[r.api] = &apiDef{id: r.api, flavour: r.flavour, path: r.key}
 				s.notes.add(r.line, r.key, fmt.Sprintf("API %s is not a SAM API of this template: its routes are served with the others", r.api))
@@ -76,9 +80,12 @@ func (s *samImport) chooseAPI(want string) error {
 	}
 	ids := make([]string, 0, len(s.apis))
 	for id, a := range s.apis {
-		if a.flavour == flavour {
+		switch {
+		case a.flavour == flavour:
 			ids = append(ids, id)
-		} else {
+		case (id == implicitRestAPI || id == implicitHTTPAPI) && a.props == nil:
+			// its routes are noted one by one
+		default:
 			s.notes.add(a.line, a.path, fmt.Sprintf("a %s API: served with --api %s", strings.ToUpper(a.flavour), a.flavour))
 		}
 	}
@@ -111,10 +118,27 @@ func (s *samImport) chooseAPI(want string) error {
 			s.notes.add(a.line, a.path, fmt.Sprintf("Portico serves one API: %s's routes are served with %s's stage and settings", id, primary))
 		}
 	}
-	seen := map[string]bool{}
+	// SAM merges an API's events into its OpenAPI body: a route both
+	// give is one route, and a body's operation without an integration
+	// is completed by the event of the same route.
+	first := map[string]importedRoute{}
 	for _, r := range routes {
-		if seen[r.Route.Route] {
-			s.notes.add(r.line, r.key, fmt.Sprintf("not imported: %s is already routed", r.Route.Route))
+		if _, ok := first[r.Route.Route]; !ok && r.Function != "" {
+			first[r.Route.Route] = r
+		}
+	}
+	seen := map[string]bool{}
+	var kept []importedRoute
+	for _, r := range routes {
+		f, routed := first[r.Route.Route]
+		switch {
+		case r.Function == "" && !routed:
+			s.notes.add(r.line, r.key, "not imported: no x-amazon-apigateway-integration")
+			continue
+		case r.Function == "" || seen[r.Route.Route] && f.Function == r.Function:
+			continue
+		case seen[r.Route.Route]:
+			s.notes.add(r.line, r.key, fmt.Sprintf("not imported: %s is already routed to %s", r.Route.Route, f.Function))
 			continue
 		}
 		seen[r.Route.Route] = true
@@ -132,6 +156,10 @@ func (s *samImport) chooseAPI(want string) error {
 			r.Scopes = nil
 		}
 		s.app.Routes = append(s.app.Routes, r.Route)
+		kept = append(kept, r)
+	}
+	if flavour == flavourREST {
+		s.addPreflights(kept, seen, defaults)
 	}
 	return nil
 }
@@ -187,9 +215,10 @@ func (s *samImport) readDefinition(a *apiDef) {
 			continue
 		}
 		sub := &noteList{file: file}
+		openAPISettings(doc, a.flavour, s.app, sub, pathIn(file == s.file, path))
 		routes := openAPIRoutes(doc, a.flavour, s.functionOfURI, sub, pathIn(file == s.file, path))
 		for _, n := range sub.list {
-			s.notes.add(n.Line, n.Key, n.Reason)
+			s.notes.addNote(n)
 		}
 		for _, r := range routes {
 			s.routes = append(s.routes, importedRoute{Route: r.Route, api: a.id, flavour: a.flavour, line: r.line, key: r.key, authSet: true})
@@ -234,6 +263,11 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 		}
 		if p.key == "Auth" {
 			defaultAuth = s.readAuth(a, v, path)
+			a.preflightAuth = !scalarIs(get(v, "AddDefaultAuthorizerToCorsPreflight"), "false")
+			continue
+		}
+		if p.key == "Cors" && a.flavour == flavourREST {
+			a.cors = s.restCORS(v, path)
 			continue
 		}
 		if !primary {
@@ -254,16 +288,16 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 				s.app.StageVariables[kv.key] = escapeDollar(val)
 			}
 		case p.key == "BinaryMediaTypes" && a.flavour == flavourREST:
-			for _, c := range v.Content {
-				if t, ok := scalar(c); ok {
-					// SAM writes "/" as "~1" (JSON Pointer's escape).
-					s.app.BinaryMediaTypes = append(s.app.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
-				}
+			// SAM writes "/" as "~1" (JSON Pointer's escape); the
+			// property wins over the body's extension.
+			s.app.BinaryMediaTypes = nil
+			for _, t := range scalars(v) {
+				s.app.BinaryMediaTypes = append(s.app.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
 			}
 		case p.key == "CorsConfiguration" && a.flavour == flavourHTTP:
 			s.app.CORS = s.httpCORS(v, path)
-		case p.key == "Cors" && a.flavour == flavourREST:
-			s.notes.add(p.line, path, "unsupported: Portico's REST APIs have no built-in CORS (SAM's OPTIONS methods are not generated); add OPTIONS routes")
+			checkCORS(s.app.CORS, s.notes, p.line, path)
+
 		case p.key == "TracingEnabled":
 			s.notes.add(p.line, path, reasonTrace)
 		case p.key == "EndpointConfiguration", p.key == "Domain", p.key == "DisableExecuteApiEndpoint":
@@ -396,10 +430,36 @@ func (s *samImport) readAuthorizer(a *apiDef, z pair, path string) {
 		s.notes.add(z.line, path, "unsupported: an authorizer of this kind")
 		return
 	}
+	if !s.authorizerFits(au, z.line, path) {
+		return
+	}
 	if s.app.Authorizers == nil {
 		s.app.Authorizers = map[string]*Authorizer{}
 	}
 	s.app.Authorizers[z.key] = au
+}
+
+// authorizerFits checks what Portico requires of an authorizer that a
+// template may leave out, noting why one cannot be imported, and drops
+// simple responses from a 1.0 authorizer (which cannot give them).
+func (s *samImport) authorizerFits(au *Authorizer, line int, path string) bool {
+	switch au.Type {
+	case "jwt":
+		if !strings.HasPrefix(au.Issuer, "https://") && !strings.HasPrefix(au.Issuer, "http://") {
+			s.notes.add(line, path, fmt.Sprintf("not imported: the issuer %q is not an http(s) URL", au.Issuer))
+			return false
+		}
+		if len(au.Audience) == 0 {
+			s.notes.add(line, path, "not imported: a JWT authorizer needs an audience")
+			return false
+		}
+	case "lambda":
+		if au.Payload == "1.0" && au.SimpleResponses {
+			au.SimpleResponses = false
+			s.notes.add(line, path, "EnableSimpleResponses not imported: only payload 2.0 authorizers give simple responses")
+		}
+	}
+	return true
 }
 
 // identitySources reads a Lambda authorizer's Identity in the flavour's
@@ -438,4 +498,146 @@ func (s *samImport) hasAPIOfFlavour(flavour string) bool {
 		}
 	}
 	return false
+}
+
+// checkCORS drops allowCredentials beside a wildcard origin ("*",
+// "https://*"), which Portico refuses: any site could read responses
+// made with the user's cookies.
+func checkCORS(c *CORS, notes *noteList, line int, path string) {
+	if c == nil || !c.AllowCredentials {
+		return
+	}
+	for _, o := range c.AllowOrigins {
+		if o == "*" || strings.HasSuffix(o, "://*") {
+			c.AllowCredentials = false
+			notes.add(line, path+".AllowCredentials", fmt.Sprintf("not imported: Portico refuses credentials with the origin %q (any site could read responses made with the user's cookies); list the origins", o))
+			return
+		}
+	}
+}
+
+// restCORS is what SAM's Cors of a REST API says its generated OPTIONS
+// methods answer. Its values are API Gateway header mappings, quoted
+// ('*'); a string is the allowed origin alone.
+type restCORS struct {
+	origin, methods, headers, maxAge string
+	credentials                      bool
+	line                             int
+	path                             string
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func (s *samImport) restCORS(v *yaml.Node, path string) *restCORS {
+	c := &restCORS{line: v.Line, path: path}
+	if o, ok := scalar(v); ok {
+		c.origin = unquote(o)
+		return c
+	}
+	for _, kv := range pairs(v) {
+		val, _ := scalar(kv.value)
+		switch kv.key {
+		case "AllowOrigin":
+			c.origin = unquote(val)
+		case "AllowMethods":
+			c.methods = unquote(val)
+		case "AllowHeaders":
+			c.headers = unquote(val)
+		case "MaxAge":
+			c.maxAge = unquote(val)
+		case "AllowCredentials":
+			c.credentials = val == "true"
+		default:
+			s.notes.add(kv.line, path+"."+kv.key, "unsupported: not carried over")
+		}
+	}
+	if c.origin == "" {
+		s.notes.add(v.Line, path, "not imported: Cors needs AllowOrigin")
+		return nil
+	}
+	return c
+}
+
+// allMethods are the methods ANY stands for, in the order SAM lists them.
+var allMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+
+// addPreflights does what SAM does for a REST API's Cors: every path
+// gets an OPTIONS method answering the CORS headers (a MOCK integration
+// on AWS, a builtin mock function here), unless it has its own. Its
+// Allow-Methods default to the path's methods and OPTIONS; it takes the
+// API's default authorizer unless AddDefaultAuthorizerToCorsPreflight is
+// false, as SAM does.
+func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, defaults map[string]string) {
+	type pathOf struct{ api, path string }
+	methods := map[pathOf][]string{}
+	var order []pathOf
+	for _, r := range routes {
+		m, p, ok := strings.Cut(r.Route.Route, " ")
+		a := s.apis[r.api]
+		if !ok || a == nil || a.cors == nil {
+			continue
+		}
+		k := pathOf{r.api, p}
+		if _, ok := methods[k]; !ok {
+			order = append(order, k)
+		}
+		if m == "ANY" {
+			methods[k] = append(methods[k], allMethods...)
+		} else {
+			methods[k] = append(methods[k], m, "OPTIONS")
+		}
+	}
+	fns := map[string]string{} // response key → function
+	made := map[*apiDef][]string{}
+	defer func() {
+		for a, names := range made {
+			s.notes.add(a.cors.line, a.cors.path, fmt.Sprintf("the OPTIONS methods SAM adds for CORS are routes to %s: builtin mocks answering the CORS headers", strings.Join(names, ", ")))
+		}
+	}()
+	for _, k := range order {
+		a := s.apis[k.api]
+		route := "OPTIONS " + k.path
+		if seen[route] {
+			continue
+		}
+		seen[route] = true
+		allow := a.cors.methods
+		if allow == "" {
+			ms := methods[k]
+			slices.Sort(ms)
+			allow = strings.Join(slices.Compact(ms), ",")
+		}
+		headers := map[string]any{"Access-Control-Allow-Origin": a.cors.origin, "Access-Control-Allow-Methods": allow}
+		if a.cors.headers != "" {
+			headers["Access-Control-Allow-Headers"] = a.cors.headers
+		}
+		if a.cors.maxAge != "" {
+			headers["Access-Control-Max-Age"] = a.cors.maxAge
+		}
+		if a.cors.credentials {
+			headers["Access-Control-Allow-Credentials"] = "true"
+		}
+		key := fmt.Sprint(headers)
+		fn, ok := fns[key]
+		if !ok {
+			fn = "CorsPreflight"
+			for i := 2; s.app.Functions[fn] != nil; i++ {
+				fn = "CorsPreflight" + strconv.Itoa(i)
+			}
+			fns[key] = fn
+			s.app.Functions[fn] = &Function{Backend: "builtin", Handler: "mock",
+				Response: map[string]any{"statusCode": 200, "headers": escapeInput(headers), "body": ""}}
+			made[a] = append(made[a], fn)
+		}
+		r := Route{Route: route, Function: fn, Payload: "1.0"}
+		if a.preflightAuth && s.app.Authorizers[defaults[k.api]] != nil {
+			r.Authorizer = defaults[k.api]
+		}
+		s.app.Routes = append(s.app.Routes, r)
+	}
 }

@@ -226,8 +226,12 @@ func (s *samImport) sqsEvent(fn string, e pair, props *yaml.Node, path string) {
 	s.app.EventSources = append(s.app.EventSources, src)
 }
 
-// queueURL is the URL of the queue an ARN names, or "".
+// queueURL is the URL of the queue an ARN names (or the URL itself, as
+// {Ref: Queue} gives it), or "".
 func queueURL(arn string) string {
+	if strings.HasPrefix(arn, "https://sqs.") {
+		return arn
+	}
 	p := strings.Split(arn, ":")
 	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" || p[5] == "" {
 		return ""

@@ -14,7 +14,11 @@ type noteList struct {
 }
 
 func (l *noteList) add(line int, key, reason string) {
-	n := Note{File: l.file, Line: line, Key: key, Reason: reason}
+	l.addNote(Note{File: l.file, Line: line, Key: key, Reason: reason})
+}
+
+// addNote adds n, which may be of another file (a DefinitionUri).
+func (l *noteList) addNote(n Note) {
 	if l.seen == nil {
 		l.seen = map[Note]bool{}
 	}
@@ -39,7 +43,7 @@ func (l *noteList) addErr(line int, key string, err error) {
 func (l *noteList) sorted() []Note {
 	out := slices.Clone(l.list)
 	slices.SortStableFunc(out, func(a, b Note) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Key, b.Key))
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Key, b.Key))
 	})
 	return out
 }
