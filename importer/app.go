@@ -49,8 +49,6 @@ type Function struct {
 	// FunctionName is the name the function has on AWS, for the lambda
 	// backend; unused locally.
 	FunctionName string `yaml:"functionName,omitempty"`
-	// Response is a builtin mock's result (backend builtin, handler mock).
-	Response any `yaml:"response,omitempty"`
 }
 
 // Route is one route of the config.

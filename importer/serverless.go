@@ -106,7 +106,7 @@ type slsImport struct {
 	// Routes of each flavour, kept apart until the flavour is chosen.
 	rest, http flavourRoutes
 	// Every REST path's methods with cors, for its preflight route.
-	restCORS []restCORS
+	slsRESTCORS []slsRESTCORS
 }
 
 // flavourRoutes are the routes of one API flavour and the authorizers

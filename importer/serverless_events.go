@@ -58,8 +58,8 @@ func routePath(p string) string {
 	return p
 }
 
-// restCORS is a REST path's cors setting and the methods it serves.
-type restCORS struct {
+// slsRESTCORS is a REST path's cors setting and the methods it serves.
+type slsRESTCORS struct {
 	path    string
 	methods []string
 	cfg     *yaml.Node
@@ -112,7 +112,7 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 	}
 	if cors != nil {
 		if v, ok := scalar(cors); !ok || v != "false" {
-			s.restCORS = append(s.restCORS, restCORS{path: routePath(path), methods: []string{m}, cfg: cors, key: key + ".cors"})
+			s.slsRESTCORS = append(s.slsRESTCORS, slsRESTCORS{path: routePath(path), methods: []string{m}, cfg: cors, key: key + ".cors"})
 		}
 	}
 	s.rest.routes = append(s.rest.routes, r)
@@ -437,10 +437,10 @@ func (s *slsImport) corsHTTP(n *yaml.Node, routes []pendingRoute) *CORS {
 // CORS headers (REST APIs have no built-in CORS), unless the service
 // routes OPTIONS on the path itself.
 func (s *slsImport) addRESTPreflights() {
-	byPath := map[string]*restCORS{}
+	byPath := map[string]*slsRESTCORS{}
 	var order []string
-	for i := range s.restCORS {
-		c := &s.restCORS[i]
+	for i := range s.slsRESTCORS {
+		c := &s.slsRESTCORS[i]
 		if prev := byPath[c.path]; prev != nil {
 			prev.methods = append(prev.methods, c.methods...)
 			continue
@@ -477,7 +477,7 @@ func (s *slsImport) addRESTPreflights() {
 // restCORSHeaders are the headers the Framework's OPTIONS method answers
 // with for c: cors: true, or its origin(s), headers, allowCredentials and
 // maxAge.
-func (s *slsImport) restCORSHeaders(c *restCORS) map[string]string {
+func (s *slsImport) restCORSHeaders(c *slsRESTCORS) map[string]string {
 	origin := "*"
 	headers := defaultCORSHeaders
 	var credentials bool
