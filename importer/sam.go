@@ -116,7 +116,7 @@ func ImportSAM(file string, data []byte, params map[string]string, opts ...SAMOp
 		fnByARN: map[string]string{},
 	}
 	s.ev = &evaluator{
-		file: file, params: map[string]*yaml.Node{},
+		params:     map[string]*yaml.Node{},
 		conditions: get(root, "Conditions"), condValues: map[string]bool{}, condBusy: map[string]bool{},
 		mappings: get(root, "Mappings"), resources: map[string]*resource{}, notes: s.notes,
 	}
