@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// FuzzImportSAM checks that no template makes the importer panic or loop,
-// and that what it imports marshals.
+// FuzzImportSAM checks that no template or OpenAPI document makes the
+// importers panic or loop, and that what they import marshals.
 func FuzzImportSAM(f *testing.F) {
 	files, _ := filepath.Glob("testdata/sam/*.yaml")
 	for _, file := range files {
@@ -19,13 +19,24 @@ func FuzzImportSAM(f *testing.F) {
 	}
 	f.Add([]byte("Resources: {F: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {V: !Sub '${F.Arn}'}}}}}"))
 	f.Add([]byte(`{"Conditions": {"A": {"Condition": "A"}}, "Resources": {"F": {"Type": "AWS::Lambda::Function", "Condition": "A"}}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		app, _, err := ImportSAM("fuzz/template.yaml", data, nil)
+	openapi, _ := filepath.Glob("testdata/openapi/*.yaml")
+	for _, file := range openapi {
+		data, err := os.ReadFile(file)
 		if err != nil {
-			return
+			f.Fatal(err)
 		}
-		if _, err := Marshal(app, "fuzz"); err != nil {
-			t.Fatalf("Marshal: %v", err)
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if app, _, err := ImportSAM("fuzz/template.yaml", data, nil); err == nil {
+			if _, err := Marshal(app, "fuzz"); err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+		}
+		if app, _, err := ImportOpenAPI("fuzz/api.yaml", data); err == nil {
+			if _, err := Marshal(app, "fuzz"); err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
 		}
 	})
 }

@@ -40,7 +40,6 @@ type resource struct {
 // as AWS would (a physical name that exists only once deployed) it stands
 // in for and notes.
 type evaluator struct {
-	file       string
 	params     map[string]*yaml.Node // resolved parameter values
 	conditions *yaml.Node
 	condValues map[string]bool
@@ -57,8 +56,8 @@ type evaluator struct {
 // maxSteps bounds the nodes one import evaluates.
 const maxSteps = 1 << 20
 
-// errUnresolved marks a value the evaluator could not work out; the note
-// saying why is already written.
+// unresolvedError is a value the evaluator could not work out, saying
+// where and why; the caller notes it and leaves the key out.
 type unresolvedError struct{ msg string }
 
 func (e *unresolvedError) Error() string { return e.msg }

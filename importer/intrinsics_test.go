@@ -103,3 +103,14 @@ func TestEscapeDollar(t *testing.T) {
 		}
 	}
 }
+
+func TestParameterOverrides(t *testing.T) {
+	data := []byte("Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nResources: {}\n")
+	_, notes, err := ImportSAM("t.yaml", data, map[string]string{"Env": "qa", "Nope": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasNote(notes, "Parameters.Env", "AllowedValues") || !hasNote(notes, "Parameters.Nope", "does not declare") {
+		t.Errorf("notes: %v", notes)
+	}
+}

@@ -116,7 +116,7 @@ func ImportSAM(file string, data []byte, params map[string]string, opts ...SAMOp
 		fnByARN: map[string]string{},
 	}
 	s.ev = &evaluator{
-		file: file, params: map[string]*yaml.Node{},
+		params:     map[string]*yaml.Node{},
 		conditions: get(root, "Conditions"), condValues: map[string]bool{}, condBusy: map[string]bool{},
 		mappings: get(root, "Mappings"), resources: map[string]*resource{}, notes: s.notes,
 	}
@@ -182,6 +182,9 @@ func (s *samImport) readParameters(overrides map[string]string) {
 			v, _ = scalar(def)
 		}
 		at := &yaml.Node{Line: p.line}
+		if allowed := get(p.value, "AllowedValues"); allowed != nil && !slices.ContainsFunc(allowed.Content, func(n *yaml.Node) bool { return n.Value == v }) {
+			s.notes.add(p.line, "Parameters."+p.key, fmt.Sprintf("%q is not one of its AllowedValues (CloudFormation would refuse it): used as given", v))
+		}
 		if strings.HasPrefix(typ, "AWS::SSM::Parameter::Value") {
 			s.notes.add(p.line, "Parameters."+p.key, fmt.Sprintf("needs AWS: the value is the SSM parameter %q's, read on deploy; the name stands in", v))
 		}

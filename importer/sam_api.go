@@ -73,8 +73,8 @@ func (s *samImport) chooseAPI(want string) error {
 		return fmt.Errorf("%s: the template has no %s API", s.file, strings.ToUpper(flavour))
 	}
 	s.app.API = flavour
-	for _, g := range []struct{ key, id string }{{"Api", implicitRestAPI}, {"HttpApi", implicitHTTPAPI}} {
-		if n := get(s.globals, g.key); n != nil && !s.hasAPIOfFlavour(map[string]string{"Api": flavourREST, "HttpApi": flavourHTTP}[g.key]) {
+	for _, g := range []struct{ key, flavour string }{{"Api", flavourREST}, {"HttpApi", flavourHTTP}} {
+		if n := get(s.globals, g.key); n != nil && !s.hasAPIOfFlavour(g.flavour) {
 			s.notes.add(n.Line, "Globals."+g.key, "ignored: the template has no API it applies to")
 		}
 	}
@@ -276,10 +276,11 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 		str, _ := scalar(v)
 		switch {
 		case p.key == "StageName":
-			if str != "" && str != "$default" {
+			switch {
+			case str != "" && str != "$default":
 				s.app.Stage = str
-			} else if a.flavour == flavourREST {
-				s.app.Stage = ""
+			case a.flavour == flavourREST:
+				s.notes.add(p.line, path, fmt.Sprintf("a REST API has no $default stage: served as %s", implicitRestStage))
 			}
 		case p.key == "Variables" && a.flavour == flavourREST, p.key == "StageVariables" && a.flavour == flavourHTTP:
 			s.app.StageVariables = map[string]string{}
