@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"syscall"
 
 	"github.com/portico/portico/internal/testkit"
 )
@@ -159,4 +160,40 @@ functions:
 	if code := run([]string{"routes", "--config", imported}, &out, &out); code != 0 || !strings.Contains(out.String(), "GET /users/{id}") || !strings.Contains(out.String(), "GET /users ") {
 		t.Errorf("routes of the imported config (exit %d):\n%s", code, out.String())
 	}
+}
+
+// TestServeTemplateReloads: SIGHUP imports the template again, so a route
+// added to the serverless.yml while Portico serves it answers afterwards.
+func TestServeTemplateReloads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary")
+	}
+	bin := testkit.PorticoBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "serverless.yml")
+	service := `service: mock
+provider: {name: aws, runtime: nodejs20.x}
+functions:
+  one: {handler: handler.one, events: [{httpApi: 'POST /one'}]}
+`
+	writeFile(t, file, service)
+	writeFile(t, filepath.Join(dir, "handler.js"), "module.exports.one = async () => ({statusCode: 200, body: 'one'});\nmodule.exports.two = async () => ({statusCode: 200, body: 'two'});\n")
+	listen := testkit.FreeAddr(t)
+	s := startPortico(t, bin, nil, "serve", "--template", file, "--listen", listen, "--admin", "")
+	if status, body := post(t, "http://"+listen+"/one", s.exited); status != 200 || body != "one" {
+		t.Fatalf("POST /one: %d %s", status, body)
+	}
+	writeFile(t, file, service+"  two: {handler: handler.two, events: [{httpApi: 'POST /two'}]}\n")
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 30*time.Second, "the added route to answer after SIGHUP", func() bool {
+		resp, err := http.Post("http://"+listen+"/two", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && string(body) == "two"
+	})
 }
