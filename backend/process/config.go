@@ -11,6 +11,7 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/fielderr"
+	"github.com/portico/portico/internal/lambdaenv"
 )
 
 // Config is the block of a function with `backend: process`.
@@ -175,7 +176,7 @@ func (c *Config) validateEnv(p *fielderr.List) {
 	size := 0
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
 		size += len(k) + len(c.Env[k])
-		if reserved(k) {
+		if lambdaenv.Reserved(k) {
 			p.Add("env."+k, "reserved by Lambda: it cannot be set")
 		}
 	}
@@ -193,7 +194,7 @@ func (c *Config) validateInheritEnv(p *fielderr.List) {
 		switch {
 		case !envName.MatchString(k):
 			p.Add(path, "want a variable name (letters, digits and _, not starting with a digit), got %q", k)
-		case reserved(k) && !credentialEnv[k]:
+		case lambdaenv.Reserved(k) && !credentialEnv[k]:
 			p.Add(path, "%s is reserved by Lambda: it cannot be inherited", k)
 		case slices.Contains(c.InheritEnv[:i], k):
 			p.Add(path, "%s is listed twice", k)
@@ -205,17 +206,6 @@ func (c *Config) validateInheritEnv(p *fielderr.List) {
 
 // envName is a portable environment variable name.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// reserved reports whether Lambda sets k, so that a function cannot.
-func reserved(k string) bool { return reservedEnv[k] || strings.HasPrefix(k, "AWS_LAMBDA_") }
-
-// reservedEnv are the variables Lambda sets and functions cannot override,
-// besides every AWS_LAMBDA_ one.
-var reservedEnv = map[string]bool{
-	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_REGION": true, "AWS_DEFAULT_REGION": true,
-	"AWS_EXECUTION_ENV": true, "AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true,
-	"AWS_SESSION_TOKEN": true, "AWS_ACCESS_KEY": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
-}
 
 // credentialEnv are the reserved variables a function may inherit from
 // Portico: on Lambda they hold the execution role's credentials.
