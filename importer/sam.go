@@ -71,6 +71,7 @@ type importedRoute struct {
 	line         int
 	key          string
 	authSet      bool // the event named its authorizer (or NONE)
+	none         bool // the event's authorizer is NONE: open by choice
 }
 
 // apiDef is one API of the template, implicit or declared.

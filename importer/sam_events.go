@@ -110,8 +110,8 @@ func (s *samImport) routeAuth(r *importedRoute, auth *yaml.Node, path string) {
 		switch kv.key {
 		case "Authorizer":
 			name, _ := scalar(kv.value)
-			r.authSet = true
-			if name != "NONE" {
+			r.authSet, r.none = true, name == "NONE"
+			if !r.none {
 				r.Authorizer = name
 			}
 		case "AuthorizationScopes":
