@@ -221,6 +221,12 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 	}
 	notes := &noteList{file: file}
 	app := &App{API: flavour, Functions: map[string]*Function{}}
+	if flavour == flavourREST {
+		// A REST API is served under a stage, which a document does not
+		// name: SAM's implicit one.
+		app.Stage = implicitRestStage
+		notes.add(get(doc, "paths").Line, "paths", fmt.Sprintf("a REST API is served under a stage, which the document does not name: served as %s", implicitRestStage))
+	}
 	resolve := func(uri string) (string, bool) {
 		arn := functionARNOfURI(uri)
 		p := strings.Split(arn, ":")

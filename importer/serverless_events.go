@@ -130,9 +130,12 @@ func (s *slsImport) restAuthorizer(key string, n *yaml.Node) string {
 	var name, arn, typ, identity string
 	ttl := restAuthorizerTTL
 	if v, ok := scalar(n); ok {
-		if strings.HasPrefix(v, "arn:") {
+		switch {
+		case strings.EqualFold(v, "aws_iam"):
+			typ = "aws_iam" // the Framework's shorthand
+		case strings.HasPrefix(v, "arn:"):
 			arn = v
-		} else {
+		default:
 			name = v
 		}
 	} else {
