@@ -12,7 +12,8 @@ import (
 )
 
 // closedSAM protects its API with IAM: /private takes the default,
-// /iam names it, /public opens itself with NONE.
+// /iam names it, /public opens itself with NONE. The CORS preflights
+// take the default, as SAM adds it to them.
 const closedSAM = `AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -20,6 +21,7 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: Prod
+      Cors: "'*'"
       Auth:
         DefaultAuthorizer: AWS_IAM
   Fn:
@@ -160,6 +162,9 @@ func TestClosedSAM(t *testing.T) {
 		"GET /private -> Fn 1.0 auth=aws-only",
 		"GET /iam -> Fn 1.0 auth=aws-only",
 		"GET /public -> Fn 1.0",
+		"OPTIONS /private -> CorsPreflight 1.0 auth=aws-only",
+		"OPTIONS /iam -> CorsPreflight 1.0 auth=aws-only",
+		"OPTIONS /public -> CorsPreflight 1.0 auth=aws-only",
 	})
 	if !hasNote(notes, "Resources.Fn.Properties.Events.Private", "IAM authorization needs AWS: the route answers 403 (authorizer aws-only)") {
 		t.Errorf("no note for the closed route: %v", notes)
@@ -236,10 +241,14 @@ func TestClosedServes(t *testing.T) {
 def lambda_handler(event, context):
     return {"statusCode": 200, "body": "hello " + event["path"]}
 `})
-	for path, want := range map[string]int{"/Prod/private": 403, "/Prod/iam": 403, "/Prod/public": 200} {
-		req, _ := http.NewRequest("GET", base+path, nil)
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{{"GET", "/Prod/private", 403}, {"GET", "/Prod/iam", 403}, {"OPTIONS", "/Prod/iam", 403}, {"GET", "/Prod/public", 200}} {
+		method, path, want := tc.method, tc.path, tc.want
+		req, _ := http.NewRequest(method, base+path, nil)
 		if status, body, _ := call(t, req); status != want {
-			t.Errorf("GET %s: %d %q, want %d", path, status, body, want)
+			t.Errorf("%s %s: %d %q, want %d", method, path, status, body, want)
 		}
 	}
 }
