@@ -86,10 +86,11 @@ type Authorizer struct {
 
 // ClosedAuthorizer names the authorizer of the routes whose authorization
 // cannot be checked locally (IAM, Cognito, OpenAPI security, an authorizer
-// outside the application or one not imported). Such a route must not be
-// served open: whoever serves an imported protected application would
-// expose it to anyone. The name has a hyphen, which no CloudFormation
-// logical ID has, so it cannot clash with an imported authorizer's.
+// outside the application, one not imported, or a required API key). Such
+// a route must not be served open: whoever serves an imported protected
+// application would expose it to anyone. The name has a hyphen, which no
+// CloudFormation logical ID has, so it cannot clash with an imported
+// authorizer's (a serverless.yml authorizer function may be so named).
 const ClosedAuthorizer = "aws-only"
 
 // closed adds the closed authorizer to a (once) and returns its name. It

@@ -12,7 +12,8 @@ import (
 )
 
 // closedSAM protects its API with IAM: /private takes the default,
-// /iam names it, /public opens itself with NONE. The CORS preflights
+// /iam names it, /public opens itself with NONE, /keyed needs an API
+// key (which NONE does not lift). The CORS preflights
 // take the default, as SAM adds it to them.
 const closedSAM = `AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -40,6 +41,9 @@ Resources:
         Public:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: /public, Method: get, Auth: {Authorizer: NONE}}
+        Keyed:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /keyed, Method: get, Auth: {Authorizer: NONE, ApiKeyRequired: true}}
 `
 
 // closedCFN is an HTTP API of plain CloudFormation whose one route needs
@@ -97,7 +101,8 @@ paths:
         uri: arn:aws:lambda:eu-west-1:123456789012:function:orders
 `
 
-// closedServerless has REST routes behind IAM and Cognito, an HTTP API
+// closedServerless has REST routes behind IAM, Cognito and an API key
+// (private), an HTTP API
 // route behind IAM, and one open route of each flavour.
 const closedServerless = `service: shop
 provider:
@@ -113,6 +118,7 @@ functions:
           method: get
           authorizer: {type: COGNITO_USER_POOLS, arn: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x"}
       - http: {path: open, method: get}
+      - http: {path: keyed, method: get, private: true}
       - httpApi: {path: /iam, method: get, authorizer: {type: aws_iam}}
       - httpApi: {path: /open, method: get}
 `
@@ -162,11 +168,14 @@ func TestClosedSAM(t *testing.T) {
 		"GET /private -> Fn 1.0 auth=aws-only",
 		"GET /iam -> Fn 1.0 auth=aws-only",
 		"GET /public -> Fn 1.0",
+		"GET /keyed -> Fn 1.0 auth=aws-only",
 		"OPTIONS /private -> CorsPreflight 1.0 auth=aws-only",
 		"OPTIONS /iam -> CorsPreflight 1.0 auth=aws-only",
 		"OPTIONS /public -> CorsPreflight 1.0 auth=aws-only",
+		"OPTIONS /keyed -> CorsPreflight 1.0 auth=aws-only",
 	})
-	if !hasNote(notes, "Resources.Fn.Properties.Events.Private", "IAM authorization needs AWS: the route answers 403 (authorizer aws-only)") {
+	if !hasNote(notes, "Resources.Fn.Properties.Events.Private", "IAM authorization needs AWS: the route answers 403 (authorizer aws-only)") ||
+		!hasNote(notes, "Resources.Fn.Properties.Events.Keyed", "an API key is required on AWS: the route answers 403") {
 		t.Errorf("no note for the closed route: %v", notes)
 	}
 	parses(t, app, file)
@@ -213,7 +222,7 @@ func TestClosedServerless(t *testing.T) {
 		flavour string
 		want    []string
 	}{
-		{"rest", []string{"GET /iam -> fn 1.0 auth=aws-only", "GET /cognito -> fn 1.0 auth=aws-only", "GET /open -> fn 1.0"}},
+		{"rest", []string{"GET /iam -> fn 1.0 auth=aws-only", "GET /cognito -> fn 1.0 auth=aws-only", "GET /open -> fn 1.0", "GET /keyed -> fn 1.0 auth=aws-only"}},
 		{"http", []string{"GET /iam -> fn 2.0 auth=aws-only", "GET /open -> fn 2.0"}},
 	} {
 		t.Run(tc.flavour, func(t *testing.T) {
@@ -244,7 +253,7 @@ def lambda_handler(event, context):
 	for _, tc := range []struct {
 		method, path string
 		want         int
-	}{{"GET", "/Prod/private", 403}, {"GET", "/Prod/iam", 403}, {"OPTIONS", "/Prod/iam", 403}, {"GET", "/Prod/public", 200}} {
+	}{{"GET", "/Prod/private", 403}, {"GET", "/Prod/iam", 403}, {"OPTIONS", "/Prod/iam", 403}, {"GET", "/Prod/keyed", 403}, {"GET", "/Prod/public", 200}} {
 		method, path, want := tc.method, tc.path, tc.want
 		req, _ := http.NewRequest(method, base+path, nil)
 		if status, body, _ := call(t, req); status != want {

@@ -152,6 +152,14 @@ func (s *samImport) chooseAPI(want string) error {
 		if r.Authorizer == "" && !r.none && closed[r.Route.Route] {
 			r.Authorizer = ClosedAuthorizer
 		}
+		if a := s.apis[r.api]; r.apiKey != nil && *r.apiKey || r.apiKey == nil && a != nil && a.apiKey {
+			if r.Authorizer == "" {
+				s.notes.add(r.line, r.key, "an API key is required on AWS: "+reasonClosed+" (an apikey authorizer: add apiKeys:)")
+				r.Authorizer = s.app.closed()
+			} else {
+				s.notes.add(r.line, r.key, "an API key is required on AWS: not checked locally, the route's authorizer alone guards it")
+			}
+		}
 		if r.Authorizer != "" && s.app.Authorizers[r.Authorizer] == nil {
 			s.notes.add(r.line, r.key, notImported(r.Authorizer))
 			r.Authorizer = s.app.closed()
@@ -383,6 +391,8 @@ func (s *samImport) readAuth(a *apiDef, auth *yaml.Node, path string) string {
 			for _, z := range pairs(p.value) {
 				s.readAuthorizer(a, z, kpath+"."+z.key)
 			}
+		case "ApiKeyRequired":
+			a.apiKey = scalarIs(p.value, "true")
 		case "AddDefaultAuthorizerToCorsPreflight", "EnableFunctionDefaultPermissions":
 		default:
 			s.notes.add(p.line, kpath, "unsupported: not carried over")

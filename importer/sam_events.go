@@ -114,6 +114,9 @@ func (s *samImport) routeAuth(r *importedRoute, auth *yaml.Node, path string) {
 			if !r.none {
 				r.Authorizer = name
 			}
+		case "ApiKeyRequired":
+			required := scalarIs(kv.value, "true")
+			r.apiKey = &required
 		case "AuthorizationScopes":
 			for _, c := range kv.value.Content {
 				if v, ok := scalar(c); ok {

@@ -69,7 +69,7 @@ type slsRESTCORS struct {
 // readHTTP imports an http event: a REST API route, payload 1.0.
 func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 	var method, path string
-	var cors, auth *yaml.Node
+	var cors, auth, private *yaml.Node
 	if v, ok := scalar(n); ok {
 		f := strings.Fields(v)
 		if len(f) != 2 {
@@ -93,7 +93,9 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 					s.note(p.k, key+".integration", "integration %s (request and response templates) is not supported: served as lambda-proxy", v)
 				}
 			case "private":
-				s.note(p.k, key+".private", "an API key is required on AWS: not carried over (add an apikey authorizer and apiKeys:)")
+				if scalarIs(p.value, "true") {
+					private = p.k
+				}
 			case "async":
 				s.note(p.k, key+".async", "asynchronous integration: served synchronously")
 			default:
@@ -109,6 +111,13 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 	r := pendingRoute{Route: Route{Route: m + " " + routePath(path), Function: fn, Payload: "1.0"}, node: at, key: key}
 	if auth != nil {
 		r.Authorizer = s.restAuthorizer(key+".authorizer", auth)
+	}
+	switch {
+	case private != nil && r.Authorizer == "":
+		s.note(private, key+".private", "an API key is required on AWS: %s (an apikey authorizer: add apiKeys:)", reasonClosed)
+		r.Authorizer = ClosedAuthorizer
+	case private != nil:
+		s.note(private, key+".private", "an API key is required on AWS: not checked locally, the route's authorizer alone guards it")
 	}
 	if cors != nil {
 		if v, ok := scalar(cors); !ok || v != "false" {
