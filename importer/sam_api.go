@@ -120,9 +120,9 @@ func (s *samImport) chooseAPI(want string) error {
 	}
 	// SAM merges an API's events into its OpenAPI body: a route both
 	// give is one route, and a body's operation without an integration
-	// is completed by the event of the same route.
-	// A body's operation closed for its security closes the route,
-	// unless the event opens it (NONE).
+	// is completed by the event of the same route. A body's operation
+	// closed for its security closes the route, unless the event opens
+	// it (NONE).
 	first := map[string]importedRoute{}
 	closed := map[string]bool{}
 	for _, r := range routes {
