@@ -71,9 +71,9 @@ type CORS struct {
 	AllowCredentials bool     `yaml:"allowCredentials,omitempty"`
 }
 
-// Authorizer is a JWT or Lambda REQUEST authorizer.
+// Authorizer is a JWT or Lambda REQUEST authorizer, or the closed one.
 type Authorizer struct {
-	Type            string   `yaml:"type"` // jwt | lambda
+	Type            string   `yaml:"type"` // jwt | lambda | apikey
 	Issuer          string   `yaml:"issuer,omitempty"`
 	Audience        []string `yaml:"audience,omitempty"`
 	JWKSURI         string   `yaml:"jwksUri,omitempty"`
@@ -83,6 +83,33 @@ type Authorizer struct {
 	ResultTTL       Duration `yaml:"resultTtl,omitempty"`
 	IdentitySource  []string `yaml:"identitySource,omitempty"`
 }
+
+// ClosedAuthorizer names the authorizer of the routes whose authorization
+// cannot be checked locally (IAM, Cognito, OpenAPI security, an authorizer
+// outside the application, one not imported, or a required API key). Such
+// a route must not be served open: whoever serves an imported protected
+// application would expose it to anyone. The name has a hyphen, which no
+// CloudFormation logical ID has, so it cannot clash with an imported
+// authorizer's (a serverless.yml authorizer function may be so named).
+const ClosedAuthorizer = "aws-only"
+
+// closed adds the closed authorizer to a (once) and returns its name. It
+// is an apikey authorizer, and the importer writes no apiKeys: with none
+// configured, it answers 403 Forbidden to every request, until the user
+// gives the route an authorizer of their own. Adding apiKeys: would let
+// any of those keys through, so notes tell the user to replace it.
+func (a *App) closed() string {
+	if a.Authorizers == nil {
+		a.Authorizers = map[string]*Authorizer{}
+	}
+	if a.Authorizers[ClosedAuthorizer] == nil {
+		a.Authorizers[ClosedAuthorizer] = &Authorizer{Type: "apikey"}
+	}
+	return ClosedAuthorizer
+}
+
+// reasonClosed ends the note of a route closed by the closed authorizer.
+const reasonClosed = "the route answers 403 (authorizer " + ClosedAuthorizer + ") until you configure an authorizer for it"
 
 // Schedule is an entry of schedules:.
 type Schedule struct {

@@ -95,11 +95,13 @@ func (s *samImport) importV2Route(id string, def *yaml.Node) {
 			}
 		case "AuthorizationType":
 			if str == "AWS_IAM" {
-				s.notes.add(p.line, path, "unsupported: IAM authorization needs AWS; the route is served without it")
+				s.notes.add(p.line, path, "IAM authorization needs AWS: "+reasonClosed)
+				r.Authorizer = s.app.closed()
 			}
 		case "AuthorizerId":
 			if r.Authorizer = s.readV2Authorizer(str); r.Authorizer == "" {
-				s.notes.add(p.line, path, "served WITHOUT authorization: the authorizer was not imported")
+				s.notes.add(p.line, path, "the authorizer was not imported: "+reasonClosed)
+				r.Authorizer = s.app.closed()
 			}
 		case "AuthorizationScopes":
 			for _, c := range contentOf(v) {

@@ -24,9 +24,12 @@ var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head",
 // an aws_proxy integration whose uri fn resolves to a function is a
 // route; an operation without an integration is a route without a
 // function, for the caller to complete or note; any other operation is
-// noted. prefix starts every note's key.
-func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), notes *noteList, prefix string) []openAPIRoute {
+// noted. An operation whose authorization is not imported (its security,
+// or the document's, and x-amazon-apigateway-auth) gets app's closed
+// authorizer. prefix starts every note's key.
+func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, bool), app *App, notes *noteList, prefix string) []openAPIRoute {
 	var out []openAPIRoute
+	security := get(doc, "security")
 	for _, top := range pairs(doc) {
 		if top.key != "paths" {
 			continue // info, servers, components…: documentation and schemas
@@ -40,7 +43,7 @@ func openAPIRoutes(doc *yaml.Node, flavour string, fn func(uri string) (string, 
 					}
 					continue
 				}
-				r, ok := openAPIOperation(op.value, flavour, fn, notes, key)
+				r, ok := openAPIOperation(op.value, flavour, fn, security, app, notes, key)
 				if !ok {
 					continue
 				}
@@ -112,13 +115,17 @@ func scalars(n *yaml.Node) []string {
 	return out
 }
 
-// openAPIOperation reads one operation's integration.
-func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bool), notes *noteList, key string) (openAPIRoute, bool) {
+// openAPIOperation reads one operation's integration and authorization;
+// security is the document's, for an operation without its own.
+func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bool), security *yaml.Node, app *App, notes *noteList, key string) (openAPIRoute, bool) {
 	var r openAPIRoute
 	for _, p := range pairs(op) {
 		switch {
 		case p.key == "x-amazon-apigateway-auth":
-			notes.add(p.line, key+"."+p.key, "unsupported: IAM authorization needs AWS; the route is served without it")
+			if t, _ := scalar(get(p.value, "type")); !strings.EqualFold(t, "NONE") {
+				notes.add(p.line, key+"."+p.key, "IAM authorization needs AWS: "+reasonClosed)
+				r.Authorizer = app.closed()
+			}
 		case strings.HasPrefix(p.key, "x-amazon-apigateway-") && p.key != "x-amazon-apigateway-integration":
 			notes.add(p.line, key+"."+p.key, "unsupported: not carried over")
 		}
@@ -156,10 +163,30 @@ func openAPIOperation(op *yaml.Node, flavour string, fn func(string) (string, bo
 			r.Payload = "2.0"
 		}
 	}
-	if sec := get(op, "security"); sec != nil && len(sec.Content) > 0 {
-		notes.add(sec.Line, key+".security", "unsupported: OpenAPI security is not imported; the route is served without authorization")
+	switch own := get(op, "security"); {
+	case own != nil && requiresAuth(own):
+		notes.add(own.Line, key+".security", "OpenAPI security is not imported: "+reasonClosed)
+		r.Authorizer = app.closed()
+	case own == nil && requiresAuth(security):
+		notes.add(op.Line, key, "the document's security is not imported: "+reasonClosed)
+		r.Authorizer = app.closed()
 	}
 	return r, true
+}
+
+// requiresAuth says whether an OpenAPI security list requires
+// authorization: it has requirements, none of them empty ({} lets
+// anonymous requests through).
+func requiresAuth(security *yaml.Node) bool {
+	if security == nil || security.Kind != yaml.SequenceNode || len(security.Content) == 0 {
+		return false
+	}
+	for _, req := range security.Content {
+		if req.Kind == yaml.MappingNode && len(req.Content) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // functionARNOfURI is the Lambda function ARN of an integration uri: the
@@ -194,6 +221,12 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 	}
 	notes := &noteList{file: file}
 	app := &App{API: flavour, Functions: map[string]*Function{}}
+	if flavour == flavourREST {
+		// A REST API is served under a stage, which a document does not
+		// name: SAM's implicit one.
+		app.Stage = implicitRestStage
+		notes.add(get(doc, "paths").Line, "paths", fmt.Sprintf("a REST API is served under a stage, which the document does not name: served as %s", implicitRestStage))
+	}
 	resolve := func(uri string) (string, bool) {
 		arn := functionARNOfURI(uri)
 		p := strings.Split(arn, ":")
@@ -208,7 +241,7 @@ func ImportOpenAPI(file string, data []byte) (*App, []Note, error) {
 	}
 	openAPISettings(doc, flavour, app, notes, "")
 	seen := map[string]bool{}
-	for _, r := range openAPIRoutes(doc, flavour, resolve, notes, "") {
+	for _, r := range openAPIRoutes(doc, flavour, resolve, app, notes, "") {
 		if r.Function == "" {
 			notes.add(r.line, r.key, "not imported: no x-amazon-apigateway-integration")
 			continue

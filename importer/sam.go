@@ -70,7 +70,9 @@ type importedRoute struct {
 	api, flavour string
 	line         int
 	key          string
-	authSet      bool // the event named its authorizer (or NONE)
+	authSet      bool  // the event named its authorizer (or NONE)
+	none         bool  // the event's authorizer is NONE: open by choice
+	apiKey       *bool // the event's Auth.ApiKeyRequired, nil for the API's
 }
 
 // apiDef is one API of the template, implicit or declared.
@@ -83,6 +85,7 @@ type apiDef struct {
 	// methods take the default authorizer.
 	cors          *restCORS
 	preflightAuth bool
+	apiKey        bool // Auth.ApiKeyRequired: routes require an API key
 }
 
 // ImportSAM imports a SAM or CloudFormation template (YAML or JSON) as a

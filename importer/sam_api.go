@@ -120,12 +120,16 @@ func (s *samImport) chooseAPI(want string) error {
 	}
 	// SAM merges an API's events into its OpenAPI body: a route both
 	// give is one route, and a body's operation without an integration
-	// is completed by the event of the same route.
+	// is completed by the event of the same route. A body's operation
+	// closed for its security closes the route, unless the event opens
+	// it (NONE).
 	first := map[string]importedRoute{}
+	closed := map[string]bool{}
 	for _, r := range routes {
 		if _, ok := first[r.Route.Route]; !ok && r.Function != "" {
 			first[r.Route.Route] = r
 		}
+		closed[r.Route.Route] = closed[r.Route.Route] || r.Authorizer == ClosedAuthorizer
 	}
 	seen := map[string]bool{}
 	var kept []importedRoute
@@ -145,14 +149,25 @@ func (s *samImport) chooseAPI(want string) error {
 		if !r.authSet && r.Authorizer == "" {
 			r.Authorizer = defaults[r.api]
 		}
+		if r.Authorizer == "" && !r.none && closed[r.Route.Route] {
+			r.Authorizer = ClosedAuthorizer
+		}
+		if a := s.apis[r.api]; r.apiKey != nil && *r.apiKey || r.apiKey == nil && a != nil && a.apiKey {
+			if r.Authorizer == "" {
+				s.notes.add(r.line, r.key, "an API key is required on AWS: "+reasonClosed+" (an apikey authorizer: add apiKeys:)")
+				r.Authorizer = s.app.closed()
+			} else {
+				s.notes.add(r.line, r.key, "an API key is required on AWS: not checked locally, the route's authorizer alone guards it")
+			}
+		}
 		if r.Authorizer != "" && s.app.Authorizers[r.Authorizer] == nil {
-			s.notes.add(r.line, r.key, fmt.Sprintf("served WITHOUT authorization: authorizer %s was not imported", r.Authorizer))
-			r.Authorizer, r.Scopes = "", nil
+			s.notes.add(r.line, r.key, notImported(r.Authorizer))
+			r.Authorizer = s.app.closed()
 		}
 		if flavour == flavourHTTP && r.Payload == "" {
 			r.Payload = "2.0"
 		}
-		if r.Authorizer == "" {
+		if r.Authorizer == "" || r.Authorizer == ClosedAuthorizer {
 			r.Scopes = nil
 		}
 		s.app.Routes = append(s.app.Routes, r.Route)
@@ -162,6 +177,14 @@ func (s *samImport) chooseAPI(want string) error {
 		s.addPreflights(kept, seen, defaults)
 	}
 	return nil
+}
+
+// notImported is the note of a route whose authorizer was not imported.
+func notImported(name string) string {
+	if name == "AWS_IAM" {
+		return "IAM authorization needs AWS: " + reasonClosed
+	}
+	return fmt.Sprintf("authorizer %s was not imported: %s", name, reasonClosed)
 }
 
 // readDefinition adds the routes of an API's DefinitionBody or
@@ -216,7 +239,7 @@ func (s *samImport) readDefinition(a *apiDef) {
 		}
 		sub := &noteList{file: file}
 		openAPISettings(doc, a.flavour, s.app, sub, pathIn(file == s.file, path))
-		routes := openAPIRoutes(doc, a.flavour, s.functionOfURI, sub, pathIn(file == s.file, path))
+		routes := openAPIRoutes(doc, a.flavour, s.functionOfURI, s.app, sub, pathIn(file == s.file, path))
 		for _, n := range sub.list {
 			s.notes.addNote(n)
 		}
@@ -355,7 +378,8 @@ func (s *samImport) httpCORS(v *yaml.Node, path string) *CORS {
 }
 
 // readAuth imports an API's Auth: its JWT and Lambda authorizers, and
-// returns DefaultAuthorizer.
+// returns DefaultAuthorizer. AWS_IAM and an authorizer not imported are
+// returned as they are: the routes that take them are closed, each noted.
 func (s *samImport) readAuth(a *apiDef, auth *yaml.Node, path string) string {
 	def := ""
 	for _, p := range pairs(auth) {
@@ -363,14 +387,12 @@ func (s *samImport) readAuth(a *apiDef, auth *yaml.Node, path string) string {
 		switch p.key {
 		case "DefaultAuthorizer":
 			def, _ = scalar(p.value)
-			if def == "AWS_IAM" {
-				s.notes.add(p.line, kpath, "unsupported: IAM authorization needs AWS; routes are served without it")
-				def = ""
-			}
 		case "Authorizers":
 			for _, z := range pairs(p.value) {
 				s.readAuthorizer(a, z, kpath+"."+z.key)
 			}
+		case "ApiKeyRequired":
+			a.apiKey = scalarIs(p.value, "true")
 		case "AddDefaultAuthorizerToCorsPreflight", "EnableFunctionDefaultPermissions":
 		default:
 			s.notes.add(p.line, kpath, "unsupported: not carried over")
@@ -571,7 +593,8 @@ var allMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "
 // gets an OPTIONS method answering the CORS headers (a MOCK integration
 // on AWS, a builtin mock function here), unless it has its own. Its
 // Allow-Methods default to the path's methods and OPTIONS; it takes the
-// API's default authorizer unless AddDefaultAuthorizerToCorsPreflight is
+// API's default authorizer (closed when not imported) unless
+// AddDefaultAuthorizerToCorsPreflight is
 // false, as SAM does.
 func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, defaults map[string]string) {
 	type pathOf struct{ api, path string }
@@ -636,8 +659,12 @@ func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, 
 			made[a] = append(made[a], fn)
 		}
 		r := Route{Route: route, Function: fn, Payload: "1.0"}
-		if a.preflightAuth && s.app.Authorizers[defaults[k.api]] != nil {
-			r.Authorizer = defaults[k.api]
+		if def := defaults[k.api]; a.preflightAuth && def != "" {
+			r.Authorizer = def
+			if s.app.Authorizers[def] == nil {
+				s.notes.add(a.cors.line, a.cors.path, route+": "+notImported(def))
+				r.Authorizer = s.app.closed()
+			}
 		}
 		s.app.Routes = append(s.app.Routes, r)
 	}

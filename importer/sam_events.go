@@ -110,10 +110,13 @@ func (s *samImport) routeAuth(r *importedRoute, auth *yaml.Node, path string) {
 		switch kv.key {
 		case "Authorizer":
 			name, _ := scalar(kv.value)
-			r.authSet = true
-			if name != "NONE" {
+			r.authSet, r.none = true, name == "NONE"
+			if !r.none {
 				r.Authorizer = name
 			}
+		case "ApiKeyRequired":
+			required := scalarIs(kv.value, "true")
+			r.apiKey = &required
 		case "AuthorizationScopes":
 			for _, c := range kv.value.Content {
 				if v, ok := scalar(c); ok {

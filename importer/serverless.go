@@ -602,6 +602,8 @@ func (s *slsImport) chooseFlavour() {
 					s.app.Authorizers = map[string]*Authorizer{}
 				}
 				s.app.Authorizers[r.Authorizer] = a
+			} else if r.Authorizer == ClosedAuthorizer {
+				r.Authorizer = s.app.closed()
 			}
 		}
 		s.app.Routes = append(s.app.Routes, r.Route)

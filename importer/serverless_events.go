@@ -69,7 +69,7 @@ type slsRESTCORS struct {
 // readHTTP imports an http event: a REST API route, payload 1.0.
 func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 	var method, path string
-	var cors, auth *yaml.Node
+	var cors, auth, private *yaml.Node
 	if v, ok := scalar(n); ok {
 		f := strings.Fields(v)
 		if len(f) != 2 {
@@ -93,7 +93,9 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 					s.note(p.k, key+".integration", "integration %s (request and response templates) is not supported: served as lambda-proxy", v)
 				}
 			case "private":
-				s.note(p.k, key+".private", "an API key is required on AWS: not carried over (add an apikey authorizer and apiKeys:)")
+				if scalarIs(p.value, "true") {
+					private = p.k
+				}
 			case "async":
 				s.note(p.k, key+".async", "asynchronous integration: served synchronously")
 			default:
@@ -110,6 +112,13 @@ func (s *slsImport) readHTTP(fn, key string, at, n *yaml.Node) {
 	if auth != nil {
 		r.Authorizer = s.restAuthorizer(key+".authorizer", auth)
 	}
+	switch {
+	case private != nil && r.Authorizer == "":
+		s.note(private, key+".private", "an API key is required on AWS: %s (an apikey authorizer: add apiKeys:)", reasonClosed)
+		r.Authorizer = ClosedAuthorizer
+	case private != nil:
+		s.note(private, key+".private", "an API key is required on AWS: not checked locally, the route's authorizer alone guards it")
+	}
 	if cors != nil {
 		if v, ok := scalar(cors); !ok || v != "false" {
 			s.slsRESTCORS = append(s.slsRESTCORS, slsRESTCORS{path: routePath(path), methods: []string{m}, cfg: cors, key: key + ".cors"})
@@ -125,14 +134,17 @@ const (
 )
 
 // restAuthorizer imports an http event's authorizer and returns its name,
-// or "" when the route is served without it (with a note).
+// or ClosedAuthorizer (with a note) when it cannot be checked locally.
 func (s *slsImport) restAuthorizer(key string, n *yaml.Node) string {
 	var name, arn, typ, identity string
 	ttl := restAuthorizerTTL
 	if v, ok := scalar(n); ok {
-		if strings.HasPrefix(v, "arn:") {
+		switch {
+		case strings.EqualFold(v, "aws_iam"):
+			typ = "aws_iam" // the Framework's shorthand
+		case strings.HasPrefix(v, "arn:"):
 			arn = v
-		} else {
+		default:
 			name = v
 		}
 	} else {
@@ -164,22 +176,22 @@ func (s *slsImport) restAuthorizer(key string, n *yaml.Node) string {
 	}
 	switch {
 	case typ == "aws_iam":
-		s.note(n, key, "IAM authorization needs AWS: the route is served without it")
-		return ""
+		s.note(n, key, "IAM authorization needs AWS: %s", reasonClosed)
+		return ClosedAuthorizer
 	case typ == "cognito_user_pools" || strings.Contains(arn, ":cognito-idp:"):
-		s.note(n, key, "a Cognito user pool authorizer needs its app client ids, which the file does not hold: the route is served without it (write a jwt authorizer)")
-		return ""
+		s.note(n, key, "a Cognito user pool authorizer needs its app client ids, which the file does not hold: %s (write a jwt authorizer)", reasonClosed)
+		return ClosedAuthorizer
 	case arn != "":
 		if fn := s.deployedFunction(arn); fn != "" {
 			name = fn
 		} else {
-			s.note(n, key, "authorizer %s is outside the service (needs AWS): the route is served without it", arn)
-			return ""
+			s.note(n, key, "authorizer %s is outside the service (needs AWS): %s", arn, reasonClosed)
+			return ClosedAuthorizer
 		}
 	}
 	if !s.functionNames[name] {
-		s.note(n, key, "authorizer %q is not a function of the service: the route is served without it", name)
-		return ""
+		s.note(n, key, "authorizer %q is not a function of the service: %s", name, reasonClosed)
+		return ClosedAuthorizer
 	}
 	if _, done := s.rest.authorizers[name]; done {
 		return name
@@ -264,7 +276,8 @@ func (s *slsImport) readHTTPAPI(fn, key string, at, n *yaml.Node) {
 
 // httpAuthorizer imports an httpApi event's authorizer (one of
 // provider.httpApi.authorizers) and returns its name and the route's
-// scopes, or "" when the route is served without it.
+// scopes, or ClosedAuthorizer (with a note) when it cannot be checked
+// locally.
 func (s *slsImport) httpAuthorizer(key string, n *yaml.Node) (string, []string) {
 	var name, typ string
 	var scopes []string
@@ -280,32 +293,32 @@ func (s *slsImport) httpAuthorizer(key string, n *yaml.Node) (string, []string) 
 			case "type":
 				typ, _ = scalar(p.value)
 			case "id":
-				s.note(p.k, key+".id", "an authorizer of an API outside the service (needs AWS): the route is served without it")
-				return "", nil
+				s.note(p.k, key+".id", "an authorizer of an API outside the service (needs AWS): %s", reasonClosed)
+				return ClosedAuthorizer, nil
 			default:
 				s.note(p.k, key+"."+p.key, "authorizer setting: not carried over")
 			}
 		}
 	}
 	if typ == "aws_iam" {
-		s.note(n, key, "IAM authorization needs AWS: the route is served without it")
-		return "", nil
+		s.note(n, key, "IAM authorization needs AWS: %s", reasonClosed)
+		return ClosedAuthorizer, nil
 	}
 	if _, done := s.http.authorizers[name]; done {
 		if s.http.authorizers[name] == nil {
-			return "", nil
+			return ClosedAuthorizer, nil // noted where the authorizer is
 		}
 		return name, scopes
 	}
 	cfg := get(s.httpAuth, name)
 	if cfg == nil {
-		s.note(n, key, "authorizer %q is not in provider.httpApi.authorizers: the route is served without it", name)
-		return "", nil
+		s.note(n, key, "authorizer %q is not in provider.httpApi.authorizers: %s", name, reasonClosed)
+		return ClosedAuthorizer, nil
 	}
 	a := s.httpAuthorizerConfig("provider.httpApi.authorizers."+name, cfg)
 	s.http.authorizers[name] = a
 	if a == nil {
-		return "", nil
+		return ClosedAuthorizer, nil
 	}
 	return name, scopes
 }
@@ -332,13 +345,13 @@ func (s *slsImport) httpAuthorizerConfig(path string, n *yaml.Node) *Authorizer 
 		case "functionName":
 			a.Function, _ = scalar(p.value)
 			if !s.functionNames[a.Function] {
-				s.note(p.k, key, "%q is not a function of the service: routes using the authorizer are served without it", a.Function)
+				s.note(p.k, key, "%q is not a function of the service: routes using the authorizer answer 403 (authorizer %s) until you configure one for them", a.Function, ClosedAuthorizer)
 				return nil
 			}
 		case "functionArn":
 			v, _ := scalar(p.value)
 			if a.Function = s.deployedFunction(v); a.Function == "" {
-				s.note(p.k, key, "authorizer function %s is outside the service (needs AWS): routes using it are served without it", v)
+				s.note(p.k, key, "authorizer function %s is outside the service (needs AWS): routes using it answer 403 (authorizer %s) until you configure one for them", v, ClosedAuthorizer)
 				return nil
 			}
 		case "payloadVersion":
