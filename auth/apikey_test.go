@@ -80,6 +80,23 @@ func TestAPIKeys(t *testing.T) {
 	}
 }
 
+// TestDenyRefusesEveryKey: a deny authorizer refuses every request, a
+// valid API key of the config included (an apikey authorizer would let
+// it in).
+func TestDenyRefusesEveryKey(t *testing.T) {
+	s := mustNew(t, map[string]*AuthorizerConfig{"closed": {Type: "deny"}}, testAPIKeys, Options{API: "rest", UsagePlans: []string{"silver", "gold"}})
+	a := mustRoute(t, s, "closed", nil, "GET /private")
+	if a.Type() != "deny" {
+		t.Errorf("Type: got %q, want deny", a.Type())
+	}
+	for _, key := range []string{"", "a-key-0123456789abcdef", "b-key-0123456789abcdef"} {
+		_, err := a.Authenticate(context.Background(), request(map[string]string{"X-API-Key": key}, nil))
+		if kindOf(t, err) != KindForbidden {
+			t.Errorf("key %q: got %v, want forbidden", key, err)
+		}
+	}
+}
+
 func TestAPIKeyUnknownPlan(t *testing.T) {
 	_, err := New(nil, testAPIKeys, Options{UsagePlans: []string{"gold"}})
 	if err == nil || err.Error() != `auth: apiKeys[3] (partner-c): unknown usage plan "silver"` {

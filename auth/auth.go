@@ -206,7 +206,7 @@ func (s *Set) compile(name string, c *AuthorizerConfig) (*authorizer, error) {
 			return nil, err
 		}
 		a.lambda = l
-	case typeAPIKey:
+	case typeAPIKey, typeDeny:
 	default:
 		return nil, fmt.Errorf("unknown authorizer type %q", c.Type)
 	}
@@ -248,6 +248,8 @@ func (s *Set) ForRoute(authorizer string, scopes []string, routeKey string) (*Au
 		au.jwt = a.jwt.forRoute(scopes)
 	case a.lambda != nil:
 		au.lambda = a.lambda.forRoute(routeKey, resource)
+	case a.typ == typeDeny:
+		au.keys = &keyRing{} // no key opens it
 	default:
 		au.keys = s.keys
 	}
@@ -298,7 +300,7 @@ type Authenticator struct {
 	keys   *keyRing
 }
 
-// Type returns the authorizer's type: "jwt", "lambda" or "apikey".
+// Type returns the authorizer's type: "jwt", "lambda", "apikey" or "deny".
 func (a *Authenticator) Type() string { return a.typ }
 
 // Name returns the authorizer's name in `authorizers:`.

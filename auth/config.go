@@ -14,6 +14,10 @@ const (
 	typeJWT    = "jwt"
 	typeLambda = "lambda"
 	typeAPIKey = "apikey"
+	// typeDeny refuses every request (403): for a route whose own
+	// authorization cannot be checked here (IAM, Cognito, an authorizer
+	// in AWS), so that it is not served open; API keys do not pass it.
+	typeDeny = "deny"
 )
 
 // Limits API Gateway documents, enforced by Validate.
@@ -30,7 +34,7 @@ const (
 // fields apply depends on Type; Validate reports a field set for a type that
 // does not use it.
 type AuthorizerConfig struct {
-	// Type is jwt, lambda or apikey.
+	// Type is jwt, lambda, apikey or deny (every request refused, 403).
 	Type string `yaml:"type"`
 
 	// Issuer (jwt) must equal the token's iss claim exactly, trailing slash
@@ -104,6 +108,7 @@ var fieldsFor = map[string][]string{
 	typeJWT:    {"issuer", "audience", "jwksUri", "leeway", "identitySource"},
 	typeLambda: {"function", "payload", "simpleResponses", "resultTtl", "identitySource"},
 	typeAPIKey: {},
+	typeDeny:   {},
 }
 
 // Validate reports every problem of the config as *fielderr.Error
@@ -118,10 +123,10 @@ func (c *AuthorizerConfig) Validate() []error {
 	used, ok := fieldsFor[c.Type]
 	switch {
 	case c.Type == "":
-		add("type", "required (jwt, lambda or apikey)")
+		add("type", "required (jwt, lambda, apikey or deny)")
 		return errs
 	case !ok:
-		add("type", "unknown authorizer type %q (want jwt, lambda or apikey)", c.Type)
+		add("type", "unknown authorizer type %q (want jwt, lambda, apikey or deny)", c.Type)
 		return errs
 	}
 	errs = append(errs, fielderr.Unused("type "+c.Type, used, []fielderr.Field{

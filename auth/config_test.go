@@ -58,8 +58,8 @@ func TestAuthorizerValidate(t *testing.T) {
 		}), nil},
 		{"apikey", AuthorizerConfig{Type: "apikey"}, nil},
 
-		{"no type", AuthorizerConfig{}, []string{"type: required (jwt, lambda or apikey)"}},
-		{"unknown type", AuthorizerConfig{Type: "cognito"}, []string{`type: unknown authorizer type "cognito" (want jwt, lambda or apikey)`}},
+		{"no type", AuthorizerConfig{}, []string{"type: required (jwt, lambda, apikey or deny)"}},
+		{"unknown type", AuthorizerConfig{Type: "cognito"}, []string{`type: unknown authorizer type "cognito" (want jwt, lambda, apikey or deny)`}},
 		{"jwt field on apikey", AuthorizerConfig{Type: "apikey", Issuer: "x", IdentitySource: IdentitySource{"$request.header.A"}},
 			[]string{"issuer: not used by type apikey", "identitySource: not used by type apikey"}},
 		{"lambda fields on jwt", jwt(func(c *AuthorizerConfig) { c.Function, c.ResultTTL = "f", time.Second }),

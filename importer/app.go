@@ -73,7 +73,7 @@ type CORS struct {
 
 // Authorizer is a JWT or Lambda REQUEST authorizer, or the closed one.
 type Authorizer struct {
-	Type            string   `yaml:"type"` // jwt | lambda | apikey
+	Type            string   `yaml:"type"` // jwt | lambda | apikey | deny
 	Issuer          string   `yaml:"issuer,omitempty"`
 	Audience        []string `yaml:"audience,omitempty"`
 	JWKSURI         string   `yaml:"jwksUri,omitempty"`
@@ -94,16 +94,15 @@ type Authorizer struct {
 const ClosedAuthorizer = "aws-only"
 
 // closed adds the closed authorizer to a (once) and returns its name. It
-// is an apikey authorizer, and the importer writes no apiKeys: with none
-// configured, it answers 403 Forbidden to every request, until the user
-// gives the route an authorizer of their own. Adding apiKeys: would let
-// any of those keys through, so notes tell the user to replace it.
+// is a deny authorizer: it answers 403 Forbidden to every request, API
+// keys included, until the user gives the route an authorizer of their
+// own.
 func (a *App) closed() string {
 	if a.Authorizers == nil {
 		a.Authorizers = map[string]*Authorizer{}
 	}
 	if a.Authorizers[ClosedAuthorizer] == nil {
-		a.Authorizers[ClosedAuthorizer] = &Authorizer{Type: "apikey"}
+		a.Authorizers[ClosedAuthorizer] = &Authorizer{Type: "deny"}
 	}
 	return ClosedAuthorizer
 }

@@ -147,14 +147,14 @@ func parses(t *testing.T, app *App, file string) {
 }
 
 // checkClosed checks the routes and that the closed authorizer, when
-// used, refuses everything (an apikey authorizer, and no apiKeys).
+// used, refuses everything (a deny authorizer).
 func checkClosed(t *testing.T, app *App, want []string) {
 	t.Helper()
 	if got := routeLines(app.Routes); !slices.Equal(got, want) {
 		t.Errorf("routes:\n got %q\nwant %q", got, want)
 	}
-	if a := app.Authorizers[ClosedAuthorizer]; a == nil || !reflect.DeepEqual(*a, Authorizer{Type: "apikey"}) {
-		t.Errorf("authorizer %s = %+v, want type apikey alone", ClosedAuthorizer, a)
+	if a := app.Authorizers[ClosedAuthorizer]; a == nil || !reflect.DeepEqual(*a, Authorizer{Type: "deny"}) {
+		t.Errorf("authorizer %s = %+v, want type deny alone", ClosedAuthorizer, a)
 	}
 }
 
