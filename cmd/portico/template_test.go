@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
-	"syscall"
 
 	"github.com/portico/portico/internal/testkit"
 )
