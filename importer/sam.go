@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/portico/portico/internal/lambdaenv"
 )
 
 // Resource types the SAM importer reads.
@@ -510,18 +512,6 @@ func localLanguageRuntime(rt string) (string, bool) {
 	return "", false
 }
 
-// reservedEnv are variables Lambda sets itself and Portico refuses in
-// env (the process backend's list: the importer may not import it).
-func reservedEnv(k string) bool {
-	switch k {
-	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY",
-		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
-		return true
-	}
-	return strings.HasPrefix(k, "AWS_LAMBDA_")
-}
-
 // environment is Environment.Variables as env.
 func (s *samImport) environment(v *yaml.Node, path string) map[string]string {
 	env := map[string]string{}
@@ -535,7 +525,7 @@ func (s *samImport) environment(v *yaml.Node, path string) map[string]string {
 			switch {
 			case !ok && kv.value.Tag != "!!null":
 				s.notes.add(kv.line, path+".Variables."+kv.key, "not imported: not a string")
-			case reservedEnv(kv.key):
+			case lambdaenv.Reserved(kv.key):
 				s.notes.add(kv.line, path+".Variables."+kv.key, "not imported: reserved by Lambda (Portico sets it)")
 			default:
 				env[kv.key] = escapeDollar(val)

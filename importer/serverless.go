@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/portico/portico/internal/lambdaenv"
 )
 
 // ServerlessOptions are the choices `portico import` leaves to its flags
@@ -530,7 +532,7 @@ func (s *slsImport) environment(path string, fnEnv *yaml.Node) map[string]string
 				s.note(p.k, key, "a CloudFormation value (Ref, Fn::GetAtt…) needs AWS: left out")
 			case !ok:
 				delete(env, p.key) // null unsets a provider variable
-			case isReservedEnv(p.key):
+			case lambdaenv.Reserved(p.key):
 				s.note(p.k, key, "reserved by Lambda: Portico sets it itself")
 			default:
 				env[p.key] = v
@@ -541,18 +543,6 @@ func (s *slsImport) environment(path string, fnEnv *yaml.Node) map[string]string
 		return nil
 	}
 	return env
-}
-
-// isReservedEnv reports the variables Lambda sets and a function's
-// configuration cannot (the list Portico's process backend refuses).
-func isReservedEnv(k string) bool {
-	switch k {
-	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY",
-		"LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
-		return true
-	}
-	return strings.HasPrefix(k, "AWS_LAMBDA_")
 }
 
 // chooseFlavour picks the API flavour and moves its routes and
