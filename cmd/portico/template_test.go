@@ -197,3 +197,55 @@ functions:
 		return resp.StatusCode == 200 && string(body) == "two"
 	})
 }
+
+// TestServeTemplateGo: a SAM Go function (provided.al2023 with BuildMethod
+// go1.x, its own module in CodeUri, as `sam init` lays it out) is built
+// with the local toolchain and answers on its route.
+func TestServeTemplateGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go function")
+	}
+	bin := testkit.PorticoBinary(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "template.yaml"), `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: go1.x}
+    Properties:
+      CodeUri: hello-world/
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Events:
+        Hello:
+          Type: HttpApi
+          Properties: {Path: /hello, Method: POST}
+`)
+	code := filepath.Join(dir, "hello-world")
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	main, err := os.ReadFile(filepath.Join("..", "..", "examples", "hello", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(code, "main.go"), string(main))
+	sums, err := os.ReadFile(filepath.Join("..", "..", "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum strings.Builder
+	for _, line := range strings.Split(string(sums), "\n") {
+		if strings.HasPrefix(line, "github.com/aws/aws-lambda-go ") {
+			sum.WriteString(line + "\n")
+		}
+	}
+	writeFile(t, filepath.Join(code, "go.mod"), "module hello-world\n\ngo 1.26\n\nrequire github.com/aws/aws-lambda-go v1.55.1\n")
+	writeFile(t, filepath.Join(code, "go.sum"), sum.String())
+	listen := testkit.FreeAddr(t)
+	s := startPortico(t, bin, nil, "serve", "--template", filepath.Join(dir, "template.yaml"), "--listen", listen, "--admin", "")
+	if status, body := post(t, "http://"+listen+"/hello", s.exited); status != 200 || body != "Hello, world!\n" {
+		t.Errorf("POST /hello: %d %q", status, body)
+	}
+}
