@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -163,4 +164,27 @@ func Marshal(app *App, source string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// preflightFunction is the builtin mock function that answers a CORS
+// preflight with headers: the one made earlier for the same headers (made
+// maps their key to it), or a new one named base, base2, base3… — as API
+// Gateway answers a REST API's preflights with a MOCK integration.
+func (a *App) preflightFunction(base string, headers map[string]string, made map[string]string) (name string, isNew bool) {
+	key := fmt.Sprint(headers) // fmt sorts map keys
+	if fn, ok := made[key]; ok {
+		return fn, false
+	}
+	name = base
+	for i := 2; a.Functions[name] != nil; i++ {
+		name = base + strconv.Itoa(i)
+	}
+	made[key] = name
+	escaped := make(map[string]string, len(headers)) // for the config's ${VAR} expansion
+	for k, v := range headers {
+		escaped[k] = escapeDollar(v)
+	}
+	a.Functions[name] = &Function{Backend: "builtin", Handler: "mock",
+		Response: map[string]any{"statusCode": 200, "headers": escaped, "body": ""}}
+	return name, true
 }

@@ -636,7 +636,7 @@ func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, 
 			slices.Sort(ms)
 			allow = strings.Join(slices.Compact(ms), ",")
 		}
-		headers := map[string]any{"Access-Control-Allow-Origin": a.cors.origin, "Access-Control-Allow-Methods": allow}
+		headers := map[string]string{"Access-Control-Allow-Origin": a.cors.origin, "Access-Control-Allow-Methods": allow}
 		if a.cors.headers != "" {
 			headers["Access-Control-Allow-Headers"] = a.cors.headers
 		}
@@ -646,16 +646,8 @@ func (s *samImport) addPreflights(routes []importedRoute, seen map[string]bool, 
 		if a.cors.credentials {
 			headers["Access-Control-Allow-Credentials"] = "true"
 		}
-		key := fmt.Sprint(headers)
-		fn, ok := fns[key]
-		if !ok {
-			fn = "CorsPreflight"
-			for i := 2; s.app.Functions[fn] != nil; i++ {
-				fn = "CorsPreflight" + strconv.Itoa(i)
-			}
-			fns[key] = fn
-			s.app.Functions[fn] = &Function{Backend: "builtin", Handler: "mock",
-				Response: map[string]any{"statusCode": 200, "headers": escapeInput(headers), "body": ""}}
+		fn, isNew := s.app.preflightFunction("CorsPreflight", headers, fns)
+		if isNew {
 			made[a] = append(made[a], fn)
 		}
 		r := Route{Route: route, Function: fn, Payload: "1.0"}

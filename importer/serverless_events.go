@@ -471,17 +471,7 @@ func (s *slsImport) addRESTPreflights() {
 			continue
 		}
 		headers := s.restCORSHeaders(c)
-		key, _ := json.Marshal(headers)
-		fn, ok := mocks[string(key)]
-		if !ok {
-			fn = fmt.Sprintf("cors-preflight-%d", len(mocks)+1)
-			for s.app.Functions[fn] != nil {
-				fn += "x"
-			}
-			mocks[string(key)] = fn
-			s.app.Functions[fn] = &Function{Backend: "builtin", Handler: "mock",
-				Response: map[string]any{"statusCode": 200, "headers": headers, "body": ""}}
-		}
+		fn, _ := s.app.preflightFunction("cors-preflight", headers, mocks)
 		s.rest.routes = append(s.rest.routes, pendingRoute{
 			Route: Route{Route: "OPTIONS " + path, Function: fn, Payload: "1.0"}, node: c.cfg, key: c.key})
 	}

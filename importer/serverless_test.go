@@ -118,8 +118,8 @@ func TestImportServerlessGolden(t *testing.T) {
 		routes: []string{
 			"POST /api/public -> publicEndpoint 1.0",
 			"POST /api/private -> privateEndpoint 1.0 auth=auth",
-			"OPTIONS /api/public -> cors-preflight-1 1.0",
-			"OPTIONS /api/private -> cors-preflight-1 1.0",
+			"OPTIONS /api/public -> cors-preflight 1.0",
+			"OPTIONS /api/private -> cors-preflight 1.0",
 		},
 		functions: []fnWant{{name: "auth", backend: "process", runtime: "nodejs18.x", code: ".", handler: "handler.auth", timeout: 6 * time.Second, memory: 1024}},
 		notes: []string{
@@ -135,7 +135,7 @@ func TestImportServerlessGolden(t *testing.T) {
 				!slices.Equal(a.IdentitySource, []string{"method.request.header.Authorization"}) {
 				t.Errorf("authorizer auth = %+v, want lambda auth, 300s, method.request.header.Authorization", a)
 			}
-			mock := app.Functions["cors-preflight-1"]
+			mock := app.Functions["cors-preflight"]
 			h, _ := mock.Response.(map[string]any)["headers"].(map[string]string)
 			if mock.Backend != "builtin" || h["Access-Control-Allow-Methods"] != "OPTIONS,POST" || h["Access-Control-Allow-Origin"] != "*" {
 				t.Errorf("preflight mock = %+v", mock)
@@ -211,7 +211,7 @@ func TestImportServerlessGolden(t *testing.T) {
 		routes: []string{
 			"GET /orders -> list 1.0",
 			"GET /orders/{id} -> get 1.0",
-			"OPTIONS /orders -> cors-preflight-1 1.0",
+			"OPTIONS /orders -> cors-preflight 1.0",
 		},
 		functions: []fnWant{{name: "get", backend: "process", runtime: "python3.12", code: ".", handler: "src/orders.get", timeout: 10 * time.Second, memory: 1024,
 			env: map[string]string{"TABLE": "orders-prod-orders", "LOG_LEVEL": "debug"}}},
