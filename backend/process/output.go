@@ -27,7 +27,7 @@ const (
 // tailWait bounds how long an invocation whose caller asked for its log
 // tail waits for the lines its function wrote before answering to be read
 // from the pipes: a line without its newline is never complete.
-const tailWait = 20 * time.Millisecond
+const tailWait = 200 * time.Millisecond
 
 // outputLogger copies an instance's stdout and stderr into Portico's log,
 // one entry per line, with the function name and the request id of the
@@ -112,41 +112,54 @@ func (o *outputLogger) copyStream(s *outputStream) {
 }
 
 // awaitLines waits, at most tailWait, until the lines the function wrote
-// so far are handled: the bytes waiting in each pipe now, and the complete
-// lines already read, are in the log and the tail when it returns. It
+// so far are handled: the log and the tail hold them when it returns. It
 // exists for the log tail, which must hold the lines written before the
-// response, while the pipes are read asynchronously.
+// response, while the pipes are read asynchronously. Caught up means each
+// pipe is empty and every byte read is handled; since a read that has
+// taken bytes from the pipe counts them only once it returns, caught up
+// must hold again, with nothing more read, a moment later.
 func (o *outputLogger) awaitLines() {
-	var targets [2]int64
-	for i := range o.streams {
-		s := &o.streams[i]
-		if s.pipe == nil {
-			return
-		}
-		waiting, ok := pipeWaiting(s.pipe)
-		if !ok {
-			return
-		}
-		targets[i] = s.read.Load() + int64(waiting)
-	}
 	deadline := time.NewTimer(tailWait)
 	defer deadline.Stop()
-	for {
-		caughtUp := true
-		for i := range o.streams {
-			if o.streams[i].handled.Load() < targets[i] {
-				caughtUp = false
+	end := time.Now().Add(tailWait)
+	for time.Now().Before(end) {
+		if reads, ok := o.caughtUp(); ok {
+			time.Sleep(settleTime)
+			if again, ok := o.caughtUp(); ok && again == reads {
+				return
 			}
-		}
-		if caughtUp {
-			return
+			continue
 		}
 		select {
 		case <-o.progress:
 		case <-deadline.C:
 			return
+		case <-time.After(settleTime):
 		}
 	}
+}
+
+// settleTime is how long awaitLines lets a read in progress count its
+// bytes.
+const settleTime = time.Millisecond
+
+// caughtUp reports whether every pipe is empty and every byte read from it
+// handled, with the total read.
+func (o *outputLogger) caughtUp() (int64, bool) {
+	var reads int64
+	for i := range o.streams {
+		s := &o.streams[i]
+		if s.pipe == nil {
+			return 0, true
+		}
+		waiting, ok := pipeWaiting(s.pipe)
+		read := s.read.Load()
+		if !ok || waiting > 0 || s.handled.Load() < read {
+			return 0, false
+		}
+		reads += read
+	}
+	return reads, true
 }
 
 // pipeWaiting is how many bytes wait in the pipe (FIONREAD, which
