@@ -1,0 +1,214 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/portico/portico/internal/redisconf"
+	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/internal/testkit/redistest"
+)
+
+// batchSizes records the size of every pipeline a client sends.
+type batchSizes struct {
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (b *batchSizes) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (b *batchSizes) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (b *batchSizes) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		b.mu.Lock()
+		b.sizes = append(b.sizes, len(cmds))
+		b.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+// most returns the largest batch and the number of batches.
+func (b *batchSizes) most() (most, batches int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.sizes {
+		most = max(most, n)
+	}
+	return most, len(b.sizes)
+}
+
+// Many goroutines on one bucket that does not refill within the test (one
+// token every 1000s) admit exactly its burst, whether their scripts go one
+// per round trip or many together, and on one replica or two.
+func TestRedisPipelineExact(t *testing.T) {
+	srv := redistest.Start(t)
+	const burst = 100
+	lim := Limit{Rate: 0.001, Burst: burst}
+	for _, tc := range []struct {
+		name                 string
+		replicas, goroutines int
+		requests             int // per goroutine
+		batched              bool
+	}{
+		{"one at a time", 1, 1, 3 * burst, false},
+		{"300 goroutines", 1, 300, 3, true},
+		{"two replicas, 64 goroutines", 2, 64, 5, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := []byte("exact\x00" + tc.name)
+			var stores []*Redis
+			var hooks []*batchSizes
+			for range tc.replicas {
+				r := newRedis(t, srv.URL)
+				h := &batchSizes{}
+				r.c.AddHook(h)
+				stores = append(stores, r)
+				hooks = append(hooks, h)
+			}
+			var allowed, failed atomic.Int64
+			var wg sync.WaitGroup
+			begin := make(chan struct{})
+			for g := range tc.goroutines {
+				wg.Go(func() {
+					r := stores[g%len(stores)]
+					<-begin
+					for range tc.requests {
+						d, err := r.Take(context.Background(), key, lim, time.Now())
+						switch {
+						case err != nil:
+							failed.Add(1)
+						case d.Allowed:
+							allowed.Add(1)
+						}
+					}
+				})
+			}
+			close(begin)
+			wg.Wait()
+			if n := failed.Load(); n > 0 {
+				t.Fatalf("%d requests failed", n)
+			}
+			if n := allowed.Load(); n != burst {
+				t.Errorf("allowed %d of %d requests, want exactly the burst, %d", n, tc.goroutines*tc.requests, burst)
+			}
+			for i, h := range hooks {
+				most, batches := h.most()
+				t.Logf("replica %d: %d pipelines, the largest of %d scripts", i, batches, most)
+				if most > maxBatch {
+					t.Errorf("replica %d: a pipeline of %d scripts, want at most %d", i, most, maxBatch)
+				}
+				if tc.batched && most < 2 {
+					t.Errorf("replica %d: no pipeline held more than one script", i)
+				}
+				if !tc.batched && most > 1 {
+					t.Errorf("replica %d: a pipeline of %d scripts from one goroutine", i, most)
+				}
+			}
+		})
+	}
+}
+
+// busyScript keeps Redis busy until it is killed: scripts sent meanwhile
+// stay in flight.
+const busyScript = `local i = 0 while true do i = i + 1 end`
+
+// Redis dies while a round trip is in flight and more requests wait for
+// the next one: every request gets the store's error (through Guard, the
+// onStoreError policy), none hangs. A request whose ctx ends while it
+// waits leaves at once.
+func TestRedisPipelineDownMidBatch(t *testing.T) {
+	srv := redistest.Start(t)
+	// A timeout longer than the test: only Redis dying ends the round trip.
+	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	g := NewGuard(r, OnStoreErrorDeny)
+	lim := Limit{Rate: 1000, Burst: 1000}
+	if _, err := g.Take(context.Background(), []byte("warm-up"), lim, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Port))
+	busy := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: -1, MaxRetries: -1})
+	t.Cleanup(func() { busy.Close() })
+	// Redis would answer BUSY to the waiting scripts after 5s; not here.
+	if err := busy.ConfigSet(context.Background(), "busy-reply-threshold", "60000").Err(); err != nil {
+		t.Fatal(err)
+	}
+	go busy.Eval(context.Background(), busyScript, nil) // fails when Redis dies
+	testkit.Eventually(t, 5*time.Second, "Redis busy with the script", func() bool {
+		c := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 20 * time.Millisecond, MaxRetries: -1})
+		defer c.Close()
+		return c.Ping(context.Background()).Err() != nil
+	})
+
+	const goroutines = 40
+	type answer struct {
+		d   Decision
+		err error
+	}
+	answers := make(chan answer, goroutines)
+	take := func() {
+		d, err := g.Take(context.Background(), []byte("down"), lim, time.Now())
+		answers <- answer{d, err}
+	}
+	queued := func(n int) func() bool {
+		return func() bool {
+			r.p.mu.Lock()
+			defer r.p.mu.Unlock()
+			return r.p.busy && len(r.p.queue) == n
+		}
+	}
+	// One leads a round trip, which Redis does not answer (busy and an
+	// empty queue: the leader has taken its batch); the others wait.
+	go take()
+	testkit.Eventually(t, 5*time.Second, "a round trip in flight", queued(0))
+	for range goroutines - 1 {
+		go take()
+	}
+	testkit.Eventually(t, 5*time.Second, "the others in the queue", queued(goroutines-1))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	left := make(chan error, 1)
+	go func() {
+		_, err := r.Take(ctx, []byte("down"), lim, time.Now())
+		left <- err
+	}()
+	testkit.Eventually(t, 5*time.Second, "the cancelled request in the queue", queued(goroutines))
+	cancel()
+	select {
+	case err := <-left:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled while waiting: got %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request cancelled while waiting did not return")
+	}
+
+	srv.Stop()
+	deadline := time.After(10 * time.Second)
+	for i := range goroutines {
+		select {
+		case a := <-answers:
+			if a.d.Allowed || !errors.Is(a.err, ErrStoreUnavailable) {
+				t.Errorf("answer %d: got %+v, %v; want refused (deny) with ErrStoreUnavailable", i, a.d, a.err)
+			}
+		case <-deadline:
+			t.Fatalf("%d of %d requests still waiting 10s after Redis died", goroutines-i, goroutines)
+		}
+	}
+	r.p.mu.Lock()
+	defer r.p.mu.Unlock()
+	if len(r.p.queue) != 0 || r.p.busy {
+		t.Errorf("after the failures: %d calls queued, busy %v; want none, idle", len(r.p.queue), r.p.busy)
+	}
+}
