@@ -13,18 +13,18 @@ import (
 // long queue; the rest go in the next round trip.
 const maxBatch = 128
 
-// pipeline shares Redis round trips between concurrent requests: while one
-// round trip is in flight, the scripts of the requests that arrive queue
-// up, and the next round trip sends them together, one EVALSHA each, in
-// one pipeline. Each script still runs alone and atomically on the server,
-// in queue order, so every answer is the one a round trip of its own would
-// have got; only the transport is shared.
+// pipeline shares Redis round trips between concurrent requests: while
+// maxInFlight round trips are in flight, the scripts of the requests that
+// arrive queue up, and the next round trip sends them together, one EVALSHA
+// each, in one pipeline. Each script still runs alone and atomically on the
+// server, in queue order, so every answer is the one a round trip of its own
+// would have got; only the transport is shared.
 //
-// There is no background goroutine: the request that finds no round trip
-// in flight leads one, sending the queue's first maxBatch scripts (its own
-// first), and, once their answers are handed out, passes the lead to the
-// first request still waiting. A request leads at most one round trip, so
-// it waits at most for the round trip in flight and its own.
+// There is no background goroutine: a request that finds a lane free leads
+// a round trip, sending its own script and up to maxBatch-1 of the queue's,
+// and, once their answers are handed out, passes its lane and the lead to
+// the first request still waiting. A request leads at most one round trip,
+// so it waits at most for a round trip in flight and its own.
 //
 // A round trip is bounded by the client's timeouts (redisconf.Config.Timeout)
 // and not by any one request's ctx, whose cancellation must not fail the
@@ -32,13 +32,19 @@ const maxBatch = 128
 // leaves at once; its script is then not sent.
 type pipeline struct {
 	_ noCopy
-	c *redis.Client
 
 	mu    sync.Mutex
-	queue []*call
-	busy  bool // a round trip is in flight or about to be
+	queue []*call // waiting, or abandoned and not yet skipped
+	free  []*lane // the lanes no round trip holds; none while calls wait
+}
 
-	// Only the leader touches these.
+// maxInFlight is the most round trips in flight at once: two, so that two
+// lone requests do not wait for each other, while under load each round
+// trip still carries about half of the concurrent requests.
+const maxInFlight = 2
+
+// lane is what one round trip needs; only its leader touches it.
+type lane struct {
 	batch []*call
 	cmds  []*redis.Cmd
 	pipe  redis.Pipeliner
@@ -61,8 +67,9 @@ type call struct {
 	args   []any
 	state  atomic.Int32
 	// done gets one value, never blocking its sender: when the answer is
-	// in (state sent) or the call must lead (state leading).
+	// in (state sent) or the call must lead (state leading) with lane.
 	done chan struct{}
+	lane *lane
 	res  []int64
 	err  error
 
@@ -82,113 +89,127 @@ func acquireCall(script *redis.Script) *call {
 	return c
 }
 
-// releaseCall returns c to the pool. Never release an abandoned call: it is
-// still in the queue.
+// releaseCall returns c to the pool. Never release an abandoned call: it may
+// still be in the queue.
 func releaseCall(c *call) {
 	clear(c.keyBuf[:])
 	clear(c.argBuf[:])
-	c.script, c.keys, c.args, c.res, c.err = nil, nil, nil, nil, nil
+	c.script, c.keys, c.args, c.lane, c.res, c.err = nil, nil, nil, nil, nil, nil
 	calls.Put(c)
 }
 
 func newPipeline(c *redis.Client) *pipeline {
-	return &pipeline{c: c, pipe: c.Pipeline(), batch: make([]*call, 0, maxBatch), cmds: make([]*redis.Cmd, maxBatch)}
+	p := &pipeline{}
+	for range maxInFlight {
+		p.free = append(p.free, &lane{
+			batch: make([]*call, 0, maxBatch),
+			cmds:  make([]*redis.Cmd, maxBatch),
+			pipe:  c.Pipeline(),
+		})
+	}
+	return p
 }
 
 // do runs c's script and sets c.res or c.err. It returns false when ctx
-// ended before the script was sent: c.err is then ctx's error and c must
-// not be released.
+// ended while c waited: c.err is then ctx's error, and c must not be
+// released.
 func (p *pipeline) do(ctx context.Context, c *call) bool {
 	if err := ctx.Err(); err != nil {
 		c.err = err
 		return true
 	}
-	c.state.Store(waiting)
 	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		l := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		p.lead(c, l)
+		return true
+	}
+	c.state.Store(waiting)
 	p.queue = append(p.queue, c)
-	lead := !p.busy
-	if lead {
-		p.busy = true
-		c.state.Store(leading)
-	}
 	p.mu.Unlock()
-	if !lead {
-		select {
-		case <-c.done:
-		case <-ctx.Done():
-			if c.state.CompareAndSwap(waiting, abandoned) {
-				c.err = ctx.Err()
-				return false
-			}
-			<-c.done // sent or leading: the signal is on its way
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		if c.state.CompareAndSwap(waiting, abandoned) {
+			c.err = ctx.Err()
+			return false
 		}
-		if c.state.Load() == sent {
-			return true
-		}
+		<-c.done // sent or leading: the signal is on its way
 	}
-	p.lead()
+	if c.state.Load() == leading {
+		p.lead(c, c.lane)
+	}
 	return true
 }
 
-// lead sends the next batch, whose first call is the leader's, hands out
-// the answers and passes the lead on.
-func (p *pipeline) lead() {
+// lead sends c's script and the queue's first ones on lane l, hands out
+// the answers and passes l and the lead on.
+func (p *pipeline) lead(c *call, l *lane) {
 	p.mu.Lock()
-	n := min(len(p.queue), maxBatch)
-	p.batch = append(p.batch[:0], p.queue[:n]...)
-	rest := copy(p.queue, p.queue[n:])
-	clear(p.queue[rest:])
-	p.queue = p.queue[:rest]
+	n := min(len(p.queue), maxBatch-1)
+	l.batch = append(append(l.batch[:0], c), p.queue[:n]...)
+	p.pop(n)
 	p.mu.Unlock()
 
-	leader := p.batch[0]
-	leader.state.Store(sent)
-	live := p.batch[:1]
-	for _, c := range p.batch[1:] {
-		if c.state.CompareAndSwap(waiting, sent) {
-			live = append(live, c)
+	live := l.batch[:1]
+	for _, w := range l.batch[1:] {
+		if w.state.CompareAndSwap(waiting, sent) {
+			live = append(live, w)
 		}
 	}
-	p.exec(live)
-	for _, c := range live[1:] {
-		c.done <- struct{}{}
+	l.exec(live)
+	for _, w := range live[1:] {
+		w.done <- struct{}{}
 	}
-	clear(p.batch)
+	clear(l.batch)
 
 	p.mu.Lock()
-	for len(p.queue) > 0 && !p.queue[0].state.CompareAndSwap(waiting, leading) {
-		p.queue = p.queue[:copy(p.queue, p.queue[1:])] // abandoned
+	var next *call
+	for next == nil && len(p.queue) > 0 {
+		if w := p.queue[0]; w.state.CompareAndSwap(waiting, leading) {
+			next = w
+		}
+		p.pop(1) // the next leader, or abandoned
 	}
-	if len(p.queue) == 0 {
-		p.busy = false
+	if next == nil {
+		p.free = append(p.free, l)
 		p.mu.Unlock()
 		return
 	}
-	next := p.queue[0]
+	next.lane = l
 	p.mu.Unlock()
 	next.done <- struct{}{}
+}
+
+// pop removes the queue's first n calls. Call it with p.mu held.
+func (p *pipeline) pop(n int) {
+	rest := copy(p.queue, p.queue[n:])
+	clear(p.queue[rest:])
+	p.queue = p.queue[:rest]
 }
 
 // exec runs the scripts of batch in one round trip. A script the server
 // does not know (flushed, or a restarted server) did not run, so it is sent
 // again in full, in a second round trip.
-func (p *pipeline) exec(batch []*call) {
+func (l *lane) exec(batch []*call) {
 	// Not a request's ctx: see pipeline.
 	ctx := context.Background()
-	cmds := p.cmds[:len(batch)]
+	cmds := l.cmds[:len(batch)]
 	for i, c := range batch {
-		cmds[i] = p.pipe.EvalSha(ctx, c.script.Hash(), c.keys, c.args...)
+		cmds[i] = l.pipe.EvalSha(ctx, c.script.Hash(), c.keys, c.args...)
 	}
-	if _, err := p.pipe.Exec(ctx); err != nil {
+	if _, err := l.pipe.Exec(ctx); err != nil {
 		retry := false
 		for i, c := range batch {
 			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
-				cmds[i] = c.script.Eval(ctx, p.pipe, c.keys, c.args...)
+				cmds[i] = c.script.Eval(ctx, l.pipe, c.keys, c.args...)
 				retry = true
 			}
 		}
 		if retry {
-			p.pipe.Exec(ctx) // errors are in each cmd
+			l.pipe.Exec(ctx) // errors are in each cmd
 		}
 	}
 	for i, c := range batch {

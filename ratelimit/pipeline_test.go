@@ -165,17 +165,20 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 		return func() bool {
 			r.p.mu.Lock()
 			defer r.p.mu.Unlock()
-			return r.p.busy && len(r.p.queue) == n
+			return len(r.p.free) == 0 && len(r.p.queue) == n
 		}
 	}
-	// One leads a round trip, which Redis does not answer (busy and an
-	// empty queue: the leader has taken its batch); the others wait.
-	go take()
-	testkit.Eventually(t, 5*time.Second, "a round trip in flight", queued(0))
-	for range goroutines - 1 {
+	// Some lead the round trips, which Redis does not answer (no lane
+	// free, none waiting: each leader has taken its batch); then the
+	// others wait.
+	for range maxInFlight {
 		go take()
 	}
-	testkit.Eventually(t, 5*time.Second, "the others in the queue", queued(goroutines-1))
+	testkit.Eventually(t, 5*time.Second, "every lane in flight", queued(0))
+	for range goroutines - maxInFlight {
+		go take()
+	}
+	testkit.Eventually(t, 5*time.Second, "the others in the queue", queued(goroutines-maxInFlight))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	left := make(chan error, 1)
@@ -183,7 +186,7 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 		_, err := r.Take(ctx, []byte("down"), lim, time.Now())
 		left <- err
 	}()
-	testkit.Eventually(t, 5*time.Second, "the cancelled request in the queue", queued(goroutines))
+	testkit.Eventually(t, 5*time.Second, "the cancelled request in the queue", queued(goroutines-maxInFlight+1))
 	cancel()
 	select {
 	case err := <-left:
@@ -208,7 +211,7 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 	}
 	r.p.mu.Lock()
 	defer r.p.mu.Unlock()
-	if len(r.p.queue) != 0 || r.p.busy {
-		t.Errorf("after the failures: %d calls queued, busy %v; want none, idle", len(r.p.queue), r.p.busy)
+	if len(r.p.queue) != 0 || len(r.p.free) != maxInFlight {
+		t.Errorf("after the failures: %d calls queued, %d lanes free; want none, %d", len(r.p.queue), len(r.p.free), maxInFlight)
 	}
 }
