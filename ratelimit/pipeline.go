@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -45,6 +46,7 @@ const maxInFlight = 2
 
 // lane is what one round trip needs; only its leader touches it.
 type lane struct {
+	c     *redis.Client
 	batch []*call
 	cmds  []*redis.Cmd
 	pipe  redis.Pipeliner
@@ -75,6 +77,7 @@ type call struct {
 
 	keyBuf [2]string
 	argBuf [5]any
+	resBuf [4]int64
 }
 
 var calls = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -102,6 +105,7 @@ func newPipeline(c *redis.Client) *pipeline {
 	p := &pipeline{}
 	for range maxInFlight {
 		p.free = append(p.free, &lane{
+			c:     c,
 			batch: make([]*call, 0, maxBatch),
 			cmds:  make([]*redis.Cmd, maxBatch),
 			pipe:  c.Pipeline(),
@@ -190,12 +194,19 @@ func (p *pipeline) pop(n int) {
 	p.queue = p.queue[:rest]
 }
 
-// exec runs the scripts of batch in one round trip. A script the server
-// does not know (flushed, or a restarted server) did not run, so it is sent
-// again in full, in a second round trip.
+// exec runs the scripts of batch in one round trip: a pipeline, or, for a
+// lone script, a plain command (a pipeline costs an allocation more). A
+// script the server does not know (flushed, or a restarted server) did not
+// run, so it is sent again in full, in a second round trip.
 func (l *lane) exec(batch []*call) {
 	// Not a request's ctx: see pipeline.
 	ctx := context.Background()
+	if len(batch) == 1 {
+		c := batch[0]
+		cmd := c.script.Run(ctx, l.c, c.keys, c.args...)
+		c.res, c.err = appendInt64s(c.resBuf[:0], cmd)
+		return
+	}
 	cmds := l.cmds[:len(batch)]
 	for i, c := range batch {
 		cmds[i] = l.pipe.EvalSha(ctx, c.script.Hash(), c.keys, c.args...)
@@ -213,7 +224,24 @@ func (l *lane) exec(batch []*call) {
 		}
 	}
 	for i, c := range batch {
-		c.res, c.err = cmds[i].Int64Slice()
+		c.res, c.err = appendInt64s(c.resBuf[:0], cmds[i])
 	}
 	clear(cmds)
+}
+
+// appendInt64s appends cmd's reply, an array of integers, to dst: what
+// Cmd.Int64Slice returns, without allocating a slice for it.
+func appendInt64s(dst []int64, cmd *redis.Cmd) ([]int64, error) {
+	vals, err := cmd.Slice()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vals {
+		n, ok := v.(int64)
+		if !ok {
+			return nil, fmt.Errorf("unexpected reply %v", vals)
+		}
+		dst = append(dst, n)
+	}
+	return dst, nil
 }

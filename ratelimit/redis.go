@@ -145,12 +145,12 @@ func (r *Redis) Take(ctx context.Context, key []byte, lim Limit, now time.Time) 
 	c := acquireCall(gcraScript)
 	c.keys = append(c.keys, redisPrefix+"b:{"+string(key)+"}")
 	c.args = append(c.args, t, tau, nowArg)
-	res, err := r.run(ctx, c)
+	res, n, err := r.run(ctx, c)
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: redis: %w", err)
 	}
-	if len(res) != 4 {
-		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res)
+	if n != 4 {
+		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res[:n])
 	}
 	return Decision{
 		Allowed:    res[0] == 1,
@@ -175,24 +175,28 @@ func (r *Redis) Count(ctx context.Context, key []byte, q Quota, now time.Time) (
 	c := acquireCall(quotaScript)
 	c.keys = append(c.keys, redisPrefix+"q:"+k+":"+startArg, redisPrefix+"qf:"+k)
 	c.args = append(c.args, q.Limit, q.Offset, startArg, ttl, markerTTL.Milliseconds())
-	res, err := r.run(ctx, c)
+	res, n, err := r.run(ctx, c)
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: redis: %w", err)
 	}
-	if len(res) != 3 {
-		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res)
+	if n != 3 {
+		return Decision{}, fmt.Errorf("ratelimit: redis: unexpected reply %v", res[:n])
 	}
 	return quotaDecision(res[0] == 1, res[1], res[2], now, end), nil
 }
 
-// run runs c's script through the pipeline and releases c.
-func (r *Redis) run(ctx context.Context, c *call) ([]int64, error) {
+// run runs c's script through the pipeline, releases c and returns the
+// reply, n integers of res (a copy: c's buffer goes back to the pool).
+func (r *Redis) run(ctx context.Context, c *call) (res [4]int64, n int, err error) {
 	sent := r.p.do(ctx, c)
-	res, err := c.res, c.err
+	n, err = copy(res[:], c.res), c.err
+	if len(c.res) > len(res) && err == nil {
+		err = fmt.Errorf("unexpected reply %v", c.res)
+	}
 	if sent {
 		releaseCall(c)
 	}
-	return res, err
+	return res, n, err
 }
 
 // Ping checks that Redis answers, for a readiness probe.
