@@ -2,11 +2,15 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/portico/portico/internal/redisconf"
 )
 
 // maxBatch bounds the scripts sent in one round trip, so that one reply
@@ -30,14 +34,22 @@ const maxBatch = 128
 // A round trip is bounded by the client's timeouts (redisconf.Config.Timeout)
 // and not by any one request's ctx, whose cancellation must not fail the
 // others' scripts. A request whose ctx ends while it waits in the queue
-// leaves at once; its script is then not sent.
+// leaves at once, and one that has waited the timeout leaves with
+// errQueueTimeout (as it would have left go-redis's pool); its script is
+// then not sent. So a request waits at most twice the timeout, however
+// long the queue.
 type pipeline struct {
-	_ noCopy
+	_    noCopy
+	wait time.Duration // the most a call waits in the queue
 
 	mu    sync.Mutex
 	queue []*call // waiting, or abandoned and not yet skipped
 	free  []*lane // the lanes no round trip holds; none while calls wait
 }
+
+// errQueueTimeout is the error of a request that waited the timeout in the
+// queue: Redis is slow.
+var errQueueTimeout = errors.New("waited the timeout for a round trip")
 
 // maxInFlight is the most round trips in flight at once: two, so that two
 // lone requests do not wait for each other, while under load each round
@@ -70,10 +82,11 @@ type call struct {
 	state  atomic.Int32
 	// done gets one value, never blocking its sender: when the answer is
 	// in (state sent) or the call must lead (state leading) with lane.
-	done chan struct{}
-	lane *lane
-	res  []int64
-	err  error
+	done  chan struct{}
+	timer *time.Timer // bounds the wait in the queue; kept with the call
+	lane  *lane
+	res   []int64
+	err   error
 
 	keyBuf [2]string
 	argBuf [5]any
@@ -101,8 +114,13 @@ func releaseCall(c *call) {
 	calls.Put(c)
 }
 
-func newPipeline(c *redis.Client) *pipeline {
-	p := &pipeline{}
+// newPipeline returns a pipeline on c, whose calls wait at most wait in the
+// queue.
+func newPipeline(c *redis.Client, wait time.Duration) *pipeline {
+	if wait <= 0 {
+		wait = redisconf.DefaultTimeout
+	}
+	p := &pipeline{wait: wait}
 	for range maxInFlight {
 		p.free = append(p.free, &lane{
 			c:     c,
@@ -133,11 +151,23 @@ func (p *pipeline) do(ctx context.Context, c *call) bool {
 	c.state.Store(waiting)
 	p.queue = append(p.queue, c)
 	p.mu.Unlock()
+	if c.timer == nil {
+		c.timer = time.NewTimer(p.wait)
+	} else {
+		c.timer.Reset(p.wait)
+	}
+	var err error
 	select {
 	case <-c.done:
 	case <-ctx.Done():
+		err = ctx.Err()
+	case <-c.timer.C:
+		err = errQueueTimeout
+	}
+	c.timer.Stop()
+	if err != nil {
 		if c.state.CompareAndSwap(waiting, abandoned) {
-			c.err = ctx.Err()
+			c.err = err
 			return false
 		}
 		<-c.done // sent or leading: the signal is on its way

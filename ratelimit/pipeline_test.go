@@ -76,7 +76,13 @@ func TestRedisPipelineExact(t *testing.T) {
 			var stores []*Redis
 			var hooks []*batchSizes
 			for range tc.replicas {
-				r := newRedis(t, srv.URL)
+				// Time enough to wait in a long queue under -race: this
+				// test is about exactness.
+				r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close() })
 				h := &batchSizes{}
 				r.c.AddHook(h)
 				stores = append(stores, r)
@@ -129,6 +135,73 @@ func TestRedisPipelineExact(t *testing.T) {
 // stay in flight.
 const busyScript = `local i = 0 while true do i = i + 1 end`
 
+// stall keeps srv busy with busyScript until it is stopped: scripts sent
+// meanwhile stay in flight.
+func stall(t *testing.T, srv *redistest.Server) {
+	t.Helper()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Port))
+	busy := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: -1, MaxRetries: -1})
+	t.Cleanup(func() { busy.Close() })
+	// Redis would answer BUSY to the waiting scripts after 5s; not here.
+	if err := busy.ConfigSet(context.Background(), "busy-reply-threshold", "60000").Err(); err != nil {
+		t.Fatal(err)
+	}
+	go busy.Eval(context.Background(), busyScript, nil) // fails when Redis dies
+	testkit.Eventually(t, 5*time.Second, "Redis busy with the script", func() bool {
+		c := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 20 * time.Millisecond, MaxRetries: -1})
+		defer c.Close()
+		return c.Ping(context.Background()).Err() != nil
+	})
+
+}
+
+// Redis hangs with more requests than two full round trips can carry: each
+// request gets its error within about twice the timeout (its wait in the
+// queue, then its round trip), however long the queue.
+func TestRedisPipelineSlow(t *testing.T) {
+	srv := redistest.Start(t)
+	const timeout = 100 * time.Millisecond
+	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	lim := Limit{Rate: 1000, Burst: 1000}
+	if _, err := r.Take(context.Background(), []byte("warm-up"), lim, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	stall(t, srv)
+	// Eight full round trips: 800ms and more (1.7s measured under -race),
+	// were the wait in the queue unbounded.
+	const goroutines = 8 * maxBatch * maxInFlight
+	took := make(chan time.Duration, goroutines)
+	for range goroutines {
+		go func() {
+			start := time.Now()
+			if _, err := r.Take(context.Background(), []byte("slow"), lim, start); err == nil {
+				t.Error("Take while Redis hangs: no error")
+			}
+			took <- time.Since(start)
+		}()
+	}
+	var longest time.Duration
+	deadline := time.After(10 * time.Second)
+	for i := range goroutines {
+		select {
+		case d := <-took:
+			longest = max(longest, d)
+		case <-deadline:
+			t.Fatalf("%d of %d requests still waiting after 10s", goroutines-i, goroutines)
+		}
+	}
+	t.Logf("%d requests while Redis hangs, timeout %v: the slowest answered after %v", goroutines, timeout, longest)
+	// Twice the timeout, and room for 2048 goroutines on a loaded machine
+	// under -race (~450ms measured).
+	if longest > 2*timeout+500*time.Millisecond {
+		t.Errorf("the slowest request took %v, want about 2×%v at most", longest, timeout)
+	}
+}
+
 // Redis dies while a round trip is in flight and more requests wait for
 // the next one: every request gets the store's error (through Guard, the
 // onStoreError policy), none hangs. A request whose ctx ends while it
@@ -147,19 +220,7 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Port))
-	busy := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: -1, MaxRetries: -1})
-	t.Cleanup(func() { busy.Close() })
-	// Redis would answer BUSY to the waiting scripts after 5s; not here.
-	if err := busy.ConfigSet(context.Background(), "busy-reply-threshold", "60000").Err(); err != nil {
-		t.Fatal(err)
-	}
-	go busy.Eval(context.Background(), busyScript, nil) // fails when Redis dies
-	testkit.Eventually(t, 5*time.Second, "Redis busy with the script", func() bool {
-		c := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 20 * time.Millisecond, MaxRetries: -1})
-		defer c.Close()
-		return c.Ping(context.Background()).Err() != nil
-	})
+	stall(t, srv)
 
 	const goroutines = 40
 	type answer struct {

@@ -69,7 +69,7 @@ func NewRedis(cfg redisconf.Config, opts ...RedisOption) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
-	r := &Redis{c: c, p: newPipeline(c)}
+	r := &Redis{c: c, p: newPipeline(c, c.Options().ReadTimeout)}
 	for _, o := range opts {
 		o(r)
 	}
