@@ -132,9 +132,9 @@ func newPipeline(c *redis.Client, wait time.Duration) *pipeline {
 	return p
 }
 
-// do runs c's script and sets c.res or c.err. It returns false when ctx
-// ended while c waited: c.err is then ctx's error, and c must not be
-// released.
+// do runs c's script and sets c.res or c.err. It returns false when c left
+// the queue unsent (its ctx ended, or it waited p.wait): c.err says why,
+// and c must not be released, since the queue may still hold it.
 func (p *pipeline) do(ctx context.Context, c *call) bool {
 	if err := ctx.Err(); err != nil {
 		c.err = err
