@@ -23,6 +23,10 @@
 // logs: stores return errors and Guard reports health, and the gateway
 // decides what to write.
 //
+// The Redis store answers each request with one script, but concurrent
+// requests share round trips: their scripts go together in one pipeline
+// (at most 128), two pipelines in flight at most (see pipeline).
+//
 // The bucket is a GCRA (generic cell rate algorithm) in integer time, which
 // is the token bucket of API Gateway (rate tokens a second, burst tokens at
 // most) computed exactly: with rate 10 and burst 5, five requests pass at

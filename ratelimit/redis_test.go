@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -343,18 +344,26 @@ func TestNewRedisBadURL(t *testing.T) {
 	}
 }
 
+// BenchmarkRedisTake runs Take from GOMAXPROCS goroutines, and from 64,
+// whose scripts share round trips.
 func BenchmarkRedisTake(b *testing.B) {
 	srv := redistest.Start(b)
 	r := newRedis(b, srv.URL)
 	lim := Limit{Rate: 1e6, Burst: 1e6}
 	key := []byte("bench")
 	ctx := context.Background()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := r.Take(ctx, key, lim, time.Now()); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	for _, perProc := range []int{1, 64 / runtime.GOMAXPROCS(0)} {
+		b.Run("goroutines="+strconv.Itoa(perProc*runtime.GOMAXPROCS(0)), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(perProc)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := r.Take(ctx, key, lim, time.Now()); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
