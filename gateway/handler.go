@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"time"
 	"unsafe"
 
@@ -56,7 +57,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	} else {
 		g.metrics.unmatched.Inc()
 	}
-	if g.accessLog != nil {
+	if g.accessLog != nil && g.recordsAccess(ctx, &out) {
 		g.logAccess(ctx, x, &out)
 	}
 	g.flights.remove(x)
@@ -270,6 +271,19 @@ func (g *Gateway) setRequestIDHeaders(ctx *fasthttp.RequestCtx, x *exchange) {
 	h.SetBytesV("apigw-requestid", x.requestID[:])
 }
 
+// recordsAccess says whether the access log records the request: every
+// error (a 5xx, or an answer the gateway gave itself), and log.sample of
+// the rest.
+func (g *Gateway) recordsAccess(ctx *fasthttp.RequestCtx, out *outcome) bool {
+	if !g.sampling || out.err != nil || out.refusal != notRefused || ctx.Response.StatusCode() >= 500 {
+		return true
+	}
+	return rand.Uint64() < g.sampleBelow
+}
+
+// logAccess writes the request's access log line. The fields live in the
+// exchange and view its bytes as strings: zap encodes them before Write
+// returns, and the line then allocates nothing.
 func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	level := zap.InfoLevel
 	if out.err != nil {
@@ -283,24 +297,29 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome)
 	if out.route != nil {
 		routeKey, function = out.route.key, out.route.function
 	}
-	fields := []zap.Field{
-		zap.ByteString("request_id", x.requestID[:]),
+	fields := append(x.logFields[:0],
+		zap.String("request_id", bytesView(x.requestID[:])),
 		zap.String("route_key", routeKey),
-		zap.ByteString("method", ctx.Method()),
-		zap.ByteString("path", ctx.Request.URI().PathOriginal()),
+		zap.String("method", bytesView(ctx.Method())),
+		zap.String("path", bytesView(ctx.Request.URI().PathOriginal())),
 		zap.Int("status", ctx.Response.StatusCode()),
 		zap.Duration("latency", time.Since(ctx.Time())),
 		zap.Int("bytes", len(ctx.Response.Body())),
 		zap.String("function", function),
 		zap.Duration("backend_latency", out.invokeTime),
-		zap.ByteString("source_ip", x.sourceIP),
-	}
+		zap.String("source_ip", bytesView(x.sourceIP)),
+	)
 	if out.err != nil {
 		fields = append(fields, zap.Error(out.err))
 		fields = appendRejection(fields, out)
 	}
 	ce.Write(fields...)
+	clear(fields) // drop the views and the error before the exchange is pooled
+	x.logFields = fields[:0]
 }
+
+// bytesView is b as a string, valid while b is neither changed nor reused.
+func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // appendRejection adds what the access log line of an authorizer's
 // rejection says beyond the error (its kind and reason): which authorizer,
