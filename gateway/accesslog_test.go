@@ -2,11 +2,15 @@ package gateway
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
+	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // newAccessLogger returns a logger set up as `portico serve` sets it up,
@@ -41,4 +45,64 @@ func countLines(t testing.TB, path string) int {
 		t.Fatal(err)
 	}
 	return bytes.Count(b, []byte("\n"))
+}
+
+// TestAccessLogSample: with log.sample, a share of the successful requests
+// is logged, and every error and refusal is.
+func TestAccessLogSample(t *testing.T) {
+	const config = `
+log: {sample: %s}
+functions:
+  hello: {backend: builtin, handler: mock, response: {statusCode: 200, body: hi}}
+  broken: {backend: builtin, handler: mock, response: {statusCode: 503, body: down}}
+routes:
+  - {route: "GET /hello", function: hello}
+  - {route: "GET /broken", function: broken}
+`
+	const n = 2000
+	for _, tc := range []struct {
+		sample           string
+		okMin, okMax     int // of n successful requests
+		errors, refusals int // of n each: all
+	}{
+		{"0", 0, 0, n, n},
+		{"0.25", n / 8, n * 3 / 8, n, n}, // a binomial's 10 σ are well inside
+		{"1", n, n, n, n},
+	} {
+		t.Run(tc.sample, func(t *testing.T) {
+			core, logs := observer.New(zap.InfoLevel)
+			g := loadTestGateway(t, fmt.Sprintf(config, tc.sample), WithLogger(zap.New(core)))
+			defer g.Close()
+			count := func(path string) int {
+				return logs.FilterField(zap.String("path", path)).Len()
+			}
+			for _, path := range []string{"/hello", "/broken", "/missing"} {
+				var ctx fasthttp.RequestCtx
+				ctx.Request.SetRequestURI(path)
+				for range n {
+					ctx.Response.Reset()
+					g.handle(&ctx)
+				}
+			}
+			if got := count("/hello"); got < tc.okMin || got > tc.okMax {
+				t.Errorf("%d of %d successful requests logged, want %d to %d", got, n, tc.okMin, tc.okMax)
+			}
+			if got := count("/broken"); got != tc.errors {
+				t.Errorf("%d of %d 5xx logged, want %d", got, n, tc.errors)
+			}
+			if got := count("/missing"); got != tc.refusals {
+				t.Errorf("%d of %d 404 refusals logged, want %d", got, n, tc.refusals)
+			}
+		})
+	}
+}
+
+// TestAccessLogSampleInvalid: log.sample is a fraction.
+func TestAccessLogSampleInvalid(t *testing.T) {
+	for _, sample := range []string{"-0.1", "1.5", ".nan"} {
+		_, err := parseTestConfig("portico.yaml", []byte("log: {sample: "+sample+"}\n"))
+		if err == nil || !strings.Contains(err.Error(), "log.sample: want a fraction from 0 to 1") {
+			t.Errorf("sample %s: got %v, want log.sample refused", sample, err)
+		}
+	}
 }
