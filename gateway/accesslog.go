@@ -3,14 +3,16 @@ package gateway
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
 
 // AccessLoggerName is the name of the gateway's access logger: the
-// entries of a logger so named (see SplitAccessLog) are the access log.
+// entries of a logger so named (see NewLogger) are the access log.
 const AccessLoggerName = "access"
 
 // Access log buffering, as nginx's `access_log … buffer=64k flush=1s`: a
@@ -125,13 +127,33 @@ func (r *reopenable) swap(f *os.File) error {
 	return old.Close()
 }
 
-// SplitAccessLog returns a core that sends the entries of the logger named
-// AccessLoggerName to access and every other entry to process.
-func SplitAccessLog(process, access zapcore.Core) zapcore.Core {
-	return splitCore{process: process, access: access}
+// EncoderConfig is the encoding of Portico's JSON log lines, the process
+// log's and the access log's.
+func EncoderConfig() zapcore.EncoderConfig {
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	return enc
 }
 
-type splitCore struct{ process, access zapcore.Core }
+// NewLogger returns the logger `portico serve` gives the gateway: JSON
+// lines (EncoderConfig) at level and above, the access log's to access
+// and the others to out. The gateway writes a successful request's line
+// to access itself, in the same form, for a fifth of zap's cost.
+func NewLogger(level zapcore.Level, out zapcore.WriteSyncer, access *AccessLog) *zap.Logger {
+	process := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), out, level)
+	accessCore := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), access, level)
+	return zap.New(splitCore{process: process, access: accessCore, log: access})
+}
+
+// splitCore sends the entries of the logger named AccessLoggerName to
+// access and every other entry to process. log is where access writes,
+// for the gateway's own lines; a core With fields has none, so that the
+// fields are not left out of a line.
+type splitCore struct {
+	process, access zapcore.Core
+	log             *AccessLog
+}
 
 func (s splitCore) pick(ent zapcore.Entry) zapcore.Core {
 	if ent.LoggerName == AccessLoggerName {
@@ -162,4 +184,73 @@ func (s splitCore) Sync() error {
 		return perr
 	}
 	return aerr
+}
+
+// accessWriter returns where the access log of a logger from NewLogger
+// goes, or nil for any other logger (tests', or one With fields).
+func accessWriter(l *zap.Logger) *AccessLog {
+	if s, ok := l.Core().(splitCore); ok {
+		return s.log
+	}
+	return nil
+}
+
+// appendAccessLine appends the line zap would encode, with EncoderConfig,
+// for an info entry "request" of the access logger at now with the
+// successful request's fields; ok is false, and dst unchanged, when a
+// string needs escaping, which the caller leaves to zap.
+func appendAccessLine(dst []byte, now time.Time, requestID []byte, routeKey string, method, path []byte, status int,
+	latency time.Duration, bytes int, function string, backendLatency time.Duration, sourceIP []byte) ([]byte, bool) {
+	if !plain(requestID) || !plain(method) || !plain(path) || !plain(sourceIP) || !plainString(routeKey) || !plainString(function) {
+		return dst, false
+	}
+	dst = append(dst, `{"level":"info","time":"`...)
+	dst = now.AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, `","logger":"`+AccessLoggerName+`","msg":"request","request_id":"`...)
+	dst = append(dst, requestID...)
+	dst = append(dst, `","route_key":"`...)
+	dst = append(dst, routeKey...)
+	dst = append(dst, `","method":"`...)
+	dst = append(dst, method...)
+	dst = append(dst, `","path":"`...)
+	dst = append(dst, path...)
+	dst = append(dst, `","status":`...)
+	dst = strconv.AppendInt(dst, int64(status), 10)
+	dst = append(dst, `,"latency":`...)
+	dst = appendSeconds(dst, latency)
+	dst = append(dst, `,"bytes":`...)
+	dst = strconv.AppendInt(dst, int64(bytes), 10)
+	dst = append(dst, `,"function":"`...)
+	dst = append(dst, function...)
+	dst = append(dst, `","backend_latency":`...)
+	dst = appendSeconds(dst, backendLatency)
+	dst = append(dst, `,"source_ip":"`...)
+	dst = append(dst, sourceIP...)
+	dst = append(dst, "\"}\n"...)
+	return dst, true
+}
+
+// appendSeconds appends d in seconds as zapcore.SecondsDurationEncoder
+// does.
+func appendSeconds(dst []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(dst, float64(d)/float64(time.Second), 'f', -1, 64)
+}
+
+// plain says whether zap's JSON encoder copies b as it is.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

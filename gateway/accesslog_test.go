@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,11 +28,7 @@ func newAccessLogger(t testing.TB, path string) (*zap.Logger, *AccessLog) {
 			t.Error(err)
 		}
 	})
-	enc := zap.NewProductionEncoderConfig()
-	enc.TimeKey = "time"
-	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	access := zapcore.NewCore(zapcore.NewJSONEncoder(enc), al, zapcore.InfoLevel)
-	return zap.New(SplitAccessLog(zapcore.NewNopCore(), access)), al
+	return NewLogger(zapcore.InfoLevel, zapcore.AddSync(nopWriter{}), al), al
 }
 
 type nopWriter struct{}
@@ -105,4 +103,57 @@ func TestAccessLogSampleInvalid(t *testing.T) {
 			t.Errorf("sample %s: got %v, want log.sample refused", sample, err)
 		}
 	}
+}
+
+// TestAccessLineIsZaps: the line the gateway appends by hand is the line
+// zap encodes for the same request, but for the time, the latencies and
+// the request id.
+func TestAccessLineIsZaps(t *testing.T) {
+	const config = `
+functions:
+  hello: {backend: builtin, handler: mock, response: {statusCode: 200, body: hi}}
+routes:
+  - {route: "GET /hello/{name}", function: hello}
+`
+	volatile := regexp.MustCompile(`"(time|request_id)":"[^"]*"|"(latency|backend_latency)":[0-9.e-]+`)
+	line := func(t *testing.T, g *Gateway, read func() []byte, path string) string {
+		t.Helper()
+		var ctx fasthttp.RequestCtx
+		ctx.Request.SetRequestURI(path)
+		ctx.Request.Header.DisableNormalizing()
+		g.handle(&ctx)
+		return volatile.ReplaceAllString(string(read()), `"$1$2":X`)
+	}
+	dir := t.TempDir()
+	handLog, al := newAccessLogger(t, filepath.Join(dir, "hand.log"))
+	hand := loadTestGateway(t, config, WithLogger(handLog))
+	defer hand.Close()
+	if hand.accessOut == nil {
+		t.Fatal("the gateway does not write its access log itself")
+	}
+	var zapOut bytes.Buffer
+	zapped := loadTestGateway(t, config, WithLogger(zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), zapcore.AddSync(&zapOut), zapcore.InfoLevel))))
+	defer zapped.Close()
+	for _, path := range []string{"/hello/world", "/hello/w%C3%B6rld?x=1", "/hello/%22q%22", "/hello/wörld", "/hello/a\"b", "/missing"} {
+		got := line(t, hand, func() []byte {
+			if err := al.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			b := readAll(t, filepath.Join(dir, "hand.log"))
+			return b[bytes.LastIndexByte(b[:len(b)-1], '\n')+1:]
+		}, path)
+		want := line(t, zapped, func() []byte { b := zapOut.Bytes(); zapOut.Reset(); return b }, path)
+		if got != want || !strings.Contains(got, `"msg":"request"`) {
+			t.Errorf("%s:\n got %s\nwant %s", path, got, want)
+		}
+	}
+}
+
+func readAll(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

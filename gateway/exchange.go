@@ -44,6 +44,7 @@ type exchange struct {
 	authReq           auth.Request
 	scratch           []byte
 	logFields         []zap.Field // the access log line's, kept for the next request
+	logLine           []byte
 
 	// body holds a streamed request body, read by readBody; it is the
 	// request's body until the handler returns.

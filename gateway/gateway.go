@@ -51,6 +51,7 @@ type Gateway struct {
 	// is then recorded when a random uint64 is below sampleBelow.
 	sampling    bool
 	sampleBelow uint64
+	accessOut   *AccessLog // where the access log goes, when the logger is NewLogger's
 }
 
 // Option configures a Gateway.
@@ -78,6 +79,7 @@ func New(cfg *Config, functions map[string]Function, opts ...Option) (*Gateway, 
 	}
 	if cfg.Log.Access == nil || *cfg.Log.Access {
 		g.accessLog = g.log.Named(AccessLoggerName)
+		g.accessOut = accessWriter(g.log)
 		if s := cfg.Log.Sample; s != nil && *s < 1 {
 			g.sampling = true
 			g.sampleBelow = uint64(*s * (1 << 64)) // exact enough: a sample is no finer than 2^-53

@@ -281,21 +281,37 @@ func (g *Gateway) recordsAccess(ctx *fasthttp.RequestCtx, out *outcome) bool {
 	return rand.Uint64() < g.sampleBelow
 }
 
-// logAccess writes the request's access log line. The fields live in the
-// exchange and view its bytes as strings: zap encodes them before Write
-// returns, and the line then allocates nothing.
+// logAccess writes the request's access log line. A successful request's
+// line, the common one, is appended by hand and written to the access log
+// (see NewLogger) when the gateway has it: zap's encoding of the same line
+// costs the mock route about 10 % of its throughput. Otherwise zap encodes
+// it; its fields live in the exchange and view its bytes as strings, which
+// zap encodes before Write returns, so neither way allocates.
 func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, x *exchange, out *outcome) {
 	level := zap.InfoLevel
 	if out.err != nil {
 		level = zap.WarnLevel
 	}
-	ce := g.accessLog.Check(level, "request")
-	if ce == nil {
-		return
-	}
 	routeKey, function := "", ""
 	if out.route != nil {
 		routeKey, function = out.route.key, out.route.function
+	}
+	if g.accessOut != nil && out.err == nil {
+		if !g.accessLog.Core().Enabled(level) {
+			return
+		}
+		line, ok := appendAccessLine(x.logLine[:0], time.Now(), x.requestID[:], routeKey, ctx.Method(),
+			ctx.Request.URI().PathOriginal(), ctx.Response.StatusCode(), time.Since(ctx.Time()),
+			len(ctx.Response.Body()), function, out.invokeTime, x.sourceIP)
+		x.logLine = line
+		if ok {
+			g.accessOut.Write(line) //nolint:errcheck // as zap, which reports nothing to the caller either
+			return
+		}
+	}
+	ce := g.accessLog.Check(level, "request")
+	if ce == nil {
+		return
 	}
 	fields := append(x.logFields[:0],
 		zap.String("request_id", bytesView(x.requestID[:])),

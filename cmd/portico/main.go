@@ -245,9 +245,7 @@ func newServeLogger(level string, out zapcore.WriteSyncer, access *gateway.Acces
 	if err != nil {
 		return nil, err
 	}
-	process := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig()), out, lvl)
-	accessCore := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig()), access, lvl)
-	return zap.New(gateway.SplitAccessLog(process, accessCore)), nil
+	return gateway.NewLogger(lvl, out, access), nil
 }
 
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
@@ -255,15 +253,8 @@ func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig()), zapcore.Lock(zapcore.AddSync(w)), lvl)
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(gateway.EncoderConfig()), zapcore.Lock(zapcore.AddSync(w)), lvl)
 	return zap.New(core), nil
-}
-
-func encoderConfig() zapcore.EncoderConfig {
-	enc := zap.NewProductionEncoderConfig()
-	enc.TimeKey = "time"
-	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	return enc
 }
 
 func validate(args []string, stdout io.Writer) error {
