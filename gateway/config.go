@@ -126,6 +126,14 @@ type LogConfig struct {
 	Level string `yaml:"level"`
 	// Access turns the per-request access log on or off. Default on.
 	Access *bool `yaml:"access"`
+	// File is the file the access log is appended to (created 0640),
+	// reopened on SIGUSR1 for logrotate. Default: the process log
+	// (stderr). A reload keeps the file the server started with.
+	File string `yaml:"file"`
+	// Sample is the fraction of requests the access log records, 0 to 1;
+	// errors (a 5xx, or any answer the gateway gives itself: refusals,
+	// throttling, 404) are always recorded. Default 1 (every request).
+	Sample *float64 `yaml:"sample"`
 }
 
 // RouteConfig is one entry of `routes:`.
@@ -326,6 +334,9 @@ func (c *Config) validateSettings(p *problems) {
 	case "debug", "info", "warn", "error":
 	default:
 		p.add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if s := c.Log.Sample; s != nil && !(*s >= 0 && *s <= 1) {
+		p.add("log.sample", "want a fraction from 0 to 1, got %v", *s)
 	}
 }
 

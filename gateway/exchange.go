@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.uber.org/zap"
 
 	"github.com/portico/portico/auth"
 	"github.com/portico/portico/backend"
@@ -42,6 +43,8 @@ type exchange struct {
 	setResponseHeader func(name string, value []byte)
 	authReq           auth.Request
 	scratch           []byte
+	logFields         []zap.Field // the access log line's, kept for the next request
+	logLine           []byte
 
 	// body holds a streamed request body, read by readBody; it is the
 	// request's body until the handler returns.

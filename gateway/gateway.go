@@ -46,6 +46,12 @@ type Gateway struct {
 	forwardedPort  []byte
 	flights        flights // requests being served, for a drain
 	maxBodyBytes   int     // the server's limit, which a reload keeps
+
+	// sampling is on when log.sample < 1; a request that is not an error
+	// is then recorded when a random uint64 is below sampleBelow.
+	sampling    bool
+	sampleBelow uint64
+	accessOut   *AccessLog // where the access log goes, when the logger is NewLogger's
 }
 
 // Option configures a Gateway.
@@ -72,7 +78,12 @@ func New(cfg *Config, functions map[string]Function, opts ...Option) (*Gateway, 
 		o(g)
 	}
 	if cfg.Log.Access == nil || *cfg.Log.Access {
-		g.accessLog = g.log.Named("access")
+		g.accessLog = g.log.Named(AccessLoggerName)
+		g.accessOut = accessWriter(g.log)
+		if s := cfg.Log.Sample; s != nil && *s < 1 {
+			g.sampling = true
+			g.sampleBelow = uint64(*s * (1 << 64)) // exact enough: a sample is no finer than 2^-53
+		}
 	}
 	if cfg.Stage != "$default" {
 		g.stage = []byte("/" + cfg.Stage)

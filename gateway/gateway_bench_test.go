@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,4 +128,21 @@ functions:
 routes:
   - {route: "GET /hello/{name}", function: hello}
 `)
+}
+
+// BenchmarkGatewayMockV2AccessLog is BenchmarkGatewayMockV2 with the
+// access log on, written to a file as `serve` writes it.
+func BenchmarkGatewayMockV2AccessLog(b *testing.B) {
+	log, _ := newAccessLogger(b, filepath.Join(b.TempDir(), "access.log"))
+	g := loadTestGateway(b, strings.Replace(fmt.Sprintf(benchConfig, "2.0"), "access: false", "access: true", 1), WithLogger(log))
+	b.Cleanup(func() { g.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Serve(ctx, ln, nil) }()
+	b.Cleanup(func() { cancel(); <-done })
+	benchmarkHTTP(b, "http://"+ln.Addr().String())
 }

@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"bufio"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,9 +12,26 @@ import (
 )
 
 // TestHandlerAllocs holds the request path (route match, 2.0 event, mock
-// invoker, result decoding, ids, metrics) to its budget: no allocation per
-// request once pools are warm.
+// invoker, result decoding, ids, metrics, access log line) to its budget:
+// no allocation per request once pools are warm.
 func TestHandlerAllocs(t *testing.T) {
+	t.Run("access log off", func(t *testing.T) { testHandlerAllocs(t) })
+	t.Run("access log on", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "access.log")
+		log, al := newAccessLogger(t, file)
+		testHandlerAllocs(t, WithLogger(log))
+		if err := al.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		// Two routes, each served once and then 500 times under
+		// AllocsPerRun (which runs once more to warm up).
+		if got, want := countLines(t, file), 2*502; got != want {
+			t.Errorf("got %d access log lines, want %d", got, want)
+		}
+	})
+}
+
+func testHandlerAllocs(t *testing.T, opts ...Option) {
 	g := loadTestGateway(t, `
 throttle: {rate: 1000000, burst: 1000000, key: ip}
 authorizers: {keys: {type: apikey}}
@@ -24,7 +42,7 @@ functions:
 routes:
   - {route: "GET /hello/{name}", function: hello}
   - {route: "GET /key/{name}", function: hello, authorizer: keys}
-`)
+`, opts...)
 	defer g.Close()
 	for _, tc := range []struct{ name, raw string }{
 		{"open route", "GET /hello/world?x=1&y=2 HTTP/1.1\r\nHost: api.example.com\r\nUser-Agent: test\r\nAccept: */*\r\nCookie: a=1; b=2\r\n\r\n"},

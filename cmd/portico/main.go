@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/portico/portico/bench"
+	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/invokeapi"
 	"github.com/portico/portico/platform"
 )
@@ -182,7 +183,13 @@ func serve(args []string, stderr io.Writer) error {
 		}
 	}
 	flagsOverFile(cfg)
-	log, err := newLogger(cfg.Log.Level, stderr)
+	out := zapcore.Lock(zapcore.AddSync(stderr))
+	access, err := gateway.OpenAccessLog(cfg.Log.File, out)
+	if err != nil {
+		return err
+	}
+	defer access.Close() //nolint:errcheck // after the drain: every line is written
+	log, err := newServeLogger(cfg.Log.Level, out, access)
 	if err != nil {
 		return err
 	}
@@ -197,11 +204,48 @@ func serve(args []string, stderr io.Writer) error {
 		p.Close()
 		return err
 	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sig)
 	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	relayed := make(chan struct{})
+	go func() { defer close(relayed); relayLogSignals(ctx, sig, hup, access, log) }()
+	defer func() { stop(); <-relayed }()
 	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
 	return platform.Serve(ctx, p, hup)
+}
+
+// relayLogSignals writes the access log out before it passes a SIGHUP from
+// sig on to reload, and reopens log.file on SIGUSR1, until ctx ends.
+func relayLogSignals(ctx context.Context, sig <-chan os.Signal, reload chan<- os.Signal, access *gateway.AccessLog, log *zap.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sig:
+			if s == syscall.SIGUSR1 {
+				if err := access.Reopen(); err != nil {
+					log.Error("access log: reopen failed: writing to the old file", zap.Error(err))
+				}
+				continue
+			}
+			access.Sync() //nolint:errcheck // a failed write shows in the next one
+			select {
+			case reload <- s:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// newServeLogger is newLogger with the access log's entries sent to access.
+func newServeLogger(level string, out zapcore.WriteSyncer, access *gateway.AccessLog) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return gateway.NewLogger(lvl, out, access), nil
 }
 
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
@@ -209,10 +253,7 @@ func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc := zap.NewProductionEncoderConfig()
-	enc.TimeKey = "time"
-	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), lvl)
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(gateway.EncoderConfig()), zapcore.Lock(zapcore.AddSync(w)), lvl)
 	return zap.New(core), nil
 }
 
