@@ -89,8 +89,8 @@ func benchmarkGateway(b *testing.B, payload string) {
 	benchmarkGatewayConfig(b, fmt.Sprintf(benchConfig, payload))
 }
 
-func benchmarkGatewayConfig(b *testing.B, config string) {
-	g := loadTestGateway(b, config)
+func benchmarkGatewayConfig(b *testing.B, config string, opts ...Option) {
+	g := loadTestGateway(b, config, opts...)
 	b.Cleanup(func() { g.Close() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -134,15 +134,5 @@ routes:
 // access log on, written to a file as `serve` writes it.
 func BenchmarkGatewayMockV2AccessLog(b *testing.B) {
 	log, _ := newAccessLogger(b, filepath.Join(b.TempDir(), "access.log"))
-	g := loadTestGateway(b, strings.Replace(fmt.Sprintf(benchConfig, "2.0"), "access: false", "access: true", 1), WithLogger(log))
-	b.Cleanup(func() { g.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Serve(ctx, ln, nil) }()
-	b.Cleanup(func() { cancel(); <-done })
-	benchmarkHTTP(b, "http://"+ln.Addr().String())
+	benchmarkGatewayConfig(b, strings.Replace(fmt.Sprintf(benchConfig, "2.0"), "access: false", "access: true", 1), WithLogger(log))
 }
