@@ -154,9 +154,21 @@ func (s *session) fixed(resp FixedResponse) (string, error) {
 }
 
 // gateway starts a gateway on config (YAML; its listen address is set
-// here) and returns its base URL.
+// here) with its access log off, and returns its base URL.
 func (s *session) gateway(name, config string) (string, error) {
-	config = "listen: 127.0.0.1:0\nlog: {level: info, access: false}\n" + config
+	return s.serveConfig(name, "log: {level: info, access: false}\n"+config)
+}
+
+// gatewayAccessLog is gateway with the access log on, written to a file
+// as a user runs it (the gateway as a child process only: in this process
+// the log goes nowhere).
+func (s *session) gatewayAccessLog(name, config string) (string, error) {
+	return s.serveConfig(name, fmt.Sprintf("log: {level: info, access: true, file: %q}\n", filepath.Join(s.dir, name+"-access.log"))+config)
+}
+
+// serveConfig starts a gateway on config, its listen address set here.
+func (s *session) serveConfig(name, config string) (string, error) {
+	config = "listen: 127.0.0.1:0\n" + config
 	file := filepath.Join(s.dir, name+".yaml")
 	if err := os.WriteFile(file, []byte(config), 0o644); err != nil {
 		return "", err
@@ -294,16 +306,22 @@ func runMock(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
+	logged, err := s.gatewayAccessLog("mock-logged", mockConfig)
+	if err != nil {
+		return err
+	}
 	rows, err := s.measure(ctx, []row{
 		{name: "bare fasthttp", url: bare + "/hello/world?x=1"},
 		{name: "gateway mock 2.0", url: gw + "/hello/world?x=1"},
 		{name: "gateway mock 1.0", url: gw + "/v1/hello/world?x=1"},
+		{name: "gateway mock 2.0, access log on", url: logged + "/hello/world?x=1"},
 	})
 	if err != nil {
 		return err
 	}
 	s.ratio("gateway mock 2.0 / bare (req/s)", rows["gateway mock 2.0"], rows["bare fasthttp"], throughput)
 	s.ratio("gateway mock 1.0 / bare (req/s)", rows["gateway mock 1.0"], rows["bare fasthttp"], throughput)
+	s.ratio("access log on / off, mock 2.0 (req/s)", rows["gateway mock 2.0, access log on"], rows["gateway mock 2.0"], throughput)
 
 	var best float64
 	for _, r := range rows["bare fasthttp"] {

@@ -21,7 +21,7 @@ func TestMockScenarioInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 5 || len(rep.Ratios) != 3 {
+	if len(rep.Results) != 6 || len(rep.Ratios) != 4 {
 		t.Fatalf("results %d ratios %d", len(rep.Results), len(rep.Ratios))
 	}
 	for _, r := range rep.Results {
