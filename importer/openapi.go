@@ -3,7 +3,6 @@ package importer
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -71,26 +70,9 @@ func openAPISettings(doc *yaml.Node, flavour string, app *App, notes *noteList, 
 			if app.CORS != nil {
 				continue
 			}
-			c := &CORS{}
-			for _, kv := range pairs(top.value) {
-				v, _ := scalar(kv.value)
-				switch kv.key {
-				case "allowOrigins":
-					c.AllowOrigins = scalars(kv.value)
-				case "allowMethods":
-					c.AllowMethods = scalars(kv.value)
-				case "allowHeaders":
-					c.AllowHeaders = scalars(kv.value)
-				case "exposeHeaders":
-					c.ExposeHeaders = scalars(kv.value)
-				case "maxAge":
-					c.MaxAge, _ = strconv.Atoi(v)
-				case "allowCredentials":
-					c.AllowCredentials = v == "true"
-				default:
-					notes.add(kv.line, key+"."+kv.key, "unsupported: not carried over")
-				}
-			}
+			c := readCORS(top.value, false, func(kv pair) {
+				notes.add(kv.line, key+"."+kv.key, "unsupported: not carried over")
+			})
 			app.CORS = c
 			checkCORS(c, notes, top.line, key)
 		case top.key == "x-amazon-apigateway-binary-media-types" && flavour == flavourREST:
@@ -102,17 +84,6 @@ func openAPISettings(doc *yaml.Node, flavour string, app *App, notes *noteList, 
 			notes.add(top.line, key, "unsupported: not carried over")
 		}
 	}
-}
-
-// scalars are the strings of a list node.
-func scalars(n *yaml.Node) []string {
-	var out []string
-	for _, c := range contentOf(n) {
-		if v, ok := scalar(c); ok {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // openAPIOperation reads one operation's integration and authorization;

@@ -345,35 +345,9 @@ func (s *samImport) httpCORS(v *yaml.Node, path string) *CORS {
 		}
 		return nil
 	}
-	c := &CORS{}
-	strs := func(n *yaml.Node) []string {
-		var out []string
-		for _, x := range n.Content {
-			if t, ok := scalar(x); ok {
-				out = append(out, t)
-			}
-		}
-		return out
-	}
-	for _, kv := range pairs(v) {
-		val, _ := scalar(kv.value)
-		switch kv.key {
-		case "AllowOrigins":
-			c.AllowOrigins = strs(kv.value)
-		case "AllowMethods":
-			c.AllowMethods = strs(kv.value)
-		case "AllowHeaders":
-			c.AllowHeaders = strs(kv.value)
-		case "ExposeHeaders":
-			c.ExposeHeaders = strs(kv.value)
-		case "MaxAge":
-			c.MaxAge, _ = strconv.Atoi(val)
-		case "AllowCredentials":
-			c.AllowCredentials = val == "true"
-		default:
-			s.notes.add(kv.line, path+"."+kv.key, "unsupported: not carried over")
-		}
-	}
+	c := readCORS(v, true, func(kv pair) {
+		s.notes.add(kv.line, path+"."+kv.key, "unsupported: not carried over")
+	})
 	return c
 }
 
@@ -498,13 +472,6 @@ func identitySources(identity *yaml.Node, header, query, stage, context string) 
 		}
 	}
 	return out
-}
-
-func contentOf(n *yaml.Node) []*yaml.Node {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return n.Content
 }
 
 func scalarIs(n *yaml.Node, want string) bool {

@@ -268,10 +268,12 @@ func splitVars(s string) ([]varPart, error) {
 	}
 }
 
-// matchBrace returns the index of the "}" closing the "${" whose inside
-// starts at from, or -1. Quoted fallbacks may hold braces.
-func matchBrace(s string, from int) int {
-	depth := 1
+// scanVariable walks s from from as the inside of a ${…}: quoted text
+// (fallbacks may quote braces and commas) is skipped, and visit is called
+// with each other byte's index and the brace depth around it (0: at the
+// variable's own level); it stops when visit returns false.
+func scanVariable(s string, from int, visit func(i, depth int) bool) {
+	depth := 0
 	var quote byte
 	for i := from; i < len(s); i++ {
 		c := s[i]
@@ -280,44 +282,47 @@ func matchBrace(s string, from int) int {
 			if c == quote {
 				quote = 0
 			}
+			continue
 		case c == '\'' || c == '"':
 			quote = c
+			continue
 		case c == '{':
 			depth++
 		case c == '}':
 			depth--
-			if depth == 0 {
-				return i
-			}
+		}
+		if !visit(i, depth) {
+			return
 		}
 	}
-	return -1
+}
+
+// matchBrace returns the index of the "}" closing the "${" whose inside
+// starts at from, or -1.
+func matchBrace(s string, from int) int {
+	end := -1
+	scanVariable(s, from, func(i, depth int) bool {
+		if depth < 0 {
+			end = i
+			return false
+		}
+		return true
+	})
+	return end
 }
 
 // splitFallbacks cuts the inside of a ${…} at its top-level commas: the
 // variable, then its fallbacks in order.
 func splitFallbacks(s string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '{':
-			depth++
-		case c == '}':
-			depth--
-		case c == ',' && depth == 0:
+	start := 0
+	scanVariable(s, 0, func(i, depth int) bool {
+		if s[i] == ',' && depth == 0 {
 			out = append(out, strings.TrimSpace(s[start:i]))
 			start = i + 1
 		}
-	}
+		return true
+	})
 	return append(out, strings.TrimSpace(s[start:]))
 }
 

@@ -55,3 +55,22 @@ func scalar(n *yaml.Node) (string, bool) {
 	}
 	return n.Value, true
 }
+
+// contentOf is the items of sequence n; none for another kind.
+func contentOf(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// scalars is the scalar items of sequence n, others left out.
+func scalars(n *yaml.Node) []string {
+	var out []string
+	for _, c := range contentOf(n) {
+		if v, ok := scalar(deref(c)); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
