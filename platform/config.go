@@ -127,9 +127,7 @@ func (c *Config) validateSchedules(pos config.Positions) []error {
 		sc := &c.Schedules[i]
 		path := fmt.Sprintf("schedules[%d]", i)
 		errs = append(errs, pos.Place(c.file, path, sc.Validate())...)
-		if sc.Function != "" && c.Functions[sc.Function] == nil {
-			errs = append(errs, pos.Errorf(c.file, path+".function", "unknown function %q%s", sc.Function, config.Suggest(sc.Function, slices.Sorted(maps.Keys(c.Functions)))))
-		}
+		errs = append(errs, c.checkFunction(pos, path+".function", sc.Function)...)
 		if j, dup := seen[sc.Name]; dup && sc.Name != "" {
 			errs = append(errs, pos.Errorf(c.file, path+".name", "schedule %q is already schedules[%d]", sc.Name, j))
 		} else {
@@ -147,9 +145,7 @@ func (c *Config) validateEventSources(pos config.Positions) []error {
 		es := &c.EventSources[i]
 		path := fmt.Sprintf("eventSources[%d]", i)
 		errs = append(errs, pos.Place(c.file, path, es.Validate())...)
-		if es.Function != "" && c.Functions[es.Function] == nil {
-			errs = append(errs, pos.Errorf(c.file, path+".function", "unknown function %q%s", es.Function, config.Suggest(es.Function, slices.Sorted(maps.Keys(c.Functions)))))
-		}
+		errs = append(errs, c.checkFunction(pos, path+".function", es.Function)...)
 		if es.Type == eventsource.TypeRedis && c.Redis == nil {
 			errs = append(errs, pos.Errorf(c.file, path+".type", "type redis reads a stream of the root redis: block; add redis: {url: redis://HOST:6379/0}"))
 		}
@@ -163,6 +159,15 @@ func (c *Config) validateEventSources(pos config.Positions) []error {
 		}
 	}
 	return errs
+}
+
+// checkFunction reports name, the value at path, when it names no function
+// of the config (empty is the part's own check to report).
+func (c *Config) checkFunction(pos config.Positions, path, name string) []error {
+	if name == "" || c.Functions[name] != nil {
+		return nil
+	}
+	return []error{pos.Errorf(c.file, path, "unknown function %q%s", name, config.Suggest(name, slices.Sorted(maps.Keys(c.Functions))))}
 }
 
 // validateFunction places the problems of one function's config.
@@ -182,8 +187,8 @@ func (c *Config) validateFunction(pos config.Positions, name string) []error {
 				continue
 			}
 			at := path + ".async." + d.key + ".function"
-			if c.Functions[d.dest.Function] == nil {
-				errs = append(errs, pos.Errorf(c.file, at, "no function %q in functions%s", d.dest.Function, config.Suggest(d.dest.Function, slices.Sorted(maps.Keys(c.Functions)))))
+			if unknown := c.checkFunction(pos, at, d.dest.Function); unknown != nil {
+				errs = append(errs, unknown...)
 			} else if back := c.destinationPath(d.dest.Function, name); back != nil {
 				errs = append(errs, pos.Errorf(c.file, at, "destinations lead back to this function (%s): each record carries the one before it, so they would grow without end",
 					strings.Join(append([]string{name}, back...), " → ")))

@@ -13,7 +13,7 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-rest-key-without-plan.yaml", "testdata/invalid-rest-key-without-plan.yaml:4:11: apiKeys[0].usagePlan: required on a REST API: API Gateway refuses (403) a key that is in no usage plan"},
 		{"invalid-throttle-apikey-without-authorizer.yaml", "testdata/invalid-throttle-apikey-without-authorizer.yaml:3:72: routes[0].throttle.key: apikey needs an apikey authorizer on the route: without one every request shares one bucket"},
 		{"invalid-throttle-key-only.yaml", "testdata/invalid-throttle-key-only.yaml:3:47: routes[0].throttle: key ip without rate and burst: give both (rate 0, burst 0 would block every request)"},
-		{"invalid-async-destination.yaml", "testdata/invalid-async-destination.yaml:2:75: functions.worker.async.onFailure.function: no function \"dead-leters\" in functions (did you mean \"dead-letters\"?)"},
+		{"invalid-async-destination.yaml", "testdata/invalid-async-destination.yaml:2:75: functions.worker.async.onFailure.function: unknown function \"dead-leters\" (did you mean \"dead-letters\"?)"},
 		{"invalid-async-destination-cycle.yaml", "testdata/invalid-async-destination-cycle.yaml:2:74: functions.audit.async.onSuccess.function: destinations lead back to this function (audit → audit): each record carries the one before it, so they would grow without end"},
 		{"invalid-async-settings.yaml", "testdata/invalid-async-settings.yaml:1:18: async.workers: must not be negative"},
 		{"invalid-invokeapi-open.yaml", "testdata/invalid-invokeapi-open.yaml:1:21: invokeApi.listen: \"0.0.0.0:3001\" is not a loopback address: set credentials, or allowUnsigned: true to serve unsigned requests to the network"},
