@@ -155,9 +155,14 @@ func (n Note) String() string {
 func Marshal(app *App, source string) ([]byte, error) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# Imported by `portico import` from %s.\n", source)
+	var doc yaml.Node
+	if err := doc.Encode(app); err != nil {
+		return nil, err
+	}
+	escapeNode(&doc)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(app); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
@@ -180,11 +185,7 @@ func (a *App) preflightFunction(base string, headers map[string]string, made map
 		name = base + strconv.Itoa(i)
 	}
 	made[key] = name
-	escaped := make(map[string]string, len(headers)) // for the config's ${VAR} expansion
-	for k, v := range headers {
-		escaped[k] = escapeDollar(v)
-	}
 	a.Functions[name] = &Function{Backend: "builtin", Handler: "mock",
-		Response: map[string]any{"statusCode": 200, "headers": escaped, "body": ""}}
+		Response: map[string]any{"statusCode": 200, "headers": headers, "body": ""}}
 	return name, true
 }

@@ -96,14 +96,6 @@ func TestIntrinsicsUnresolved(t *testing.T) {
 	}
 }
 
-func TestEscapeDollar(t *testing.T) {
-	for in, want := range map[string]string{"a": "a", "$default": "$default", "${X}": "$${X}", "$$": "$$$", "a$": "a$"} {
-		if got := escapeDollar(in); got != want {
-			t.Errorf("escapeDollar(%q): got %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestParameterOverrides(t *testing.T) {
 	data := []byte("Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nResources: {}\n")
 	_, notes, err := ImportSAM("t.yaml", data, map[string]string{"Env": "qa", "Nope": "x"})

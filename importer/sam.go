@@ -528,7 +528,7 @@ func (s *samImport) environment(v *yaml.Node, path string) map[string]string {
 			case lambdaenv.Reserved(kv.key):
 				s.notes.add(kv.line, path+".Variables."+kv.key, "not imported: reserved by Lambda (Portico sets it)")
 			default:
-				env[kv.key] = escapeDollar(val)
+				env[kv.key] = val
 			}
 		}
 	}
@@ -536,20 +536,4 @@ func (s *samImport) environment(v *yaml.Node, path string) map[string]string {
 		return nil
 	}
 	return env
-}
-
-// escapeDollar keeps a value's "${" and "$$" literal through the config's
-// ${VAR} expansion.
-func escapeDollar(s string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		b.WriteByte(s[i])
-		if s[i] == '$' && i+1 < len(s) && (s[i+1] == '$' || s[i+1] == '{') {
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
 }

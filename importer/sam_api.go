@@ -309,7 +309,7 @@ func (s *samImport) readAPI(a *apiDef, primary bool) string {
 			s.app.StageVariables = map[string]string{}
 			for _, kv := range pairs(v) {
 				val, _ := scalar(kv.value)
-				s.app.StageVariables[kv.key] = escapeDollar(val)
+				s.app.StageVariables[kv.key] = val
 			}
 		case p.key == "BinaryMediaTypes" && a.flavour == flavourREST:
 			// SAM writes "/" as "~1" (JSON Pointer's escape); the

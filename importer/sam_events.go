@@ -158,7 +158,7 @@ func (s *samImport) scheduleEvent(fn, typ string, e pair, props *yaml.Node, path
 				s.notes.add(kv.line, kpath, "not imported: not JSON")
 				continue
 			}
-			sch.Input = escapeInput(in)
+			sch.Input = in
 		default:
 			s.notes.add(kv.line, kpath, "unsupported: not carried over")
 		}
@@ -168,24 +168,6 @@ func (s *samImport) scheduleEvent(fn, typ string, e pair, props *yaml.Node, path
 		return
 	}
 	s.app.Schedules = append(s.app.Schedules, sch)
-}
-
-// escapeInput escapes every string of a schedule's input for the
-// config's ${VAR} expansion.
-func escapeInput(v any) any {
-	switch v := v.(type) {
-	case string:
-		return escapeDollar(v)
-	case []any:
-		for i := range v {
-			v[i] = escapeInput(v[i])
-		}
-	case map[string]any:
-		for k := range v {
-			v[k] = escapeInput(v[k])
-		}
-	}
-	return v
 }
 
 // sqsEvent adds an SQS event source. The queue is the AWS one the

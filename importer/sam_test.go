@@ -311,7 +311,7 @@ func TestImportSAMJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := app.Functions["Fn"]
-	if f.Memory != 256 || f.Timeout != 30e9 || f.Env["STAGE"] != "prod-eu-west-3" || f.Env["TEMPLATE"] != "$${NOT_ENV}" || len(f.Env) != 2 {
+	if f.Memory != 256 || f.Timeout != 30e9 || f.Env["STAGE"] != "prod-eu-west-3" || f.Env["TEMPLATE"] != "${NOT_ENV}" || len(f.Env) != 2 {
 		t.Errorf("function: %+v", f)
 	}
 	if app.Functions["Prod"] == nil {

@@ -197,68 +197,11 @@ func (s *slsImport) run() error {
 		s.note(s.root, "functions", "no event Portico serves: the functions are reachable through the Invoke API on %s (aws lambda invoke --endpoint-url http://%[1]s)", defaultInvokeAPIListen)
 	}
 	s.notes = uniqueNotes(s.notes)
-	escapeApp(s.app)
 	return nil
 }
 
 // isCFNTag reports a CloudFormation short-form tag (!Ref, !GetAtt, !Sub…).
 func isCFNTag(tag string) bool { return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") }
-
-// configText escapes s for the config, which expands ${VAR} and reads $$
-// as $: a value holding either keeps its text.
-func configText(s string) string {
-	if strings.Contains(s, "${") || strings.Contains(s, "$$") {
-		return strings.ReplaceAll(s, "$", "$$")
-	}
-	return s
-}
-
-// escapeApp escapes the free text of app (configText).
-func escapeApp(app *App) {
-	for _, fn := range app.Functions {
-		fn.Handler = configText(fn.Handler)
-		fn.Code = configText(fn.Code)
-		for k, v := range fn.Env {
-			fn.Env[k] = configText(v)
-		}
-	}
-	for _, a := range app.Authorizers {
-		a.Issuer = configText(a.Issuer)
-		for i := range a.Audience {
-			a.Audience[i] = configText(a.Audience[i])
-		}
-		for i := range a.IdentitySource {
-			a.IdentitySource[i] = configText(a.IdentitySource[i])
-		}
-	}
-	for i := range app.Schedules {
-		app.Schedules[i].Input = escapeValue(app.Schedules[i].Input)
-	}
-	if c := app.CORS; c != nil {
-		for _, l := range [][]string{c.AllowOrigins, c.AllowHeaders, c.ExposeHeaders} {
-			for i := range l {
-				l[i] = configText(l[i])
-			}
-		}
-	}
-}
-
-// escapeValue escapes the strings of a decoded YAML value.
-func escapeValue(v any) any {
-	switch v := v.(type) {
-	case string:
-		return configText(v)
-	case map[string]any:
-		for k, x := range v {
-			v[k] = escapeValue(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = escapeValue(x)
-		}
-	}
-	return v
-}
 
 // defaultInvokeAPIListen is where an import that has nothing else to
 // invoke its functions serves the Invoke API (the README's address).
