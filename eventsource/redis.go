@@ -26,6 +26,13 @@ const RedisEventSource = "portico:redis"
 // bounds how late a pending entry past its visibility timeout is seen.
 const redisIdleBlock = time.Second
 
+// redisMaxReceive is the most entries one read asks for. A stream entry
+// may be as large as Redis allows, and a read's reply is held whole before
+// the sizes are checked: asking for a batch of 10000 at once could take
+// 10000 huge entries into memory; at 100 a read stays bounded by a hundred
+// entries while a large batch takes a few more round trips.
+const redisMaxReceive = 100
+
 // reclaimScript hands the caller the pending entries of the group idle
 // for at least the visibility timeout, as XAUTOCLAIM would, but first
 // moves those already delivered maxReceiveCount times to the dead-letter
@@ -91,7 +98,7 @@ func newRedisConsumer(cfg *Config, rdb *redis.Client, st *stats, consumer, regio
 	}}
 }
 
-func (c *redisConsumer) limits() (int, time.Duration) { return MaxBatchSize, redisIdleBlock }
+func (c *redisConsumer) limits() (int, time.Duration) { return redisMaxReceive, redisIdleBlock }
 
 // open creates the group, and the stream with it, when missing. A new
 // group starts at the beginning of the stream: entries written before

@@ -368,3 +368,37 @@ func TestRedisWindowLongerThanVisibility(t *testing.T) {
 		t.Errorf("the entry is %d times in the batches, want once", n)
 	}
 }
+
+// TestRedisLargeBatchFromBoundedReads checks that a batch larger than one
+// read (redisMaxReceive) still reaches the function whole: the reads are
+// bounded, the batch is not.
+func TestRedisLargeBatchFromBoundedReads(t *testing.T) {
+	t.Parallel()
+	_, rdb := startRedis(t)
+	const n = 2*redisMaxReceive + 50
+	pipe := rdb.Pipeline()
+	for i := range n {
+		pipe.XAdd(context.Background(), &redis.XAddArgs{Stream: "big", Values: []any{"body", "m" + strconv.Itoa(i)}})
+	}
+	if _, err := pipe.Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fn := &recorder{}
+	cfg := redisSource("big")
+	cfg.BatchSize = n
+	cfg.MaximumBatchingWindow = 5 * time.Second
+	startManager(t, cfg, Function{Invoker: fn, Concurrency: 1}, rdb)
+	testkit.Eventually(t, 10*time.Second, "the batch invoked", func() bool { return fn.calls.Load() == 1 })
+	if s := fn.sizes(); len(s) != 1 || s[0] != n || len(fn.deliveries()) != n {
+		t.Errorf("batch sizes %v with %d distinct messages, want one batch of %d", s, len(fn.deliveries()), n)
+	}
+	stats, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(stats, "cmdstat_xreadgroup:calls=")
+	calls, _ := strconv.Atoi(rest[:strings.IndexByte(rest, ',')])
+	if calls < n/redisMaxReceive+1 {
+		t.Errorf("%d XREADGROUP calls for %d entries: reads are not bounded to %d entries", calls, n, redisMaxReceive)
+	}
+}
