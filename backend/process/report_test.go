@@ -113,6 +113,7 @@ func TestMaxMemoryUsed(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no REPORT line:\n%s", tail.Bytes())
 		}
+		t.Log(lines[len(lines)-1])
 		var used int
 		fmt.Sscan(m[4], &used) //nolint:errcheck
 		// The test binary itself takes a few MB more; 512 would be the
@@ -205,4 +206,38 @@ func withoutPlatformLines(tail string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestMaxMemoryUsedPython: a Python handler (Portico's embedded runtime
+// client, a real python3) that holds 64 MiB reports at least that as Max
+// Memory Used, and the interpreter's own few MB more, not the setting;
+// print() lines sit between START and END in the tail.
+func TestMaxMemoryUsedPython(t *testing.T) {
+	f := pythonFunction(t, "app.handler", map[string]string{"app.py": `held = []
+
+def handler(event, context):
+    if not held:
+        held.append(b"\x01" * (64 << 20))  # written, so resident
+    print("holding", len(held[0]))
+    return "ok"
+`}, Config{Memory: 512})
+	var tail backend.LogTail
+	if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-py-alloc", LogTail: &tail}, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
+	if len(lines) < 4 || lines[0] != "START RequestId: req-py-alloc Version: $LATEST" || lines[len(lines)-2] != "END RequestId: req-py-alloc" ||
+		!strings.Contains(strings.Join(lines[1:len(lines)-2], "\n"), "holding 67108864") {
+		t.Fatalf("tail:\n%s", tail.Bytes())
+	}
+	m := reportLine("req-py-alloc").FindStringSubmatch(lines[len(lines)-1])
+	if m == nil || m[5] == "" {
+		t.Fatalf("last line %q: want a REPORT line with Init Duration", lines[len(lines)-1])
+	}
+	t.Log(lines[len(lines)-1])
+	var used int
+	fmt.Sscan(m[4], &used) //nolint:errcheck
+	if used < 64 || used > 256 {
+		t.Errorf("Max Memory Used %d MB, want 64 MB and the interpreter's few more", used)
+	}
 }
