@@ -206,7 +206,7 @@ func (o *outputLogger) emit(stream string, line []byte, cut bool) {
 // there are three per invocation, whatever the function writes.
 func (o *outputLogger) platformLine(requestID string, tail *backend.LogTail, line []byte) {
 	if tail != nil {
-		tail.Write(append(line, '\n')) // the caller's buffer, which has room to spare after the first call
+		tail.Write(append(line, '\n')) // into the spare room of the caller's buffer (instance.line)
 	}
 	if ce := o.log.Check(zapcore.InfoLevel, "output"); ce != nil {
 		ce.Write(zap.String("stream", "platform"), zap.String("line", string(line)), zap.String("request_id", requestID))
