@@ -39,40 +39,45 @@ type Cost struct {
 	RightSize metering.RightSize `json:"right_size"`
 }
 
-// meterReading is one function's meter as /metrics shows it.
-type meterReading struct {
+// MeterReading is one function's meter as /metrics shows it (MeterProbe.Read).
+type MeterReading struct {
 	invocations int64
 	gbSeconds   float64
 	maxMemory   int64
 	memoryBytes int64
 }
 
-// meterProbe reads a function's meter from a gateway's /metrics.
-type meterProbe struct {
-	function string
-	metrics  string // http://ADMIN/metrics
+// MeterProbe reads a local function's meter from a gateway's /metrics
+// (its admin listener), to price a run against the function's route: Read
+// before the run, Cost after it.
+type MeterProbe struct {
+	// Function is the function's name in the gateway's config.
+	Function string
+	// Metrics is the URL of the gateway's /metrics, e.g.
+	// http://127.0.0.1:9090/metrics.
+	Metrics string
 }
 
 var functionLabel = regexp.MustCompile(`\{function="([^"]*)"\}`)
 
-// read scrapes the probe's function's meter.
-func (p *meterProbe) read() (meterReading, error) {
+// Read scrapes the function's meter.
+func (p *MeterProbe) Read() (MeterReading, error) {
 	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get(p.metrics)
+	resp, err := client.Get(p.Metrics)
 	if err != nil {
-		return meterReading{}, err
+		return MeterReading{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return meterReading{}, fmt.Errorf("%s: %s", p.metrics, resp.Status)
+		return MeterReading{}, fmt.Errorf("%s: %s", p.Metrics, resp.Status)
 	}
-	return parseMeter(resp.Body, p.function)
+	return parseMeter(resp.Body, p.Function)
 }
 
 // parseMeter picks function's portico_function_* series out of the
 // Prometheus text format.
-func parseMeter(r io.Reader, function string) (meterReading, error) {
-	var m meterReading
+func parseMeter(r io.Reader, function string) (MeterReading, error) {
+	var m MeterReading
 	found := false
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -110,9 +115,19 @@ func parseMeter(r io.Reader, function string) (meterReading, error) {
 	return m, nil
 }
 
+// Cost reads the meter again and prices the invocations since before, a
+// run of requests measured requests, at the default prices.
+func (p *MeterProbe) Cost(before MeterReading, requests int64) (*Cost, error) {
+	after, err := p.Read()
+	if err != nil {
+		return nil, err
+	}
+	return costOf(p.Function, before, after, requests, metering.Defaults()), nil
+}
+
 // costOf prices the invocations between two readings, for requests
 // measured requests.
-func costOf(function string, before, after meterReading, requests int64, billing metering.Config) *Cost {
+func costOf(function string, before, after MeterReading, requests int64, billing metering.Config) *Cost {
 	c := &Cost{Function: function, MemoryMB: int(after.memoryBytes / metering.MiB), Requests: requests,
 		Invocations: after.invocations - before.invocations}
 	if c.Invocations <= 0 {
@@ -176,13 +191,13 @@ func (s *session) meteredGateway(name, config string) (url, metrics string, err 
 
 // readMeter reads a row's meter, or returns nil (with a note) when the
 // row has none or it cannot be read: the row then has no cost.
-func (s *session) readMeter(p *meterProbe) *meterReading {
+func (s *session) readMeter(p *MeterProbe) *MeterReading {
 	if p == nil {
 		return nil
 	}
-	m, err := p.read()
+	m, err := p.Read()
 	if err != nil {
-		s.note("cost of %s not measured: %v", p.function, err)
+		s.note("cost of %s not measured: %v", p.Function, err)
 		return nil
 	}
 	return &m

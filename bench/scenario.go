@@ -228,7 +228,7 @@ type row struct {
 	conns   int // 0: the scenario's connections
 	// meter, when set, reads the meter of the local function behind the
 	// row's route, so that the result carries its cost on Lambda.
-	meter *meterProbe
+	meter *MeterProbe
 }
 
 // measure runs rows A B A B … for the configured rounds and returns the
@@ -251,7 +251,7 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 			}
 			if before != nil {
 				if after := s.readMeter(r.meter); after != nil {
-					res.Cost = costOf(r.meter.function, *before, *after, res.Requests, metering.Defaults())
+					res.Cost = costOf(r.meter.Function, *before, *after, res.Requests, metering.Defaults())
 				}
 			}
 			res.Name = fmt.Sprintf("%s #%d", r.name, round)

@@ -54,7 +54,7 @@ func runProcess(ctx context.Context, s *session) error {
 		for _, n := range names {
 			r := row{name: helloRow(n, c), url: gw + "/" + n + "/hello", conns: c}
 			if local[n] {
-				r.meter = &meterProbe{function: n, metrics: metrics}
+				r.meter = &MeterProbe{Function: n, Metrics: metrics}
 			}
 			rows = append(rows, r)
 		}
