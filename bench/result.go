@@ -27,6 +27,9 @@ type Result struct {
 	Timeline   []int64 `json:"timeline_per_second"`
 	// Spectrum is the latency percentile distribution for plots.
 	Spectrum []SpectrumPoint `json:"spectrum"`
+	// Cost is what the row would have cost on AWS Lambda, for rows
+	// against a route backed by a local function; nil otherwise.
+	Cost *Cost `json:"cost,omitempty"`
 
 	hist *hdrhistogram.Histogram
 }
@@ -111,6 +114,13 @@ func WriteTable(w io.Writer, results []*Result) {
 			fmt.Sprint(r.Requests), errorSummary(r),
 		})
 	}
+	writeAligned(w, rows)
+	writeCostTable(w, results)
+}
+
+// writeAligned writes rows as columns: the first left-aligned, the others
+// right-aligned.
+func writeAligned(w io.Writer, rows [][]string) {
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, c := range row {

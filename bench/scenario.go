@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico/portico/metering"
 	"github.com/portico/portico/platform"
 )
 
@@ -193,7 +194,7 @@ func (s *session) serveConfig(name, config string) (string, error) {
 			p.Close()
 			return "", err
 		}
-		cfg.Listen, cfg.Admin = addr, ""
+		cfg.Listen = addr // admin: as the config says (metered rows read its /metrics)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { platform.Serve(ctx, p, nil); close(done) }() //nolint:errcheck
@@ -225,6 +226,9 @@ type row struct {
 	rate    float64 // 0: closed loop
 	headers map[string]string
 	conns   int // 0: the scenario's connections
+	// meter, when set, reads the meter of the local function behind the
+	// row's route, so that the result carries its cost on Lambda.
+	meter *MeterProbe
 }
 
 // measure runs rows A B A B … for the configured rounds and returns the
@@ -237,12 +241,18 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 			if r.conns > 0 {
 				conns = r.conns
 			}
+			before := s.readMeter(r.meter)
 			res, err := Run(ctx, Options{
 				Targets: []Target{{URL: r.url}}, Connections: conns, Method: r.method, Body: r.body,
 				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate, Headers: r.headers,
 			})
 			if err != nil {
 				return nil, err
+			}
+			if before != nil {
+				if after := s.readMeter(r.meter); after != nil {
+					res.Cost = costOf(r.meter.Function, *before, *after, res.Requests, metering.Defaults())
+				}
 			}
 			res.Name = fmt.Sprintf("%s #%d", r.name, round)
 			if s.o.Log != nil {

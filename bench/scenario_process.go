@@ -39,16 +39,24 @@ func runProcess(ctx context.Context, s *session) error {
 		routes += "  - {route: \"GET /rie/hello\", function: rie}\n"
 		names = append(names, "rie")
 	}
-	gw, err := s.gateway("process", cfg.String()+routes)
+	gw, metrics, err := s.meteredGateway("process", cfg.String()+routes)
 	if err != nil {
 		return err
+	}
+	local := map[string]bool{}
+	for _, f := range fns {
+		local[f.name] = true
 	}
 	s.note("connections per row: %v (the -c flag does not apply)", processSweep)
 	var rows []row
 	for _, c := range processSweep {
 		rows = append(rows, row{name: echoRow(c), url: gw + "/echo", conns: c})
 		for _, n := range names {
-			rows = append(rows, row{name: helloRow(n, c), url: gw + "/" + n + "/hello", conns: c})
+			r := row{name: helloRow(n, c), url: gw + "/" + n + "/hello", conns: c}
+			if local[n] {
+				r.meter = &MeterProbe{Function: n, Metrics: metrics}
+			}
+			rows = append(rows, r)
 		}
 	}
 	res, err := s.measure(ctx, rows)

@@ -138,6 +138,29 @@ func TestProcessScenarioInProcess(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Rows against local functions carry their cost on Lambda, read from
+	// the gateway's meter; the echo and the emulator (an http backend) none.
+	for _, r := range rep.Results {
+		local := !strings.HasPrefix(r.Name, "builtin echo") && !strings.HasPrefix(r.Name, "rie ")
+		if !local {
+			if r.Cost != nil {
+				t.Errorf("%s: a cost %+v", r.Name, r.Cost)
+			}
+			continue
+		}
+		c := r.Cost
+		if r.Requests == 0 {
+			continue // reported above
+		}
+		if c == nil {
+			t.Errorf("%s: no cost; notes:\n%s", r.Name, strings.Join(rep.Notes, "\n"))
+			continue
+		}
+		if c.MemoryMB != 128 || c.Invocations < r.Status["200"] || c.Requests != r.Requests || c.BilledMsPerRequest < 1 ||
+			c.PerMillion < 0.20 || c.Run <= 0 || c.RightSize.MaxMemoryUsedMB <= 0 || c.RightSize.SmallestMB != 128 {
+			t.Errorf("%s: cost %+v for %d requests", r.Name, c, r.Requests)
+		}
+	}
 	ratios := map[string]bool{}
 	for _, r := range rep.Ratios {
 		ratios[r.Name] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/portico/portico/gateway"
 	"github.com/portico/portico/internal/redisconf"
 	"github.com/portico/portico/invokeapi"
+	"github.com/portico/portico/metering"
 	"github.com/portico/portico/ratelimit"
 	"github.com/portico/portico/schedule"
 )
@@ -38,6 +39,11 @@ type Config struct {
 	// Schedules invoke functions on a clock (rate() and cron()), through
 	// the async queue, once per tick across the replicas sharing Redis.
 	Schedules []schedule.Config `yaml:"schedules"`
+	// Billing is how local (process) functions' invocations are metered
+	// and priced: their REPORT lines, the portico_function_* metrics, the
+	// cost estimates. Defaults: Lambda's 1 ms granularity and us-east-1
+	// x86_64 prices (metering.Prices).
+	Billing metering.Config `yaml:"billing"`
 	// EventSources are queues (SQS, Redis Streams) whose messages invoke
 	// functions synchronously in SQS-shaped batches.
 	EventSources []eventsource.Config `yaml:"eventSources"`
@@ -96,6 +102,7 @@ func (c *Config) setDefaults() {
 	}
 	c.SetDefaults()
 	c.Async.SetDefaults()
+	c.Billing.SetDefaults()
 }
 
 // validateShared checks the parts every way in shares: Redis, the async
@@ -115,6 +122,7 @@ func (c *Config) validateShared(pos config.Positions) []error {
 	}
 	errs = append(errs, c.validateSchedules(pos)...)
 	errs = append(errs, c.validateEventSources(pos)...)
+	errs = append(errs, pos.Place(c.file, "billing", c.Billing.Validate())...)
 	return append(errs, pos.Place(c.file, "async", c.Async.Validate())...)
 }
 

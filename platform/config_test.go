@@ -16,6 +16,8 @@ func TestInvalidConfigs(t *testing.T) {
 		{"invalid-async-destination.yaml", "testdata/invalid-async-destination.yaml:2:75: functions.worker.async.onFailure.function: unknown function \"dead-leters\" (did you mean \"dead-letters\"?)"},
 		{"invalid-async-destination-cycle.yaml", "testdata/invalid-async-destination-cycle.yaml:2:74: functions.audit.async.onSuccess.function: destinations lead back to this function (audit → audit): each record carries the one before it, so they would grow without end"},
 		{"invalid-async-settings.yaml", "testdata/invalid-async-settings.yaml:1:18: async.workers: must not be negative"},
+		{"invalid-billing-granularity.yaml", "testdata/invalid-billing-granularity.yaml:1:24: billing.granularity: must be a whole number of milliseconds, e.g. 1ms or 100ms"},
+		{"invalid-billing-architecture.yaml", "testdata/invalid-billing-architecture.yaml:1:25: billing.architecture: must be x86_64 or arm64"},
 		{"invalid-invokeapi-open.yaml", "testdata/invalid-invokeapi-open.yaml:1:21: invokeApi.listen: \"0.0.0.0:3001\" is not a loopback address: set credentials, or allowUnsigned: true to serve unsigned requests to the network"},
 		{"invalid-redis-url.yaml", "testdata/invalid-redis-url.yaml:1:14: redis.url: want redis://host:port/db, rediss:// or unix://, got scheme \"http\""},
 		{"invalid-schedule.yaml", "testdata/invalid-schedule.yaml:3:48: schedules[0].expression: cron(0 3 * * * *): \"*\" in both day-of-month and day-of-week: one of them must be \"?\"\n" +

@@ -14,6 +14,7 @@ import (
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/backend/kind"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/metering"
 	"github.com/portico/portico/ratelimit"
 )
 
@@ -101,7 +102,8 @@ func build(cfg *Config, prev *Platform, opts []Option) (*Platform, error) {
 	for name, fn := range p.functions {
 		set[name] = gateway.Function{Invoker: fn.capped(), Backend: fn.spec.Backend}
 	}
-	collectors := []prometheus.Collector{p.services.queue.Collector(), p.services.scheduler.Collector(), p.services.sources.Collector()}
+	collectors := []prometheus.Collector{p.services.queue.Collector(), p.services.scheduler.Collector(), p.services.sources.Collector(),
+		metering.Collector(p.meters)}
 	if p.services.invoke != nil {
 		collectors = append(collectors, p.services.invoke.Collector())
 	}
@@ -121,11 +123,11 @@ func (p *Platform) buildFunction(name string, prev *Platform) (*function, error)
 	spec := p.cfg.Functions[name]
 	if prev != nil {
 		if old := prev.functions[name]; old != nil && old.started && reflect.DeepEqual(old.spec, spec) &&
-			prev.cfg.AccountID == p.cfg.AccountID && sameCode(old) {
+			prev.cfg.AccountID == p.cfg.AccountID && prev.cfg.Billing == p.cfg.Billing && sameCode(old) {
 			return &function{spec: spec, invoker: old.invoker, limiter: old.limiter, code: old.code, started: true, inherited: true}, nil
 		}
 	}
-	inv, err := spec.Build(name, kind.Options{Log: p.log, AccountID: p.cfg.AccountID})
+	inv, err := spec.Build(name, kind.Options{Log: p.log, AccountID: p.cfg.AccountID, Billing: p.cfg.Billing})
 	if err != nil {
 		return nil, fmt.Errorf("function %s: %w", name, err)
 	}

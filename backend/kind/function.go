@@ -8,6 +8,7 @@ import (
 	"github.com/portico/portico/async"
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/fielderr"
+	"github.com/portico/portico/metering"
 )
 
 // Function is one entry of `functions:`: its backend kind and that kind's
@@ -57,6 +58,9 @@ type Options struct {
 	// AccountID is the account in process functions' ARNs. Default
 	// awsdefault.AccountID.
 	AccountID string
+	// Billing is how process functions' invocations are metered and
+	// priced (their REPORT lines). Default: metering.Defaults().
+	Billing metering.Config
 	// Region is process functions' AWS_REGION and the region in their
 	// ARNs. Default awsdefault.Region(). Lambda functions take theirs from
 	// their config or the AWS configuration.

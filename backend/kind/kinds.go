@@ -25,7 +25,7 @@ var kinds = []def{
 }
 
 func buildProcess(name string, c *process.Config, o Options) (backend.Invoker, error) {
-	opts := []process.Option{process.WithLogger(o.Log.Named("backend.process"))}
+	opts := []process.Option{process.WithLogger(o.Log.Named("backend.process")), process.WithBilling(o.Billing)}
 	if o.AccountID != "" {
 		opts = append(opts, process.WithAccountID(o.AccountID))
 	}

@@ -20,6 +20,12 @@ type call struct {
 	timer         *time.Timer
 	picked        bool // the runtime has received the event (guarded by instance.mu)
 	logTail       *backend.LogTail
+	// handed is when the event was handed to the runtime, where Lambda's
+	// Duration starts; init is the environment's init duration when this
+	// call is the first its instance serves after a cold start, else 0.
+	// Both are set under instance.mu before the runtime has the event.
+	handed time.Time
+	init   time.Duration
 }
 
 // outcome is how a call ended.

@@ -24,6 +24,12 @@
 // (TooManyRequestsException). Idle instances are stopped after idleTimeout,
 // keeping minInstances warm.
 //
+// Each invocation is metered as Lambda bills it (see metering): its
+// duration runs from the event handed to the runtime to its answer, a cold
+// start's init duration is billed with the first invocation, and Max
+// Memory Used is the instance's peak (peak.go). Lambda's START, END and
+// REPORT lines go into Portico's log and the invocation's log tail.
+//
 // Faults end as Lambda ends them: a runtime that fails init or exits
 // mid-invocation gives Runtime.ExitError, a function past its timeout is
 // killed and gives "Task timed out", a response over 6 MB gives

@@ -18,6 +18,7 @@ import (
 
 	"github.com/portico/portico/backend"
 	"github.com/portico/portico/internal/awsdefault"
+	"github.com/portico/portico/metering"
 )
 
 // Defaults, as on Lambda where it has one.
@@ -55,9 +56,10 @@ type Function struct {
 	initTimeout  time.Duration
 	memoryMB     int
 
-	log  *zap.Logger
-	pool pool
-	seq  atomic.Uint64
+	log   *zap.Logger
+	meter *metering.Meter
+	pool  pool
+	seq   atomic.Uint64
 
 	stopReaper chan struct{}
 	closeOnce  sync.Once
@@ -98,6 +100,7 @@ type options struct {
 	region    string
 	accountID string
 	prepare   PrepareOptions
+	billing   metering.Config
 }
 
 // WithLogger sets the logger for instance output and lifecycle events.
@@ -108,6 +111,10 @@ func WithRegion(r string) Option { return func(o *options) { o.region = r } }
 
 // WithAccountID sets the account in ARNs. Default awsdefault.AccountID.
 func WithAccountID(id string) Option { return func(o *options) { o.accountID = id } }
+
+// WithBilling sets how the function's invocations are metered and priced
+// (its REPORT lines, its Meter). Default: metering.Defaults().
+func WithBilling(c metering.Config) Option { return func(o *options) { o.billing = c } }
 
 // WithCacheDir sets where zip packages are unpacked and Go builds are kept.
 func WithCacheDir(dir string) Option { return func(o *options) { o.prepare.CacheDir = dir } }
@@ -122,6 +129,7 @@ func New(name string, cfg *Config, opts ...Option) (*Function, error) {
 	if o.region == "" {
 		o.region = awsdefault.Region()
 	}
+	memoryMB := orDefault(cfg.Memory, DefaultMemoryMB)
 	return &Function{
 		name:         name,
 		arn:          awsdefault.FunctionARN(o.region, o.accountID, name),
@@ -132,8 +140,9 @@ func New(name string, cfg *Config, opts ...Option) (*Function, error) {
 		idleTimeout:  orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
 		queueTimeout: orDefault(cfg.QueueTimeout, DefaultQueueTimeout),
 		initTimeout:  InitTimeout,
-		memoryMB:     orDefault(cfg.Memory, DefaultMemoryMB),
+		memoryMB:     memoryMB,
 		log:          o.log.With(zap.String("function", name)),
+		meter:        metering.NewMeter(name, memoryMB, o.billing),
 		pool:         pool{all: map[*instance]struct{}{}, max: orDefault(cfg.Concurrency, DefaultConcurrency), min: cfg.MinInstances},
 		stopReaper:   make(chan struct{}),
 	}, nil
@@ -287,6 +296,9 @@ func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 		f.log.Error("instance did not start", zap.Error(err))
 		return nil, backend.NewFunctionError("Runtime.InvalidEntrypoint", err.Error())
 	}
+	in.mu.Lock()
+	in.initPending = true
+	in.mu.Unlock()
 	if err := in.waitReady(ctx, f.initTimeout); err != nil {
 		if backend.IsKind(err, backend.KindTimeout) {
 			// The client gave up; the instance joins the pool once ready.
@@ -347,6 +359,10 @@ func (f *Function) warm() {
 		}
 	}
 }
+
+// Meter is the function's meter: what its invocations were billed, and
+// would cost on Lambda, since it was built.
+func (f *Function) Meter() *metering.Meter { return f.meter }
 
 // Stats reports the instances running (or starting) and idle.
 func (f *Function) Stats() (running, idle int) { return f.pool.stats() }

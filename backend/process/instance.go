@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/metering"
 )
 
 // stopGrace is how long a stopping instance has between SIGTERM and SIGKILL
@@ -32,6 +33,14 @@ type instance struct {
 	ln     net.Listener
 	srv    *fasthttp.Server
 	cgroup *memCgroup
+	peak   *peakMemory // nil when the peak cannot be read
+	// begun is when the start began; initDur, set at the runtime's first
+	// GET /next, is how long its init took.
+	begun   time.Time
+	initDur time.Duration
+	// lineMu guards line, the buffer START, END and REPORT are written in.
+	lineMu sync.Mutex
+	line   []byte
 
 	started  chan struct{} // closed once the start was tried; cmd is set if it worked
 	next     chan *call    // calls waiting for the runtime's GET /next
@@ -51,6 +60,11 @@ type instance struct {
 	exitErr  error                  // how the process ended
 	lastUsed time.Time
 	inPool   bool // counted in the pool's total (guarded by the pool's mutex)
+	// initPending: a cold start whose init duration the instance's first
+	// invocation reports and bills, as Lambda's on-demand environments
+	// do; not set for minInstances, warmed before any request, as
+	// provisioned concurrency is.
+	initPending bool
 }
 
 // startInstance starts a process and its Runtime API. It does not wait for
@@ -58,6 +72,8 @@ type instance struct {
 func (f *Function) startInstance() (*instance, error) {
 	id := strconv.FormatUint(f.seq.Add(1), 10)
 	in := &instance{
+		begun:    time.Now(),
+		line:     make([]byte, 0, 256), // room for the REPORT line and its newline
 		fn:       f,
 		id:       id,
 		log:      f.log.With(zap.String("instance", id)),
@@ -123,6 +139,9 @@ func (f *Function) startInstance() (*instance, error) {
 		if err := in.cgroup.join(cmd.Process.Pid); err != nil {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		}
+	}
+	if in.peak, err = openPeakMemory(in.cgroup, cmd.Process.Pid); err != nil {
+		in.log.Warn("max memory used not measured", zap.Error(err))
 	}
 	in.output.copy(&out)
 	go in.wait(&out)
@@ -210,6 +229,7 @@ func (in *instance) wait(out *outputPipes) {
 		picked := c.picked
 		in.mu.Unlock()
 		if picked {
+			in.report(c, time.Now())
 			c.result <- outcome{err: exitError(c.requestID, err)}
 		} else {
 			c.result <- outcome{retry: true}
@@ -230,6 +250,9 @@ func (in *instance) wait(out *outputPipes) {
 	}
 	out.close() // ends the copies, if they still run
 	<-copied
+	if in.peak != nil {
+		in.peak.close()
+	}
 	if in.cgroup != nil {
 		in.cgroup.remove()
 	}
@@ -251,7 +274,12 @@ func exitStatus(err error) string {
 	return err.Error()
 }
 
-func (in *instance) markReady() { in.readyOnce.Do(func() { close(in.ready) }) }
+func (in *instance) markReady() {
+	in.readyOnce.Do(func() {
+		in.initDur = time.Since(in.begun) // read once ready is closed
+		close(in.ready)
+	})
+}
 
 // waitReady waits until the runtime asks for its first event. It returns
 // the function error of a failed init: an /init/error report or an exit.
@@ -295,6 +323,10 @@ func (in *instance) dispatch(c *call) {
 		return
 	}
 	in.current = c
+	if in.initPending {
+		in.initPending = false
+		c.init = in.initDur
+	}
 	c.timer = time.AfterFunc(c.timeout, func() { in.timeOut(c) })
 	in.mu.Unlock()
 	in.next <- c // buffered; the instance had no call waiting
@@ -310,11 +342,13 @@ func (in *instance) finish(c *call, out outcome, healthy bool) {
 	}
 	in.current = nil
 	in.lastUsed = time.Now()
+	end := in.lastUsed
 	in.mu.Unlock()
 	c.timer.Stop()
 	if c.logTail != nil {
 		in.output.awaitLines()
 	}
+	in.report(c, end)
 	// The request id stays on the output until the next event is taken:
 	// output is read asynchronously, and a line the function wrote just
 	// before its response may be read after it.
@@ -336,7 +370,11 @@ func (in *instance) timeOut(c *call) {
 		return
 	}
 	in.current = nil
+	picked := c.picked
 	in.mu.Unlock()
+	if picked {
+		in.report(c, time.Now())
+	}
 	in.log.Warn("invocation timed out", zap.String("request_id", c.requestID), zap.Duration("timeout", c.timeout))
 	c.result <- outcome{err: backend.NewTimeoutError(c.requestID, c.timeout)}
 	in.kill()
@@ -380,4 +418,30 @@ func (in *instance) stop() {
 		}
 	}
 	<-in.gone
+}
+
+// logStart writes Lambda's START line of c, when its event is handed to
+// the runtime: before any line the function writes for it.
+func (in *instance) logStart(c *call) {
+	in.lineMu.Lock()
+	in.line = metering.AppendStartLine(in.line[:0], c.requestID)
+	in.output.platformLine(c.requestID, c.logTail, in.line)
+	in.lineMu.Unlock()
+}
+
+// report meters c, which ended at end, and writes Lambda's END and
+// REPORT lines: after the function's own lines in c's log tail (see
+// finish), and in Portico's log.
+func (in *instance) report(c *call, end time.Time) {
+	var peak int64
+	if in.peak != nil {
+		peak = in.peak.read()
+	}
+	r := in.fn.meter.Record(end.Sub(c.handed), c.init, peak)
+	in.lineMu.Lock()
+	defer in.lineMu.Unlock()
+	in.line = metering.AppendEndLine(in.line[:0], c.requestID)
+	in.output.platformLine(c.requestID, c.logTail, in.line)
+	in.line = metering.AppendReportLine(in.line[:0], c.requestID, &r)
+	in.output.reportLine(c.requestID, c.logTail, in.line, &r)
 }

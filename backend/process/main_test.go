@@ -149,6 +149,15 @@ func fakeRuntime(mode string) int {
 				hog = append(hog, b)
 			}
 			post("/invocation/"+id+"/response", fmt.Sprintf(`"%d"`, len(hog)))
+		case "alloc64":
+			// 64 MiB, touched so it is resident, kept for the instance's life.
+			if held == nil {
+				held = make([]byte, 64<<20)
+				for j := 0; j < len(held); j += 4096 {
+					held[j] = 1
+				}
+			}
+			post("/invocation/"+id+"/response", `"ok"`)
 		default:
 			post("/invocation/"+id+"/response", string(event))
 		}
@@ -156,6 +165,9 @@ func fakeRuntime(mode string) int {
 }
 
 var watchOnce sync.Once
+
+// held is what the alloc64 runtime allocated.
+var held []byte
 
 // halfRequestFate sends half a request on a new Runtime API connection and
 // reports whether the server closes it.

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/metering"
 )
 
 // Limits on what an instance's output may cost: a line longer than
@@ -196,6 +198,36 @@ func (o *outputLogger) emit(stream string, line []byte, cut bool) {
 		fields = append(fields, zap.Bool("truncated", true))
 	}
 	o.log.Info("output", fields...)
+}
+
+// platformLine writes a line of the platform's own about the invocation
+// requestID (START, END) into its log tail, if any, and Portico's log,
+// as stream "platform". It is not subject to the function's line limit:
+// there are three per invocation, whatever the function writes.
+func (o *outputLogger) platformLine(requestID string, tail *backend.LogTail, line []byte) {
+	if tail != nil {
+		tail.Write(append(line, '\n')) // into the spare room of the caller's buffer (instance.line)
+	}
+	if ce := o.log.Check(zapcore.InfoLevel, "output"); ce != nil {
+		ce.Write(zap.String("stream", "platform"), zap.String("line", string(line)), zap.String("request_id", requestID))
+	}
+}
+
+// reportLine is platformLine for the REPORT line, whose figures go into
+// Portico's log as fields too.
+func (o *outputLogger) reportLine(requestID string, tail *backend.LogTail, line []byte, r *metering.Report) {
+	if tail != nil {
+		tail.Write(append(line, '\n'))
+	}
+	if ce := o.log.Check(zapcore.InfoLevel, "output"); ce != nil {
+		fields := []zap.Field{zap.String("stream", "platform"), zap.String("line", string(line)), zap.String("request_id", requestID),
+			zap.Float64("duration_ms", float64(r.Duration)/1e6), zap.Int64("billed_ms", r.Billed.Milliseconds()),
+			zap.Int("memory_mb", r.MemoryMB), zap.Int("max_memory_used_mb", metering.MemoryMB(r.MaxMemoryUsed))}
+		if r.Init > 0 {
+			fields = append(fields, zap.Float64("init_ms", float64(r.Init)/1e6))
+		}
+		ce.Write(fields...)
+	}
 }
 
 func (o *outputLogger) flushDropped() {

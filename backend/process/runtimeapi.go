@@ -72,8 +72,10 @@ func (in *instance) handleNext(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	c.picked = true
+	c.handed = time.Now()
 	in.mu.Unlock()
 	in.output.setTarget(c.requestID, c.logTail)
+	in.logStart(c)
 
 	h := &ctx.Response.Header
 	h.Set("Lambda-Runtime-Aws-Request-Id", c.requestID)

@@ -39,6 +39,9 @@ type benchFlags struct {
 	jsonOut     *bool
 	htmlFile    *string
 	headers     stringList
+	// metrics and function price a run against a local function's route
+	// from the gateway's meter.
+	metrics, function *string
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -58,6 +61,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		noPin:       fs.Bool("no-pin", false, "scenarios: do not pin the generator and targets to different cores"),
 		jsonOut:     fs.Bool("json", false, "print the results as JSON"),
 		htmlFile:    fs.String("html", "", "also write a self-contained HTML report to this file"),
+		metrics:     fs.String("metrics", "", "the gateway's /metrics URL (admin listener): with --function, price the run on AWS Lambda"),
+		function:    fs.String("function", "", "the local function behind the target route, whose meter --metrics reads"),
 	}
 	fs.Var(&f.headers, "H", "header 'Name: value' (repeatable)")
 	targets, err := parseFlags(fs, args)
@@ -121,6 +126,17 @@ func runTargets(ctx context.Context, f *benchFlags, targets []string, stderr io.
 	if err != nil {
 		return nil, err
 	}
+	var probe *bench.MeterProbe
+	var before bench.MeterReading
+	if (*f.metrics == "") != (*f.function == "") {
+		return nil, usageError{"--metrics and --function go together"}
+	}
+	if *f.metrics != "" {
+		probe = &bench.MeterProbe{Function: *f.function, Metrics: *f.metrics}
+		if before, err = probe.Read(); err != nil {
+			return nil, fmt.Errorf("--metrics: %w", err)
+		}
+	}
 	progress := isTerminal(stderr)
 	if progress {
 		opts.Progress = func(done int64, elapsed time.Duration) {
@@ -135,6 +151,11 @@ func runTargets(ctx context.Context, f *benchFlags, targets []string, stderr io.
 		return nil, err
 	}
 	res.Name = strings.Join(targets, " ")
+	if probe != nil {
+		if res.Cost, err = probe.Cost(before, res.Requests); err != nil {
+			return nil, fmt.Errorf("--metrics: %w", err)
+		}
+	}
 	return res, nil
 }
 

@@ -38,7 +38,8 @@ const usage = `usage:
                                       Portico YAML on stdout; what it cannot carry over on stderr as FILE:LINE: key: reason
   portico schedules --config FILE [-n N]
                                       print each schedule's next N fire times (UTC and its time zone)
-  portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html)
+  portico bench    [flags] URL[@WEIGHT]...   load-test URLs (-c, -d, -n, --rate, --warmup, -m, -H, --body, --json, --html,
+                                            --metrics URL --function NAME: its cost on AWS Lambda)
   portico bench    --scenario NAME [flags]   a bundled scenario with its own targets; --list shows them
 `
 
