@@ -193,7 +193,7 @@ func (s *session) serveConfig(name, config string) (string, error) {
 			p.Close()
 			return "", err
 		}
-		cfg.Listen, cfg.Admin = addr, ""
+		cfg.Listen, cfg.Admin.Listen = addr, ""
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { platform.Serve(ctx, p, nil); close(done) }() //nolint:errcheck

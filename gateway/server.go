@@ -188,8 +188,8 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		return err
 	}
 	var adminLn net.Listener
-	if cfg.Admin != "" {
-		if adminLn, err = net.Listen("tcp", cfg.Admin); err != nil {
+	if cfg.Admin.Listen != "" {
+		if adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 			ln.Close()
 			return err
 		}

@@ -23,7 +23,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen, cfg.Admin, cfg.InvokeAPI.Listen = testkit.FreeAddr(t), "", testkit.FreeAddr(t)
+	cfg.Listen, cfg.Admin.Listen, cfg.InvokeAPI.Listen = testkit.FreeAddr(t), "", testkit.FreeAddr(t)
 	servePlatform(t, cfg)
 	base := "http://" + cfg.Listen
 
