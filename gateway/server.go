@@ -27,11 +27,16 @@ type Server struct {
 	ready         atomic.Bool
 	draining      atomic.Bool
 	admin         adminTimeouts
+	adminToken    string                  // the first config's admin.token
+	adminHandler  fasthttp.RequestHandler // nil: no admin page
 }
 
 // NewServer returns a Server for g.
-func NewServer(g *Gateway) *Server {
-	s := &Server{log: g.log, limits: g.cfg.Limits, admin: defaultAdminTimeouts}
+func NewServer(g *Gateway, opts ...ServerOption) *Server {
+	s := &Server{log: g.log, limits: g.cfg.Limits, admin: defaultAdminTimeouts, adminToken: g.cfg.Admin.Token}
+	for _, o := range opts {
+		o(s)
+	}
 	s.current.Store(g)
 	return s
 }
