@@ -234,7 +234,7 @@ func TestBrowserScreenshot(t *testing.T) {
 		t.Skip("writes docs/admin.png: run with -args -screenshot (make screenshot)")
 	}
 	ctx := browser(t)
-	file, _ := filepath.Abs(filepath.Join("..", "configs", "quickstart.yaml"))
+	file := filepath.Join("..", "configs", "quickstart.yaml") // shown on the page as written
 	s := serveFile(t, file, testkit.FreeAddr(t), testkit.FreeAddr(t), platform.WithUnstartedFunctions())
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.admin+"/")); err != nil {
 		t.Fatal(err)
@@ -242,7 +242,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	// Some traffic for the plots, over several seconds so that the lines
 	// have a shape: every route of the quickstart, a crash now and then.
 	paths := []string{"/hello?name=you", "/echo/a/b?x=1", "/v1/echo", "/teapot", "/node/hello", "/python/hello", "/slow?ms=40"}
-	for i := range 14 {
+	for i := range 40 {
 		for j, p := range paths {
 			for range 2 + (i*7+j*3)%9 {
 				resp, err := http.Get(s.public + p)
@@ -252,7 +252,7 @@ func TestBrowserScreenshot(t *testing.T) {
 				resp.Body.Close()
 			}
 		}
-		if i%4 == 0 {
+		if i%9 == 0 {
 			if resp, err := http.Get(s.public + "/crash"); err == nil {
 				resp.Body.Close()
 			}

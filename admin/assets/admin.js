@@ -3,7 +3,8 @@
 "use strict";
 
 const SVGNS = "http://www.w3.org/2000/svg";
-const WINDOW_MS = 5 * 60 * 1000;
+// The plots span the seconds held, from one minute to the five the server keeps.
+const MIN_WINDOW_MS = 60 * 1000, MAX_WINDOW_MS = 5 * 60 * 1000;
 let routes = [];
 let lastStats = null; // the last /api/stats, for redrawing the routes between polls
 
@@ -133,7 +134,9 @@ function plot(svg, now, seconds, lines) {
   let maxY = 0;
   for (const l of lines) for (const p of seconds) { const v = p[l.key]; if (v != null && v > maxY) maxY = v; }
   maxY = niceCeil(maxY || 1);
-  const x = t => left + (W - left) * (1 - (now - t) / WINDOW_MS);
+  const span = seconds.length ? now - seconds[0].t : 0;
+  const windowMs = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, Math.ceil(span / 60000) * 60000));
+  const x = t => left + (W - left) * (1 - (now - t) / windowMs);
   const y = v => top + (H - top - bottom) * (1 - v / maxY);
   const parts = [];
   for (let i = 0; i <= 4; i++) {
@@ -141,9 +144,13 @@ function plot(svg, now, seconds, lines) {
     parts.push(svgEl("line", { class: "grid", x1: left, x2: W, y1: y(v), y2: y(v) }));
     parts.push(svgEl("text", { class: "axis", x: 2, y: y(v) + 3 }, fmt(v, v < 10 ? 1 : 0)));
   }
-  for (const m of [4, 3, 2, 1]) parts.push(svgEl("text", { class: "axis", x: x(now - m * 60000) - 8, y: H - 3 }, "-" + m + "m"));
+  for (const q of [4, 3, 2, 1]) {
+    const back = windowMs * q / 5;
+    const label = windowMs <= 2 * 60000 ? "-" + Math.round(back / 1000) + "s" : "-" + (back / 60000).toFixed(back % 60000 ? 1 : 0) + "m";
+    parts.push(svgEl("text", { class: "axis", x: x(now - back) - 8, y: H - 3 }, label));
+  }
   for (const l of lines) {
-    const pts = seconds.filter(p => p[l.key] != null && now - p.t <= WINDOW_MS).map(p => x(p.t).toFixed(1) + "," + y(p[l.key]).toFixed(1));
+    const pts = seconds.filter(p => p[l.key] != null && now - p.t <= windowMs).map(p => x(p.t).toFixed(1) + "," + y(p[l.key]).toFixed(1));
     parts.push(svgEl("polyline", { class: l.cls, points: pts.join(" "), "data-points": pts.length }));
   }
   svg.replaceChildren(...parts);
