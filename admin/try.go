@@ -101,7 +101,7 @@ func (tr *tryRequest) check() string {
 	switch {
 	case !httptoken.Valid(tr.Method):
 		return "method: want an HTTP method such as GET"
-	case !strings.HasPrefix(tr.Path, "/") || strings.HasPrefix(tr.Path, "//") || !printable(tr.Path):
+	case !strings.HasPrefix(tr.Path, "/") || strings.HasPrefix(tr.Path, "//") || !printable(tr.Path) || strings.Contains(tr.Path, " "):
 		return "path: want a path starting with /, such as /pets/1?x=1"
 	case len(tr.Headers) > maxTryHeaders:
 		return "headers: at most 50"
