@@ -14,6 +14,7 @@ import (
 
 	"github.com/portico/portico/admin"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/internal/loopback"
 )
 
 // Serve serves p on its config's listeners until ctx is done, then drains
@@ -31,6 +32,10 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 	var pageReloads chan chan admin.ConfigState // nil without the page: never ready
 	var opts []gateway.ServerOption
 	if p.cfg.Admin.Listen != "" {
+		if p.cfg.Admin.Token == "" && !loopback.Addr(p.cfg.Admin.Listen) {
+			p.log.Warn("the admin listener is off loopback without admin.token: whoever reaches it can reload the config and send requests through the gateway",
+				zap.String("admin", p.cfg.Admin.Listen))
+		}
 		page = newAdminSource(p, time.Now())
 		pageReloads = page.reloads
 		a := admin.New(page)
