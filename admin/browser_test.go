@@ -285,3 +285,35 @@ func TestBrowserScreenshot(t *testing.T) {
 	}
 	t.Logf("wrote %s (%d bytes)", out, len(png))
 }
+
+// TestBrowserLogin: with admin.token, a browser gets the login form, and
+// the token it types there lets it in (the form's POST passes the
+// same-origin check as a real browser sends it; the cookie it gets back
+// carries the page's requests).
+func TestBrowserLogin(t *testing.T) {
+	ctx := browser(t)
+	s := serve(t, strings.Replace(testConfig, "admin: ADMIN", "admin: {listen: ADMIN, token: t0ken-for-the-test}", 1))
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.admin+"/"),
+		chromedp.WaitVisible(css(`input[name="token"]`)),
+		chromedp.SendKeys(css(`input[name="token"]`), "wrong"),
+		chromedp.Click(css(`button[type="submit"]`)),
+		chromedp.WaitVisible(css(`p[role="alert"]`)),
+		chromedp.SendKeys(css(`input[name="token"]`), "t0ken-for-the-test"),
+		chromedp.Click(css(`button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#route-rows tr[data-route="GET /pets/{id}"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// The cookie is out of the page's scripts' reach.
+	if cookie, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`)); err != nil || cookie != "" {
+		t.Errorf("document.cookie = %q (%v), want nothing: the cookie is HttpOnly", cookie, err)
+	}
+	if err := chromedp.Do(ctx,
+		pickRoute("ANY /teapot"),
+		chromedp.Click(css("#try-send")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("try-status").textContent === "HTTP 418"`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Errorf("try it, signed in: %v", err)
+	}
+}

@@ -128,14 +128,15 @@ func (g *adminGuard) login(ctx *fasthttp.RequestCtx) {
 
 // sameOrigin reports whether a browser says the request comes from a page
 // of this listener.
+//
+// Sec-Fetch-Site, where a browser sends it, is the answer: a browser may
+// send "Origin: null" for its own form's POST (under some referrer
+// policies), but never lets a page set Sec-Fetch-Site.
 func sameOrigin(ctx *fasthttp.RequestCtx) bool {
-	if site := ctx.Request.Header.Peek("Sec-Fetch-Site"); len(site) > 0 && string(site) != "same-origin" {
-		return false
+	if site := ctx.Request.Header.Peek("Sec-Fetch-Site"); len(site) > 0 {
+		return string(site) == "same-origin"
 	}
 	origin := ctx.Request.Header.Peek("Origin")
-	if len(origin) == 0 {
-		return string(ctx.Request.Header.Peek("Sec-Fetch-Site")) == "same-origin"
-	}
 	_, hostport, ok := bytes.Cut(origin, []byte("://"))
 	return ok && len(hostport) > 0 && bytes.Equal(hostport, ctx.Host())
 }
@@ -155,7 +156,7 @@ func setAdminHeaders(ctx *fasthttp.RequestCtx) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 }
 

@@ -94,6 +94,8 @@ routes: [{route: $default, function: echo}]
 		{"cookie POST, fetch metadata", "POST", "/api/reload", map[string]string{"Cookie": session, "Sec-Fetch-Site": "same-origin"}, "", 200, "page POST"},
 		{"cross-site form post", "POST", "/api/reload", map[string]string{"Cookie": session, "Origin": "http://evil.example"}, "", 403, "cross-origin"},
 		{"cross-site by fetch metadata", "POST", "/api/reload", map[string]string{"Cookie": session, "Origin": origin, "Sec-Fetch-Site": "cross-site"}, "", 403, "cross-origin"},
+		{"a browser form with Origin null", "POST", "/api/reload", map[string]string{"Cookie": session, "Origin": "null", "Sec-Fetch-Site": "same-origin"}, "", 200, "page POST"},
+		{"Origin null alone", "POST", "/api/reload", map[string]string{"Cookie": session, "Origin": "null"}, "", 403, "cross-origin"},
 		{"POST with no origin at all", "POST", "/api/reload", map[string]string{"Cookie": session}, "", 403, "cross-origin"},
 		{"bearer POST from a script", "POST", "/api/reload", bearer, "", 200, "page POST"},
 		{"wrong login", "POST", "/login", map[string]string{"Origin": origin}, "token=guess", 401, "Wrong token"},
