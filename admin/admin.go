@@ -42,7 +42,9 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // Handler serves the page (/, its files) and the API (/api/...). It checks
-// methods, and leaves tokens and origins to the listener's guard.
+// methods, and leaves tokens and origins to the listener's guard. The
+// Source's calls get a context of their own, not the RequestCtx, which
+// fasthttp reuses once the handler returns.
 func (a *Admin) Handler(ctx *fasthttp.RequestCtx) {
 	ctx.Response.Header.Set("Content-Security-Policy", contentSecurityPolicy)
 	p := string(ctx.Path())
@@ -50,13 +52,13 @@ func (a *Admin) Handler(ctx *fasthttp.RequestCtx) {
 	case "/api/routes":
 		a.get(ctx, func() any { return a.routes() })
 	case "/api/functions":
-		a.get(ctx, func() any { return a.functions(ctx) })
+		a.get(ctx, func() any { return a.functions(context.Background()) })
 	case "/api/stats":
 		a.get(ctx, func() any { return a.stats() })
 	case "/api/config":
 		a.get(ctx, func() any { return a.src.Config() })
 	case "/api/reload":
-		a.post(ctx, func() any { return a.src.Reload(ctx) })
+		a.post(ctx, func() any { return a.src.Reload(context.Background()) })
 	case "/api/try":
 		a.post(ctx, func() any { return a.try.do(ctx.PostBody()) })
 	case "/":

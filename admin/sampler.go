@@ -76,9 +76,9 @@ func (s *sampler) run(ctx context.Context, g func() prometheus.Gatherer) {
 
 // sample records the families gathered from gatherer at now.
 func (s *sampler) sample(now time.Time, gatherer prometheus.Gatherer, families []*dto.MetricFamily) {
-	cur := s.parse(families)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	cur := s.parse(families)
 	if gatherer != s.gatherer {
 		s.last = nil // a reload: every series starts from zero
 		s.gatherer = gatherer
@@ -96,7 +96,8 @@ func (s *sampler) sample(now time.Time, gatherer prometheus.Gatherer, families [
 	s.held = min(s.held+1, keepSeconds)
 }
 
-// parse reads the route series of families.
+// parse reads the route series of families; with s.mu held (it learns
+// s.bounds).
 func (s *sampler) parse(families []*dto.MetricFamily) map[string]*counts {
 	out := map[string]*counts{}
 	route := func(m *dto.Metric) *counts {

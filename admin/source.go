@@ -14,15 +14,16 @@ import (
 type Source interface {
 	// Routes lists the compiled routes, in config order.
 	Routes() []Route
-	// Functions describes the functions, sorted by name. Invocation counts
-	// are the page's to fill in (see Function).
+	// Functions describes the functions, sorted by name, within a bound of
+	// its own. Invocation counts are the page's to fill in (see Function).
 	Functions(ctx context.Context) []Function
 	// Schedules lists the schedules with their next fire times.
 	Schedules() []Schedule
 	// Config describes the loaded config and the last reload.
 	Config() ConfigState
 	// Reload loads the config file again, as SIGHUP does, and returns the
-	// state once the new config serves or was refused.
+	// state once the new config serves or was refused, or at once when the
+	// platform has stopped serving.
 	Reload(ctx context.Context) ConfigState
 	// RouteMetrics gathers the per-route series of the gateway serving now
 	// (portico_requests_total, portico_request_duration_seconds,

@@ -23,6 +23,8 @@ type adminSource struct {
 	// reloads carries the page's reload requests to Serve's loop, which
 	// reloads as it does on SIGHUP and answers on the channel sent.
 	reloads chan chan admin.ConfigState
+	// stopped is closed when Serve returns: no reload will be answered.
+	stopped chan struct{}
 
 	mu    sync.Mutex
 	state admin.ConfigState
@@ -31,7 +33,7 @@ type adminSource struct {
 var _ admin.Source = (*adminSource)(nil)
 
 func newAdminSource(p *Platform, now time.Time) *adminSource {
-	s := &adminSource{reloads: make(chan chan admin.ConfigState)}
+	s := &adminSource{reloads: make(chan chan admin.ConfigState), stopped: make(chan struct{})}
 	s.current.Store(p)
 	s.state = admin.ConfigState{File: p.cfg.file, LoadedAt: now}
 	return s
@@ -63,12 +65,16 @@ func (s *adminSource) Reload(ctx context.Context) admin.ConfigState {
 	reply := make(chan admin.ConfigState, 1)
 	select {
 	case s.reloads <- reply:
+	case <-s.stopped:
+		return s.Config()
 	case <-ctx.Done():
 		return s.Config()
 	}
 	select {
 	case st := <-reply:
 		return st
+	case <-s.stopped:
+		return s.Config()
 	case <-ctx.Done():
 		return s.Config()
 	}

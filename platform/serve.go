@@ -37,6 +37,7 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 				zap.String("admin", p.cfg.Admin.Listen))
 		}
 		page = newAdminSource(p, time.Now())
+		defer close(page.stopped)
 		pageReloads = page.reloads
 		a := admin.New(page)
 		opts = append(opts, gateway.WithAdminHandler(a.Handler))
