@@ -64,6 +64,21 @@ func TestAPI(t *testing.T) {
 		return false
 	})
 
+	var sched struct {
+		Schedules []struct {
+			Name, Function, Expression string
+			Next                       time.Time
+		}
+	}
+	call(t, s, "GET", "/api/functions", "", &sched)
+	if len(sched.Schedules) != 1 {
+		t.Fatalf("schedules: %+v, want hourly", sched.Schedules)
+	}
+	next, hour := sched.Schedules[0].Next, time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
+	if h := sched.Schedules[0]; h.Name != "hourly" || h.Function != "echo" || !(next.Equal(hour) || next.Equal(hour.Add(time.Hour))) {
+		t.Errorf("schedule: %+v, want hourly firing at %v", h, hour)
+	}
+
 	var stats struct {
 		Seconds []map[string]any `json:"seconds"`
 		Routes  map[string]struct {

@@ -27,6 +27,8 @@ routes:
   - {route: "POST /orders", function: echo, timeout: 5s}
   - {route: "ANY /teapot", function: teapot}
   - {route: "GET /broken", function: broken}
+schedules:
+  - {name: hourly, function: echo, expression: "cron(0 * * * ? *)"}
 `
 
 // served is a platform serving on free 127.0.0.1 ports.
