@@ -2,7 +2,7 @@ GO      ?= go
 FUZZTIME ?= 60s
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
 
-.PHONY: build test bench fuzz vet deps
+.PHONY: build test bench fuzz vet deps screenshot
 
 build:
 	$(GO) build -o bin/portico ./cmd/portico
@@ -18,7 +18,8 @@ test: deps vet
 	$(GO) test -race -shuffle=on -timeout 9m ./...
 	cd deploy && $(GO) vet ./... && $(GO) test -race -shuffle=on -timeout 5m ./...
 
-# The tests run real interpreters and servers: install each one absent.
+# The tests run real interpreters, servers and a browser (the admin page's
+# tests drive Chromium): install each one absent.
 deps:
 	@missing=; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -26,11 +27,17 @@ deps:
 	command -v python3 >/dev/null || missing="$$missing python3"; \
 	command -v aws >/dev/null || missing="$$missing awscli"; \
 	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing (the tests run them)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# docs/admin.png: the admin page in headless Chromium, serving the quickstart
+# config with some traffic.
+screenshot: deps
+	$(GO) test ./admin -run '^TestBrowserScreenshot$$' -count=1 -timeout 5m -args -screenshot
 
 # Go benchmarks (saved per commit under bench/results/), then the bundled
 # mock scenario: the gateway against a bare fasthttp server, side by side.

@@ -16,6 +16,7 @@ var (
 	durationType = reflect.TypeFor[time.Duration]()
 	unionType    = reflect.TypeFor[Union]()
 	resolverType = reflect.TypeFor[PathResolver]()
+	shortType    = reflect.TypeFor[Shorthand]()
 )
 
 // value decodes n into v; at is where errors about the value as a whole go
@@ -35,6 +36,9 @@ func (d *decodeState) value(n, at *yaml.Node, path string, v reflect.Value, opts
 		}
 		d.value(n, at, path, v.Elem(), opts)
 	case reflect.Struct:
+		if n.Kind == yaml.ScalarNode && v.CanAddr() && reflect.PointerTo(v.Type()).Implements(shortType) {
+			n = shorthandMapping(n, v.Addr().Interface().(Shorthand).ShorthandKey())
+		}
 		d.structValue(n, at, path, v)
 	case reflect.Map:
 		d.mapValue(n, at, path, v, opts)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/router"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 )
 
@@ -15,9 +16,21 @@ type adminTimeouts struct{ read, write, idle time.Duration }
 // milliseconds, and close what a client leaves open.
 var defaultAdminTimeouts = adminTimeouts{read: 10 * time.Second, write: 10 * time.Second, idle: 60 * time.Second}
 
-// newAdminServer serves /healthz (the process is up), /readyz (the
-// gateway is accepting traffic: routes loaded, not draining) and /metrics
-// (Prometheus).
+// ServerOption configures a Server.
+type ServerOption func(*Server)
+
+// WithAdminHandler serves h on the admin listener for every path but
+// /healthz, /readyz, /metrics and /login, behind the listener's guard (see
+// adminGuard): h sees only requests that carry the admin token when one is
+// set, and only same-origin POSTs. Default: those paths are 404.
+func WithAdminHandler(h fasthttp.RequestHandler) ServerOption {
+	return func(s *Server) { s.adminHandler = h }
+}
+
+// newAdminServer serves /healthz (the process is up) and /readyz (the
+// gateway is accepting traffic: routes loaded, not draining) to anyone, for
+// probes; and, behind the guard, /metrics (Prometheus) and the admin
+// handler.
 func (s *Server) newAdminServer() *fasthttp.Server {
 	r := router.New()
 	r.GET("/healthz", func(ctx *fasthttp.RequestCtx) {
@@ -33,8 +46,23 @@ func (s *Server) newAdminServer() *fasthttp.Server {
 		}
 		ctx.SetBodyString(`{"status":"ready"}`)
 	})
+	guard := &adminGuard{token: s.adminToken}
+	if s.adminToken != "" {
+		guard.session = sessionOf(s.adminToken)
+	}
 	// The metrics of the gateway serving now: a reload starts them afresh.
-	r.GET("/metrics", func(ctx *fasthttp.RequestCtx) { s.current.Load().metricsHandler(ctx) })
+	r.GET("/metrics", guard.wrap(func(ctx *fasthttp.RequestCtx) { s.current.Load().metricsHandler(ctx) }))
+	r.POST("/login", guard.login)
+	if s.adminHandler != nil {
+		r.NotFound = guard.wrap(s.adminHandler)
+	}
+	r.HandleMethodNotAllowed = false
 	return &fasthttp.Server{Handler: r.Handler, NoDefaultServerHeader: true, Logger: serverLogger(s.log),
 		ReadTimeout: s.admin.read, WriteTimeout: s.admin.write, IdleTimeout: s.admin.idle, CloseOnShutdown: true}
 }
+
+// RouteMetrics gathers the gateway's per-route series alone (requests by
+// status class, latency histograms, invocation errors by kind), without
+// the process and runtime collectors of /metrics: for the admin page's
+// sampler. Safe for concurrent use.
+func (g *Gateway) RouteMetrics() prometheus.Gatherer { return g.metrics.routes }

@@ -22,8 +22,8 @@ import (
 type Config struct {
 	// Listen is the public listener address. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// Admin is the address of /healthz, /readyz and /metrics; empty disables it.
-	Admin string `yaml:"admin"`
+	// Admin is the admin listener: probes, metrics, the admin page.
+	Admin AdminConfig `yaml:"admin"`
 	// API is "http" (HTTP API semantics, default) or "rest" (REST API).
 	API string `yaml:"api"`
 	// Stage is requestContext.stage. Default "$default". A named stage is
@@ -98,6 +98,23 @@ type Limits struct {
 	// a new connection gets a 429 and is closed. Default 0: no cap.
 	MaxConnsPerIP int `yaml:"maxConnsPerIP"`
 }
+
+// AdminConfig is the admin listener: /healthz and /readyz for probes,
+// /metrics, and the admin page with its JSON API (see package admin).
+// `admin: ADDR` is short for `admin: {listen: ADDR}`.
+type AdminConfig struct {
+	// Listen is its address; empty (the default) disables it. It should
+	// stay on loopback unless Token is set: the page reloads the config
+	// and sends requests through the gateway.
+	Listen string `yaml:"listen"`
+	// Token, when set, is required by everything on the admin listener but
+	// /healthz and /readyz: as `Authorization: Bearer TOKEN`, or the
+	// cookie the page's login form sets. Default: none.
+	Token string `yaml:"token"`
+}
+
+// ShorthandKey makes `admin: ADDR` stand for `admin: {listen: ADDR}`.
+func (*AdminConfig) ShorthandKey() string { return "listen" }
 
 // RoutingConfig settles route-matching behaviours AWS does not document.
 type RoutingConfig struct {
@@ -251,6 +268,7 @@ func (c *Config) Validate(file string, pos config.Positions, functions []string)
 	p := &problems{file: file, pos: pos, functions: functions}
 	c.validateAPI(p)
 	c.validateLimits(p)
+	c.validateAdmin(p)
 	c.validateSettings(p)
 	c.validateThrottles(p)
 	c.validateAuthorizers(p)
@@ -290,6 +308,15 @@ func (c *Config) validateAPI(p *problems) {
 		if _, err := parsePrefix(pr); err != nil {
 			p.add(fmt.Sprintf("trustedProxies[%d]", i), "want an IP address or CIDR prefix, got %q", pr)
 		}
+	}
+}
+
+func (c *Config) validateAdmin(p *problems) {
+	if c.Admin.Token != "" && c.Admin.Listen == "" {
+		p.add("admin.token", "needs admin.listen: without a listener there is nothing to guard")
+	}
+	if strings.ContainsAny(c.Admin.Token, " \t\r\n") {
+		p.add("admin.token", "must not contain spaces or line breaks: it travels in a header and a cookie")
 	}
 }
 

@@ -1,5 +1,7 @@
 // Package gateway owns the running server: the public listener and its
-// connection limits, the admin listener (/healthz, /readyz, /metrics), the
+// connection limits, the admin listener (/healthz and /readyz open to
+// probes; /metrics and the handler WithAdminHandler gives, such as the
+// admin page, behind one guard: admin.token, same-origin POSTs), the
 // route table, the per-route pipeline (CORS, authorizer, rate limits,
 // event, invocation, result), the answers API Gateway gives itself
 // (errors.go: one table, one writer), the access log, and graceful drain

@@ -20,6 +20,7 @@ import (
 // is built, so recording a request does no label lookups.
 type metrics struct {
 	registry      *prometheus.Registry
+	routes        *prometheus.Registry // the per-route series alone, for the admin page
 	requests      *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	backendErrors *prometheus.CounterVec
@@ -50,6 +51,8 @@ func newMetrics() *metrics {
 			Name: "portico_unmatched_requests_total", Help: "Requests that matched no route.",
 		}),
 	}
+	m.routes = prometheus.NewRegistry()
+	m.routes.MustRegister(m.requests, m.latency, m.backendErrors)
 	m.registry.MustRegister(m.requests, m.latency, m.backendErrors, m.unmatched,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -27,11 +27,16 @@ type Server struct {
 	ready         atomic.Bool
 	draining      atomic.Bool
 	admin         adminTimeouts
+	adminToken    string                  // the first config's admin.token
+	adminHandler  fasthttp.RequestHandler // nil: no admin page
 }
 
 // NewServer returns a Server for g.
-func NewServer(g *Gateway) *Server {
-	s := &Server{log: g.log, limits: g.cfg.Limits, admin: defaultAdminTimeouts}
+func NewServer(g *Gateway, opts ...ServerOption) *Server {
+	s := &Server{log: g.log, limits: g.cfg.Limits, admin: defaultAdminTimeouts, adminToken: g.cfg.Admin.Token}
+	for _, o := range opts {
+		o(s)
+	}
 	s.current.Store(g)
 	return s
 }
@@ -188,8 +193,8 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		return err
 	}
 	var adminLn net.Listener
-	if cfg.Admin != "" {
-		if adminLn, err = net.Listen("tcp", cfg.Admin); err != nil {
+	if cfg.Admin.Listen != "" {
+		if adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 			ln.Close()
 			return err
 		}

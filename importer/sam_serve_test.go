@@ -64,7 +64,7 @@ func serveImport(t *testing.T, src string, code map[string]string, opts ...SAMOp
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	cfg.Listen, cfg.Admin = testkit.FreeAddr(t), ""
+	cfg.Listen, cfg.Admin.Listen = testkit.FreeAddr(t), ""
 	p, err := platform.New(cfg)
 	if err != nil {
 		t.Fatal(err)

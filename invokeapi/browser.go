@@ -1,9 +1,9 @@
 package invokeapi
 
 import (
-	"net"
-
 	"github.com/valyala/fasthttp"
+
+	"github.com/portico/portico/internal/loopback"
 )
 
 // refuseBrowser answers an unsigned request that a web browser may have
@@ -23,18 +23,8 @@ func (s *Server) refuseBrowser(req *fasthttp.Request) *Error {
 	if len(req.Header.Peek("Origin")) > 0 {
 		return browserRefused("with an Origin header")
 	}
-	if !s.cfg.AllowUnsigned && !loopbackHost(string(req.Header.Host())) {
+	if !s.cfg.AllowUnsigned && !loopback.Addr(string(req.Header.Host())) {
 		return browserRefused("for a host name that is not loopback")
 	}
 	return nil
-}
-
-// loopbackHost reports whether a Host header names a loopback address.
-func loopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	} else if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-	}
-	return isLoopback(host)
 }

@@ -2,10 +2,10 @@ package invokeapi
 
 import (
 	"net"
-	"net/netip"
 	"strconv"
 
 	"github.com/portico/portico/internal/fielderr"
+	"github.com/portico/portico/internal/loopback"
 )
 
 // Config is the root config's `invokeApi:` block. Absent, the Invoke API is
@@ -38,7 +38,7 @@ type Credential struct {
 func (c *Config) Validate() []error {
 	var p fielderr.List
 	host, ok := c.validListen(&p)
-	if ok && len(c.Credentials) == 0 && !c.AllowUnsigned && !isLoopback(host) {
+	if ok && len(c.Credentials) == 0 && !c.AllowUnsigned && !loopback.Host(host) {
 		p.Add("listen", "%q is not a loopback address: set credentials, or allowUnsigned: true to serve unsigned requests to the network", c.Listen)
 	}
 	seen := make(map[string]bool, len(c.Credentials))
@@ -73,14 +73,4 @@ func (c *Config) validListen(p *fielderr.List) (string, bool) {
 		return "", false
 	}
 	return host, true
-}
-
-// isLoopback reports whether host names only the loopback interface: a
-// loopback IP or "localhost". An empty host listens on every interface.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
 }

@@ -25,6 +25,7 @@ func TestInvalidConfigs(t *testing.T) {
 			"testdata/invalid-schedule.yaml:4:31: schedules[1].function: unknown function \"jobs\" (did you mean \"job\"?)\n" +
 			"testdata/invalid-schedule.yaml:4:49: schedules[1].expression: rate(5 minute): a value above 1 takes the plural unit \"minutes\""},
 		{"invalid-event-source-visibility.yaml", "testdata/invalid-event-source-visibility.yaml:4:5: eventSources[0].visibilityTimeout: 30s is shorter than function slow's timeout 2m0s: an entry would be claimed again while it runs; set visibilityTimeout to at least 2m0s"},
+		{"invalid-admin-token.yaml", "testdata/invalid-admin-token.yaml:1:16: admin.token: needs admin.listen: without a listener there is nothing to guard"},
 		{"invalid-bad-api.yaml", "testdata/invalid-bad-api.yaml:1:6: api: want http or rest, got \"graphql\""},
 		{"invalid-bad-duration.yaml", "testdata/invalid-bad-duration.yaml:2:12: limits.timeout: invalid duration \"30x\": want a number with a unit, such as \"30s\", \"250ms\" or \"1m30s\""},
 		{"invalid-bad-payload.yaml", "testdata/invalid-bad-payload.yaml:3:46: routes[0].payload: want \"2.0\" or \"1.0\", got \"3.0\""},

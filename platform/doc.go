@@ -2,7 +2,8 @@
 // whole built from it: every function's invoker, built once and handed to
 // each way in (today the HTTP gateway; the Invoke API, async workers,
 // schedules and pollers plug in the same way), started, reloaded and
-// drained together.
+// drained together; and what the admin page (package admin) shows of it,
+// with its reload button wired to the same reload as SIGHUP.
 //
 // Building (New) does no I/O; Start does (building or unpacking function
 // code, warming instances, the first JWKS fetches). A reload builds the next

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -23,7 +24,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen, cfg.Admin, cfg.InvokeAPI.Listen = testkit.FreeAddr(t), "", testkit.FreeAddr(t)
+	cfg.Listen, cfg.Admin.Listen, cfg.InvokeAPI.Listen = testkit.FreeAddr(t), testkit.FreeAddr(t), testkit.FreeAddr(t)
 	servePlatform(t, cfg)
 	base := "http://" + cfg.Listen
 
@@ -58,6 +59,42 @@ func TestQuickstart(t *testing.T) {
 	}
 	if status, _, _ := get("/hello"); status != 200 {
 		t.Errorf("/hello after a crash elsewhere: %d", status)
+	}
+
+	// The admin page's API lists the quickstart's routes, and its local
+	// functions with their instances (hello is kept warm).
+	admin := func(path string, out any) {
+		t.Helper()
+		resp, err := http.Get("http://" + cfg.Admin.Listen + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("admin %s: %d %v", path, resp.StatusCode, err)
+		}
+	}
+	var routes []struct{ Route, Function string }
+	if admin("/api/routes", &routes); len(routes) != len(cfg.Routes) || routes[0].Route != "GET /hello" || routes[0].Function != "hello" {
+		t.Errorf("admin /api/routes: %+v", routes)
+	}
+	var functions struct {
+		Functions []struct {
+			Name      string
+			Runtime   string
+			Instances *struct{ Idle, Busy int }
+			CostUSD   *float64 `json:"costUsd"`
+		}
+	}
+	admin("/api/functions", &functions)
+	for _, fn := range functions.Functions {
+		if fn.Name == "hello" && (fn.Runtime != "go" || fn.Instances == nil || fn.Instances.Idle < 1) {
+			t.Errorf("admin /api/functions: hello %+v, want a warm go instance", fn)
+		}
+		// Local functions are metered: hello ran twice, so it cost something.
+		if fn.Name == "hello" && (fn.CostUSD == nil || *fn.CostUSD <= 0) {
+			t.Errorf("admin /api/functions: hello's cost %v, want its metered cost", fn.CostUSD)
+		}
 	}
 
 	client := lambda.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, func(o *lambda.Options) {

@@ -12,17 +12,52 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/portico/portico/admin"
 	"github.com/portico/portico/gateway"
+	"github.com/portico/portico/internal/loopback"
 )
 
 // Serve serves p on its config's listeners until ctx is done, then drains
 // the gateway and closes everything. Each signal on reload reloads the
 // config file as one unit (see Reload); a config with problems is refused,
 // logged, and the running one stays.
+//
+// With an admin listener, the admin page is served there (package admin),
+// its sampler runs alongside, and its reload button reloads as a signal
+// on reload does.
 func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
-	srv := gateway.NewServer(p.gateway)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	var page *adminSource
+	var pageReloads chan chan admin.ConfigState // nil without the page: never ready
+	var opts []gateway.ServerOption
+	if p.cfg.Admin.Listen != "" {
+		if p.cfg.Admin.Token == "" && !loopback.Addr(p.cfg.Admin.Listen) {
+			p.log.Warn("the admin listener is off loopback without admin.token: whoever reaches it can reload the config and send requests through the gateway",
+				zap.String("admin", p.cfg.Admin.Listen))
+		}
+		page = newAdminSource(p, time.Now())
+		defer close(page.stopped)
+		pageReloads = page.reloads
+		a := admin.New(page)
+		opts = append(opts, gateway.WithAdminHandler(a.Handler))
+		sampled := make(chan struct{})
+		go func() { defer close(sampled); a.Run(ctx) }()
+		defer func() { stop(); <-sampled }()
+	}
+	srv := gateway.NewServer(p.gateway, opts...)
+	reloadNow := func() admin.ConfigState {
+		next, err := p.Reload(ctx, srv)
+		if err != nil {
+			p.log.Error("reload refused: keeping the running config", zap.String("config", p.cfg.file), zap.Error(err))
+		} else {
+			p = next
+		}
+		if page == nil {
+			return admin.ConfigState{}
+		}
+		return page.reloaded(next, err, time.Now())
+	}
 	var invokeServed chan error // nil without the Invoke API: never ready
 	if inv := p.services.invoke; inv != nil {
 		ln, err := net.Listen("tcp", p.cfg.InvokeAPI.Listen)
@@ -48,12 +83,9 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 			stop()
 			return errors.Join(err, <-served, p.Close())
 		case <-reload:
-			next, err := p.Reload(ctx, srv)
-			if err != nil {
-				p.log.Error("reload refused: keeping the running config", zap.String("config", p.cfg.file), zap.Error(err))
-				continue
-			}
-			p = next
+			reloadNow()
+		case reply := <-pageReloads:
+			reply <- reloadNow()
 		}
 	}
 }

@@ -60,6 +60,7 @@ type Function struct {
 	meter *metering.Meter
 	pool  pool
 	seq   atomic.Uint64
+	stats instanceStats // for Instances
 
 	stopReaper chan struct{}
 	closeOnce  sync.Once
@@ -248,6 +249,14 @@ func (f *Function) environ(runtimeAPI string) []string {
 // Invoke runs one invocation on an instance and appends its result to dst.
 // Before Start it answers KindUnavailable with backend.ErrNotStarted.
 func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
+	out, err := f.invoke(ctx, inv, dst)
+	if err != nil {
+		f.stats.failed(err, time.Now())
+	}
+	return out, err
+}
+
+func (f *Function) invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
 	if !f.ready.Load() {
 		return dst, &backend.InvokeError{Kind: backend.KindUnavailable, Err: backend.ErrNotStarted}
 	}
@@ -290,6 +299,9 @@ func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []by
 // its runtime to initialise.
 func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 	start := time.Now()
+	f.stats.coldStarts.Add(1)
+	f.stats.starting.Add(1)
+	defer f.stats.starting.Add(-1)
 	in, err := f.startInstance()
 	if err != nil {
 		f.pool.releaseSlot()
@@ -348,13 +360,16 @@ func (f *Function) warm() {
 			f.log.Error("warm instance did not start", zap.Error(err))
 			continue
 		}
+		f.stats.starting.Add(1)
 		if !f.spawn(func() {
+			defer f.stats.starting.Add(-1)
 			if err := in.waitReady(context.Background(), f.initTimeout); err != nil {
 				f.log.Warn("warm instance failed init", zap.Error(err))
 				return
 			}
 			f.pool.release(in)
 		}) {
+			f.stats.starting.Add(-1)
 			in.stop()
 		}
 	}

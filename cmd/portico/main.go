@@ -177,7 +177,7 @@ func serve(args []string, stderr io.Writer) error {
 			c.Listen = *listen
 		}
 		if *admin != "" {
-			c.Admin = *admin
+			c.Admin.Listen = *admin
 		}
 		if *noStagePrefix {
 			c.Routing.StagePrefix = "optional"
@@ -212,7 +212,7 @@ func serve(args []string, stderr io.Writer) error {
 	relayed := make(chan struct{})
 	go func() { defer close(relayed); relayLogSignals(ctx, sig, hup, access, log) }()
 	defer func() { stop(); <-relayed }()
-	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin))
+	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin.Listen))
 	return platform.Serve(ctx, p, hup)
 }
 

@@ -1,0 +1,90 @@
+package admin_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/platform"
+)
+
+// testConfig is a small config with routes of every kind of answer: the
+// builtin echo (the event as the body), a mock, and a function error.
+const testConfig = `
+listen: LISTEN
+admin: ADMIN
+functions:
+  echo: {backend: builtin, handler: echo}
+  teapot: {backend: builtin, handler: mock, response: {statusCode: 418, body: "short and stout"}}
+  broken: {backend: builtin, handler: mock, response: {statusCode: "nope"}}
+routes:
+  - {route: "GET /pets/{id}", function: echo}
+  - {route: "POST /orders", function: echo, timeout: 5s}
+  - {route: "ANY /teapot", function: teapot}
+  - {route: "GET /broken", function: broken}
+schedules:
+  - {name: hourly, function: echo, expression: "cron(0 * * * ? *)"}
+`
+
+// served is a platform serving on free 127.0.0.1 ports.
+type served struct {
+	file          string // its config file, which a test may rewrite and reload
+	public, admin string // base URLs
+}
+
+// serve writes text (LISTEN and ADMIN replaced by free addresses) to a
+// config file, and serves it as `portico serve` does until the test ends.
+func serve(t *testing.T, text string, opts ...platform.Option) *served {
+	t.Helper()
+	listen, admin := testkit.FreeAddr(t), testkit.FreeAddr(t)
+	text = strings.NewReplacer("LISTEN", listen, "ADMIN", admin).Replace(text)
+	file := filepath.Join(t.TempDir(), "portico.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return serveFile(t, file, listen, admin, opts...)
+}
+
+// serveFile serves the config file with its listeners moved to the given
+// addresses, as `serve --listen --admin` does.
+func serveFile(t *testing.T, file, listen, admin string, opts ...platform.Option) *served {
+	t.Helper()
+	cfg, err := platform.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	override := func(c *platform.Config) { c.Listen, c.Admin.Listen = listen, admin }
+	override(cfg)
+	p, err := platform.New(cfg, append(opts, platform.WithOverride(override))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- platform.Serve(ctx, p, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	s := &served{file: file, public: "http://" + listen, admin: "http://" + admin}
+	testkit.Eventually(t, 10*time.Second, "the admin listener to be ready", func() bool {
+		resp, err := http.Get(s.admin + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return s
+}

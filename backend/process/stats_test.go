@@ -1,0 +1,60 @@
+package process
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit"
+)
+
+func TestInstancesCountsAndLastError(t *testing.T) {
+	f := newFunction(t, Config{Handler: examples["slow"], Timeout: 300 * time.Millisecond})
+	if got := f.Instances(); got != (Instances{}) {
+		t.Fatalf("before any call: %+v, want nothing", got)
+	}
+	mustInvoke(t, f, slow("1"))
+	mustInvoke(t, f, slow("1"))
+	if got := f.Instances(); got.ColdStarts != 1 || got.Idle != 1 || got.Busy != 0 || got.Starting != 0 || got.LastError != nil {
+		t.Errorf("after two calls: %+v, want 1 cold start, 1 idle", got)
+	}
+
+	done := make(chan error, 1)
+	go func() { _, err := invoke(t, f, slow("200"), 30*time.Second); done <- err }()
+	testkit.Eventually(t, 10*time.Second, "the call to show as busy", func() bool { return f.Instances().Busy == 1 })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := invoke(t, f, slow("5000"), 30*time.Second)
+	asFunctionError(t, err)
+	le := f.Instances().LastError
+	if le == nil || le.Type != "Sandbox.Timedout" || !strings.Contains(le.Message, "Task timed out after 0.30 seconds") || le.At.IsZero() {
+		t.Errorf("last error: %+v, want Sandbox.Timedout with Portico's message", le)
+	}
+}
+
+func TestLastErrorKeepsFunctionsMessageOut(t *testing.T) {
+	var s instanceStats
+	now := time.Now()
+	for _, tc := range []struct {
+		name              string
+		err               error
+		wantType, wantMsg string
+	}{
+		{"the function's own error", backend.NewFunctionError("Custom.Failure", "password=hunter2"), "Custom.Failure", ""},
+		{"Portico's timeout", backend.NewTimeoutError("r1", time.Second), "Sandbox.Timedout", "RequestId: r1 Error: Task timed out after 1.00 seconds"},
+		{"an invocation error", &backend.InvokeError{Kind: backend.KindThrottled, Err: errors.New("at the limit")}, "throttled", "at the limit"},
+		{"a long type", backend.NewFunctionError(strings.Repeat("T", 300), "x"), strings.Repeat("T", 100) + "…", ""},
+		{"a long cause", &backend.InvokeError{Kind: backend.KindUnavailable, Err: errors.New(strings.Repeat("é", 200))}, "unavailable", strings.Repeat("é", 100) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.failed(tc.err, now)
+			if le := s.lastError.Load(); le.Type != tc.wantType || le.Message != tc.wantMsg {
+				t.Errorf("got %q %q, want %q %q", le.Type, le.Message, tc.wantType, tc.wantMsg)
+			}
+		})
+	}
+}
