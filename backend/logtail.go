@@ -2,6 +2,12 @@ package backend
 
 import "sync"
 
+// OutputLogMessage is the message of the process log's entries that carry
+// a function's log: each line it writes and the platform's START, END and
+// REPORT lines about its invocations. `portico serve` writes these through
+// a buffer, as it does the access log.
+const OutputLogMessage = "output"
+
 // LogTailSize is how much of an invocation's log X-Amz-Log-Type: Tail
 // returns: the last 4 KB, as Lambda returns.
 const LogTailSize = 4 << 10

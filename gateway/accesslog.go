@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,17 +10,20 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/portico/portico/backend"
 )
 
 // AccessLoggerName is the name of the gateway's access logger: the
 // entries of a logger so named (see NewLogger) are the access log.
 const AccessLoggerName = "access"
 
-// Access log buffering, as nginx's `access_log … buffer=64k flush=1s`: a
-// line waits at most accessLogFlush before it is written.
+// Log buffering, as nginx's `access_log … buffer=64k flush=1s`: a line
+// of the access log or of a function's output waits at most logFlush
+// before it is written.
 const (
-	accessLogBuffer = 64 << 10
-	accessLogFlush  = time.Second
+	logBuffer = 64 << 10
+	logFlush  = time.Second
 )
 
 // AccessLog is where access log lines go: log.file (appended to, created
@@ -45,7 +49,7 @@ func OpenAccessLog(path string, stderr zapcore.WriteSyncer) (*AccessLog, error) 
 		}
 		a.out.w, a.out.f = f, f
 	}
-	a.buf = &zapcore.BufferedWriteSyncer{WS: &a.out, Size: accessLogBuffer, FlushInterval: accessLogFlush}
+	a.buf = &zapcore.BufferedWriteSyncer{WS: &a.out, Size: logBuffer, FlushInterval: logFlush}
 	return a, nil
 }
 
@@ -138,28 +142,45 @@ func EncoderConfig() zapcore.EncoderConfig {
 	return enc
 }
 
+// NewFunctionLog returns the writer of the functions' output lines
+// (backend.OutputLogMessage entries) for NewLogger: out through a buffer
+// written at least every second and on Sync, so that an invocation does
+// not pay for the writes of its START, END and REPORT lines. Stop it after
+// the last invocation.
+func NewFunctionLog(out zapcore.WriteSyncer) *zapcore.BufferedWriteSyncer {
+	return &zapcore.BufferedWriteSyncer{WS: out, Size: logBuffer, FlushInterval: logFlush}
+}
+
 // NewLogger returns the logger `portico serve` gives the gateway: JSON
-// lines (EncoderConfig) at level and above, the access log's to access
-// and the others to out. The gateway writes a successful request's line
-// to access itself, in the same form, for a fifth of zap's cost.
-func NewLogger(level zapcore.Level, out zapcore.WriteSyncer, access *AccessLog) *zap.Logger {
-	process := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), out, level)
-	accessCore := zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), access, level)
-	return zap.New(splitCore{process: process, access: accessCore, log: access})
+// lines (EncoderConfig) at level and above, the access log's to access,
+// the functions' output (info entries with backend.OutputLogMessage) to
+// functions, and the others to out. The gateway writes a successful
+// request's line to access itself, in the same form, for a fifth of zap's
+// cost. The functions' lines may reach out up to a second after the
+// gateway's own lines written meanwhile: their timestamps keep the order.
+func NewLogger(level zapcore.Level, out, functions zapcore.WriteSyncer, access *AccessLog) *zap.Logger {
+	enc := func(w zapcore.WriteSyncer) zapcore.Core {
+		return zapcore.NewCore(zapcore.NewJSONEncoder(EncoderConfig()), w, level)
+	}
+	return zap.New(splitCore{process: enc(out), access: enc(access), functions: enc(functions), log: access})
 }
 
 // splitCore sends the entries of the logger named AccessLoggerName to
-// access and every other entry to process. log is where access writes,
-// for the gateway's own lines; a core With fields has none, so that the
-// fields are not left out of a line.
+// access, a function's output to functions, and every other entry to
+// process. log is where access writes, for the gateway's own lines; a
+// core With fields has none, so that the fields are not left out of a
+// line.
 type splitCore struct {
-	process, access zapcore.Core
-	log             *AccessLog
+	process, access, functions zapcore.Core
+	log                        *AccessLog
 }
 
 func (s splitCore) pick(ent zapcore.Entry) zapcore.Core {
-	if ent.LoggerName == AccessLoggerName {
+	switch {
+	case ent.LoggerName == AccessLoggerName:
 		return s.access
+	case ent.Message == backend.OutputLogMessage && ent.Level == zapcore.InfoLevel:
+		return s.functions
 	}
 	return s.process
 }
@@ -169,7 +190,7 @@ func (s splitCore) Enabled(l zapcore.Level) bool {
 }
 
 func (s splitCore) With(fields []zapcore.Field) zapcore.Core {
-	return splitCore{process: s.process.With(fields), access: s.access.With(fields)}
+	return splitCore{process: s.process.With(fields), access: s.access.With(fields), functions: s.functions.With(fields)}
 }
 
 func (s splitCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
@@ -181,11 +202,7 @@ func (s splitCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 }
 
 func (s splitCore) Sync() error {
-	perr, aerr := s.process.Sync(), s.access.Sync()
-	if perr != nil {
-		return perr
-	}
-	return aerr
+	return errors.Join(s.process.Sync(), s.access.Sync(), s.functions.Sync())
 }
 
 // accessWriter returns where the access log of a logger from NewLogger

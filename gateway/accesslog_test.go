@@ -28,7 +28,7 @@ func newAccessLogger(t testing.TB, path string) (*zap.Logger, *AccessLog) {
 			t.Error(err)
 		}
 	})
-	return NewLogger(zapcore.InfoLevel, zapcore.AddSync(nopWriter{}), al), al
+	return NewLogger(zapcore.InfoLevel, zapcore.AddSync(nopWriter{}), zapcore.AddSync(nopWriter{}), al), al
 }
 
 type nopWriter struct{}

@@ -197,7 +197,7 @@ func (o *outputLogger) emit(stream string, line []byte, cut bool) {
 	if cut {
 		fields = append(fields, zap.Bool("truncated", true))
 	}
-	o.log.Info("output", fields...)
+	o.log.Info(backend.OutputLogMessage, fields...)
 }
 
 // platformLine writes a line of the platform's own about the invocation
@@ -208,7 +208,7 @@ func (o *outputLogger) platformLine(requestID string, tail *backend.LogTail, lin
 	if tail != nil {
 		tail.Write(append(line, '\n')) // into the spare room of the caller's buffer (instance.line)
 	}
-	if ce := o.log.Check(zapcore.InfoLevel, "output"); ce != nil {
+	if ce := o.log.Check(zapcore.InfoLevel, backend.OutputLogMessage); ce != nil {
 		ce.Write(zap.String("stream", "platform"), zap.String("line", string(line)), zap.String("request_id", requestID))
 	}
 }
@@ -219,7 +219,7 @@ func (o *outputLogger) reportLine(requestID string, tail *backend.LogTail, line 
 	if tail != nil {
 		tail.Write(append(line, '\n'))
 	}
-	if ce := o.log.Check(zapcore.InfoLevel, "output"); ce != nil {
+	if ce := o.log.Check(zapcore.InfoLevel, backend.OutputLogMessage); ce != nil {
 		fields := []zap.Field{zap.String("stream", "platform"), zap.String("line", string(line)), zap.String("request_id", requestID),
 			zap.Float64("duration_ms", float64(r.Duration)/1e6), zap.Int64("billed_ms", r.Billed.Milliseconds()),
 			zap.Int("memory_mb", r.MemoryMB), zap.Int("max_memory_used_mb", metering.MemoryMB(r.MaxMemoryUsed))}

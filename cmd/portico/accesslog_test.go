@@ -57,6 +57,41 @@ func TestAccessLogDrained(t *testing.T) {
 	}
 }
 
+// TestFunctionLogDrained: a local function's START, END and REPORT lines
+// are buffered like the access log, and every invocation's are written
+// once serve has exited.
+func TestFunctionLogDrained(t *testing.T) {
+	const requests = 200
+	code, err := filepath.Abs(filepath.Join("..", "..", "examples", "python-hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, base := serveListening(t, t.TempDir(), fmt.Sprintf(`
+functions: {hello: {backend: process, runtime: python3.11, code: %q, handler: app.lambda_handler}}
+routes: [{route: "GET /hello", function: hello}]
+`, code))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < requests; i += 4 {
+				getOK(t, base+"/hello")
+			}
+		})
+	}
+	wg.Wait()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	<-s.exited
+	if s.err != nil {
+		t.Fatalf("serve: %v", s.err)
+	}
+	out := []byte(s.output())
+	for _, line := range []string{`"line":"START RequestId: `, `"line":"END RequestId: `, `"line":"REPORT RequestId: `} {
+		if got := bytes.Count(out, []byte(line)); got != requests {
+			t.Errorf("got %d %s… lines, want %d", got, line[8:14], requests)
+		}
+	}
+}
+
 // TestAccessLogReopen: after logrotate renames log.file, SIGUSR1 makes
 // serve write to a new file at the configured path, as nginx does.
 func TestAccessLogReopen(t *testing.T) {
@@ -98,16 +133,21 @@ func TestAccessLogReopen(t *testing.T) {
 // process and its base URL once it is ready.
 func serveAccessLog(t *testing.T, dir, logConfig string) (*served, string) {
 	t.Helper()
-	port, admin := testkit.FreePort(t), testkit.FreePort(t)
-	config := filepath.Join(dir, "portico.yaml")
-	writeFile(t, config, fmt.Sprintf(`
-listen: 127.0.0.1:%d
-admin: 127.0.0.1:%d
+	return serveListening(t, dir, fmt.Sprintf(`
 log: %s
 functions: {hello: {backend: builtin, handler: mock, response: {statusCode: 200, body: hi}}}
 routes: [{route: "GET /hello", function: hello}]
-`, port, admin, logConfig))
-	s := startPortico(t, testkit.PorticoBinary(t), nil, "serve", "--config", config)
+`, logConfig))
+}
+
+// serveListening serves config, given free listen and admin addresses, and
+// returns the process and its base URL once it is ready.
+func serveListening(t *testing.T, dir, config string) (*served, string) {
+	t.Helper()
+	port, admin := testkit.FreePort(t), testkit.FreePort(t)
+	file := filepath.Join(dir, "portico.yaml")
+	writeFile(t, file, fmt.Sprintf("listen: 127.0.0.1:%d\nadmin: 127.0.0.1:%d\n%s", port, admin, config))
+	s := startPortico(t, testkit.PorticoBinary(t), nil, "serve", "--config", file)
 	waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", admin), s.exited)
 	return s, fmt.Sprintf("http://127.0.0.1:%d", port)
 }

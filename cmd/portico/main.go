@@ -190,7 +190,9 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer access.Close() //nolint:errcheck // after the drain: every line is written
-	log, err := newServeLogger(cfg.Log.Level, out, access)
+	functions := gateway.NewFunctionLog(out)
+	defer functions.Stop() //nolint:errcheck // likewise
+	log, err := newServeLogger(cfg.Log.Level, out, functions, access)
 	if err != nil {
 		return err
 	}
@@ -210,15 +212,16 @@ func serve(args []string, stderr io.Writer) error {
 	defer signal.Stop(sig)
 	hup := make(chan os.Signal, 1)
 	relayed := make(chan struct{})
-	go func() { defer close(relayed); relayLogSignals(ctx, sig, hup, access, log) }()
+	go func() { defer close(relayed); relayLogSignals(ctx, sig, hup, access, functions, log) }()
 	defer func() { stop(); <-relayed }()
 	log.Info("starting", zap.String("config", *file), zap.String("listen", cfg.Listen), zap.String("admin", cfg.Admin.Listen))
 	return platform.Serve(ctx, p, hup)
 }
 
-// relayLogSignals writes the access log out before it passes a SIGHUP from
-// sig on to reload, and reopens log.file on SIGUSR1, until ctx ends.
-func relayLogSignals(ctx context.Context, sig <-chan os.Signal, reload chan<- os.Signal, access *gateway.AccessLog, log *zap.Logger) {
+// relayLogSignals writes the buffered logs (access, functions) out before
+// it passes a SIGHUP from sig on to reload, and reopens log.file on
+// SIGUSR1, until ctx ends.
+func relayLogSignals(ctx context.Context, sig <-chan os.Signal, reload chan<- os.Signal, access *gateway.AccessLog, functions zapcore.WriteSyncer, log *zap.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -230,7 +233,8 @@ func relayLogSignals(ctx context.Context, sig <-chan os.Signal, reload chan<- os
 				}
 				continue
 			}
-			access.Sync() //nolint:errcheck // a failed write shows in the next one
+			access.Sync()    //nolint:errcheck // a failed write shows in the next one
+			functions.Sync() //nolint:errcheck // likewise
 			select {
 			case reload <- s:
 			case <-ctx.Done():
@@ -240,13 +244,14 @@ func relayLogSignals(ctx context.Context, sig <-chan os.Signal, reload chan<- os
 	}
 }
 
-// newServeLogger is newLogger with the access log's entries sent to access.
-func newServeLogger(level string, out zapcore.WriteSyncer, access *gateway.AccessLog) (*zap.Logger, error) {
+// newServeLogger is newLogger with the access log's entries sent to access
+// and the functions' output to functions.
+func newServeLogger(level string, out, functions zapcore.WriteSyncer, access *gateway.AccessLog) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		return nil, err
 	}
-	return gateway.NewLogger(lvl, out, access), nil
+	return gateway.NewLogger(lvl, out, functions, access), nil
 }
 
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
