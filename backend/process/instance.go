@@ -101,7 +101,7 @@ func (f *Function) startInstance() (*instance, error) {
 	cmd.Env = f.environ(ln.Addr().String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if f.memoryMB > 0 && f.limiter.Available() == nil {
-		cg, err := f.limiter.create(f.name+"-"+id, f.memoryMB)
+		cg, err := f.limiter.create(f.name, f.memoryMB)
 		if err != nil {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		} else {

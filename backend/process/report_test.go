@@ -285,3 +285,35 @@ func TestTailOfACrash(t *testing.T) {
 		}
 	}
 }
+
+// TestPeakPerInstance: an instance's Max Memory Used is its own, not that
+// of another function's instance running meanwhile, even one of the same
+// name (a reload starts the new function while the old one drains).
+func TestPeakPerInstance(t *testing.T) {
+	if err := sharedLimiter().Available(); err != nil {
+		t.Skip("no memory cgroups:", err)
+	}
+	hog := fake("alloc64")
+	hog.Memory = 512
+	old := newFunction(t, hog)
+	if _, err := old.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-old"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	small := fake("echo")
+	small.Memory = 512
+	f := newFunction(t, small)
+	var tail backend.LogTail
+	if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-new", LogTail: &tail}, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
+	m := reportLine("req-new").FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("no REPORT line:\n%s", tail.Bytes())
+	}
+	var used int
+	fmt.Sscan(m[4], &used) //nolint:errcheck
+	if used >= 64 {
+		t.Errorf("Max Memory Used %d MB: the other instance's 64 MiB counted", used)
+	}
+}
