@@ -264,6 +264,9 @@ func TestTailEndsWithReport(t *testing.T) {
 			lines[len(lines)-2] != "END RequestId: "+id || !reportLine(id).MatchString(lines[len(lines)-1]) {
 			t.Errorf("invocation %d: tail does not run from START to END and REPORT:\n%s", i, tails[i].Bytes())
 		}
+		if strings.Contains(string(tails[i].Bytes()), id+" after the response") {
+			t.Errorf("invocation %d: its tail holds what the function wrote after its response:\n%s", i, tails[i].Bytes())
+		}
 	}
 }
 
