@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"math"
 	"time"
 
 	"github.com/portico/portico/internal/fielderr"
@@ -74,13 +75,21 @@ func (c *Config) Validate() []error {
 	if _, ok := Prices[c.Architecture]; !ok {
 		p.Add("architecture", "must be %s or %s", ArchX86, ArchARM)
 	}
-	if c.PricePerGBSecond < 0 {
-		p.Add("pricePerGBSecond", "must not be negative")
-	}
-	if c.PricePerMillionRequests < 0 {
-		p.Add("pricePerMillionRequests", "must not be negative")
-	}
+	checkPrice(&p, "pricePerGBSecond", c.PricePerGBSecond)
+	checkPrice(&p, "pricePerMillionRequests", c.PricePerMillionRequests)
 	return p
+}
+
+// checkPrice reports a price that is negative, or not a number at all
+// (YAML's .nan and .inf decode into a float64, and would make every cost
+// NaN or infinite).
+func checkPrice(p *fielderr.List, field string, v float64) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		p.Add(field, "must be a finite number of USD, e.g. 0.20")
+	case v < 0:
+		p.Add(field, "must not be negative")
+	}
 }
 
 // Defaults is the block with every default filled in: Lambda's 1 ms

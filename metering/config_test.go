@@ -2,6 +2,7 @@ package metering
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -42,6 +43,8 @@ func TestValidate(t *testing.T) {
 		{"granularity too large", Config{Granularity: 2 * time.Second}, "[granularity: must be from 1ms to 1s, e.g. 1ms (Lambda today) or 100ms (Lambda before December 2020)]"},
 		{"architecture", Config{Architecture: "amd64"}, "[architecture: must be x86_64 or arm64]"},
 		{"negative prices", Config{PricePerGBSecond: -1, PricePerMillionRequests: -0.2}, "[pricePerGBSecond: must not be negative pricePerMillionRequests: must not be negative]"},
+		{"prices not numbers", Config{PricePerGBSecond: math.NaN(), PricePerMillionRequests: math.Inf(1)},
+			"[pricePerGBSecond: must be a finite number of USD, e.g. 0.20 pricePerMillionRequests: must be a finite number of USD, e.g. 0.20]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,8 +20,8 @@ const (
 // Prices are AWS Lambda's published on-demand prices in us-east-1, by
 // architecture (see PricesSource and PricesDate). Duration is priced in
 // tiers of monthly volume; these are the first tier's prices (the first
-// 6 billion GB-seconds a month), which the later tiers lower by 10% and
-// 20%. Requests cost the same on both architectures. The free tier (1
+// 6 billion GB-seconds a month on x86_64, 7.5 billion on arm64), which
+// the later tiers lower by 10% and 20%. Requests cost the same on both architectures. The free tier (1
 // million requests and 400,000 GB-seconds a month) is not deducted: an
 // estimate prices the load, not an account.
 var Prices = map[string]Price{

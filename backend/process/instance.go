@@ -101,7 +101,7 @@ func (f *Function) startInstance() (*instance, error) {
 	cmd.Env = f.environ(ln.Addr().String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if f.memoryMB > 0 && f.limiter.Available() == nil {
-		cg, err := f.limiter.create(f.name+"-"+id, f.memoryMB)
+		cg, err := f.limiter.create(f.name, f.memoryMB)
 		if err != nil {
 			in.log.Warn("memory limit not applied", zap.Error(err))
 		} else {
@@ -229,7 +229,13 @@ func (in *instance) wait(out *outputPipes) {
 		picked := c.picked
 		in.mu.Unlock()
 		if picked {
-			in.report(c, time.Now())
+			end := time.Now()
+			if c.logTail != nil {
+				// What the function wrote before it died (a panic's
+				// trace) goes before END and REPORT.
+				in.output.awaitLines()
+			}
+			in.report(c, end)
 			c.result <- outcome{err: exitError(c.requestID, err)}
 		} else {
 			c.result <- outcome{retry: true}
@@ -438,6 +444,7 @@ func (in *instance) report(c *call, end time.Time) {
 		peak = in.peak.read()
 	}
 	r := in.fn.meter.Record(end.Sub(c.handed), c.init, peak)
+	in.output.closeTail(c.requestID)
 	in.lineMu.Lock()
 	defer in.lineMu.Unlock()
 	in.line = metering.AppendEndLine(in.line[:0], c.requestID)

@@ -149,6 +149,12 @@ func fakeRuntime(mode string) int {
 				hog = append(hog, b)
 			}
 			post("/invocation/"+id+"/response", fmt.Sprintf(`"%d"`, len(hog)))
+		case "afterresponse":
+			// Output after the response, before the next GET /next.
+			post("/invocation/"+id+"/response", `"ok"`)
+			for i := range 60 { // 2 KB: the next tail holds them and its own lines
+				fmt.Printf("%s after the response %d\n", id, i)
+			}
 		case "alloc64":
 			// 64 MiB, touched so it is resident, kept for the instance's life.
 			if held == nil {

@@ -28,7 +28,9 @@ type memoryLimiter struct {
 	// stranded: the thread could not return home once; processes join
 	// their cgroup once started from then on.
 	stranded atomic.Bool
-	err      error // why limits are not enforced, or nil
+	// seq numbers the cgroups, so that no two instances share one.
+	seq atomic.Uint64
+	err error // why limits are not enforced, or nil
 }
 
 var (
@@ -126,13 +128,23 @@ type memCgroup struct {
 	leaveErr error
 }
 
-// create makes a cgroup limited to mb megabytes, without swap.
+// create makes a new cgroup, named after name, limited to mb megabytes,
+// without swap. The cgroup is the instance's alone, and new: its peak
+// memory (Max Memory Used) is the instance's own. Names are numbered by
+// the limiter, not by the function, whose numbers start again when a
+// reload replaces it while the old one's instances drain; a leftover of
+// the same name (from an earlier process of the same pid) is removed if
+// empty, else create fails.
 func (m *memoryLimiter) create(name string, mb int) (*memCgroup, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
-	dir := filepath.Join(m.root, name)
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+	dir := filepath.Join(m.root, name+"-"+strconv.FormatUint(m.seq.Add(1), 10))
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, os.ErrExist) && os.Remove(dir) == nil {
+		err = os.Mkdir(dir, 0o755)
+	}
+	if err != nil {
 		return nil, err
 	}
 	limit := strconv.FormatInt(int64(mb)<<20, 10)

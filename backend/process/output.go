@@ -3,6 +3,7 @@ package process
 import (
 	"bufio"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,10 @@ type outputLogger struct {
 	streams [2]outputStream // stdout, stderr
 	// progress is signalled after each line, for awaitLines.
 	progress chan struct{}
+	// tailMu orders the function's lines in a log tail before the END and
+	// REPORT lines that close it (see closeTail); it guards
+	// logTarget.closed.
+	tailMu sync.Mutex
 }
 
 // logTarget is where the lines of the invocation in progress go besides
@@ -50,6 +55,9 @@ type outputLogger struct {
 type logTarget struct {
 	requestID string
 	tail      *backend.LogTail
+	// closed: the tail ends with the invocation's REPORT line; lines read
+	// later go to Portico's log only.
+	closed bool
 }
 
 // outputStream counts what was read from one pipe and what of it has been
@@ -183,7 +191,11 @@ func pipeWaiting(f *os.File) (int, bool) {
 func (o *outputLogger) emit(stream string, line []byte, cut bool) {
 	target := o.current.Load()
 	if target != nil && target.tail != nil {
-		target.tail.Write(append(line[:len(line):len(line)], '\n'))
+		o.tailMu.Lock()
+		if !target.closed {
+			target.tail.Write(append(line[:len(line):len(line)], '\n'))
+		}
+		o.tailMu.Unlock()
 	}
 	if !o.limit.AllowN(time.Now(), 1) {
 		o.dropped.Add(1)
@@ -198,6 +210,19 @@ func (o *outputLogger) emit(stream string, line []byte, cut bool) {
 		fields = append(fields, zap.Bool("truncated", true))
 	}
 	o.log.Info(backend.OutputLogMessage, fields...)
+}
+
+// closeTail ends the log tail of the invocation requestID: the lines the
+// function writes from now on, until its next event, stay out of it, so
+// that END and REPORT, written next, end it as on Lambda, where the tail
+// is the last 4 KB up to REPORT. Those lines (a function's output after
+// its response, read late) are still logged with the request id.
+func (o *outputLogger) closeTail(requestID string) {
+	o.tailMu.Lock()
+	if t := o.current.Load(); t != nil && t.requestID == requestID {
+		t.closed = true
+	}
+	o.tailMu.Unlock()
 }
 
 // platformLine writes a line of the platform's own about the invocation

@@ -241,3 +241,82 @@ def handler(event, context):
 		t.Errorf("Max Memory Used %d MB, want 64 MB and the interpreter's few more", used)
 	}
 }
+
+// TestTailEndsWithReport: an invocation's log tail ends with its END and
+// REPORT lines, as Lambda's does, even when the function goes on writing
+// after its response (those lines are logged, not put in the tail), and
+// the next invocation's tail starts with its START line.
+func TestTailEndsWithReport(t *testing.T) {
+	f := newFunction(t, fake("afterresponse"))
+	var tails [3]backend.LogTail
+	for i := range tails {
+		id := fmt.Sprintf("req-after-%d", i)
+		if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tails[i]}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first two invocations' late lines have been read: the runtime
+	// wrote them before asking for the next event.
+	for i := range 2 {
+		id := fmt.Sprintf("req-after-%d", i)
+		lines := strings.Split(strings.TrimSuffix(string(tails[i].Bytes()), "\n"), "\n")
+		if len(lines) < 3 || !strings.HasPrefix(lines[0], "START RequestId: "+id+" ") ||
+			lines[len(lines)-2] != "END RequestId: "+id || !reportLine(id).MatchString(lines[len(lines)-1]) {
+			t.Errorf("invocation %d: tail does not run from START to END and REPORT:\n%s", i, tails[i].Bytes())
+		}
+		if strings.Contains(string(tails[i].Bytes()), id+" after the response") {
+			t.Errorf("invocation %d: its tail holds what the function wrote after its response:\n%s", i, tails[i].Bytes())
+		}
+	}
+}
+
+// TestTailOfACrash: what a function writes before it exits mid-invocation
+// is in its log tail before END and REPORT.
+func TestTailOfACrash(t *testing.T) {
+	f := newFunction(t, Config{Handler: examples["crash"]})
+	for i := range 5 { // the line races the exit: several tries
+		id := fmt.Sprintf("req-crash-%d", i)
+		var tail backend.LogTail
+		_, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tail}, nil)
+		if fe := asFunctionError(t, err); fe.Type != "Runtime.ExitError" {
+			t.Fatalf("error %s, want Runtime.ExitError", fe.Type)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
+		if len(lines) != 4 || lines[0] != "START RequestId: "+id+" Version: $LATEST" || lines[1] != "crash: about to exit mid-invocation" ||
+			lines[2] != "END RequestId: "+id || !reportLine(id).MatchString(lines[3]) {
+			t.Errorf("invocation %d: tail:\n%s", i, tail.Bytes())
+		}
+	}
+}
+
+// TestPeakPerInstance: an instance's Max Memory Used is its own, not that
+// of another function's instance running meanwhile, even one of the same
+// name (a reload starts the new function while the old one drains).
+func TestPeakPerInstance(t *testing.T) {
+	if err := sharedLimiter().Available(); err != nil {
+		t.Skip("no memory cgroups:", err)
+	}
+	hog := fake("alloc64")
+	hog.Memory = 512
+	old := newFunction(t, hog)
+	if _, err := old.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-old"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	small := fake("echo")
+	small.Memory = 512
+	f := newFunction(t, small)
+	var tail backend.LogTail
+	if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-new", LogTail: &tail}, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
+	m := reportLine("req-new").FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("no REPORT line:\n%s", tail.Bytes())
+	}
+	var used int
+	fmt.Sscan(m[4], &used) //nolint:errcheck
+	if used >= 64 {
+		t.Errorf("Max Memory Used %d MB: the other instance's 64 MiB counted", used)
+	}
+}

@@ -74,8 +74,11 @@ func (in *instance) handleNext(ctx *fasthttp.RequestCtx) {
 	c.picked = true
 	c.handed = time.Now()
 	in.mu.Unlock()
-	in.output.setTarget(c.requestID, c.logTail)
+	// START opens the tail before the lines of this invocation can reach
+	// it: the previous one's late output, read from now on, lands after
+	// START, as on Lambda, where it shows once the environment thaws.
 	in.logStart(c)
+	in.output.setTarget(c.requestID, c.logTail)
 
 	h := &ctx.Response.Header
 	h.Set("Lambda-Runtime-Aws-Request-Id", c.requestID)
