@@ -51,6 +51,7 @@ func probeMemoryLimiter() *memoryLimiter {
 	}
 	if p, ok := own[""]; ok {
 		base := filepath.Join("/sys/fs/cgroup", p)
+		removeStaleRoots(base)
 		if ctl, err := os.ReadFile(filepath.Join(base, "cgroup.controllers")); err == nil && hasWord(string(ctl), "memory") {
 			root := filepath.Join(base, fmt.Sprintf("portico-%d", os.Getpid()))
 			if err := os.Mkdir(root, 0o755); err == nil || errors.Is(err, os.ErrExist) {
@@ -63,6 +64,7 @@ func probeMemoryLimiter() *memoryLimiter {
 	}
 	if p, ok := own["memory"]; ok {
 		base := filepath.Join("/sys/fs/cgroup/memory", p)
+		removeStaleRoots(base)
 		root := filepath.Join(base, fmt.Sprintf("portico-%d", os.Getpid()))
 		if err := os.Mkdir(root, 0o755); err == nil || errors.Is(err, os.ErrExist) {
 			if _, err := os.Stat(filepath.Join(root, "memory.limit_in_bytes")); err == nil {
@@ -76,6 +78,33 @@ func probeMemoryLimiter() *memoryLimiter {
 		}
 	}
 	return &memoryLimiter{err: errors.New("no writable memory cgroup (cgroup v2 with the memory controller, or v1 memory) for Portico's process")}
+}
+
+// removeStaleRoots removes the cgroup folders that Portico processes no
+// longer running left in base, with their instances' empty cgroups: a
+// process cannot remove its own on the way out (it may be killed), so the
+// next one started in the same cgroup does. A folder still holding a
+// process (an instance that outlived a killed Portico) stays.
+func removeStaleRoots(base string) {
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, ok := strings.CutPrefix(e.Name(), "portico-")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || !e.IsDir() || n == os.Getpid() || syscall.Kill(n, 0) != syscall.ESRCH {
+			continue
+		}
+		root := filepath.Join(base, e.Name())
+		children, _ := os.ReadDir(root)
+		for _, c := range children {
+			if c.IsDir() {
+				os.Remove(filepath.Join(root, c.Name()))
+			}
+		}
+		os.Remove(root)
+	}
 }
 
 // ownCgroups reads /proc/self/cgroup: controller → path ("" for v2).

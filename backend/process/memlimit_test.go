@@ -117,3 +117,35 @@ func peakOf(t *testing.T, cg *memCgroup) int64 {
 	defer p.close()
 	return p.read()
 }
+
+// TestRemoveStaleRoots: the cgroup folder of a Portico process that no
+// longer runs, and its instances' empty cgroups, are removed by the next
+// one; a running process's folder (ours) stays.
+func TestRemoveStaleRoots(t *testing.T) {
+	lim := sharedLimiter()
+	if err := lim.Available(); err != nil {
+		t.Skipf("memory limits not enforceable here: %v", err)
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Dir(lim.root)
+	stale := filepath.Join(base, fmt.Sprintf("portico-%d", gone.Process.Pid))
+	if err := os.Mkdir(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(stale, "fn-1"), 0o755); err != nil {
+		os.Remove(stale)
+		t.Fatal(err)
+	}
+	removeStaleRoots(base)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		os.Remove(filepath.Join(stale, "fn-1"))
+		os.Remove(stale)
+		t.Errorf("the stale folder %s is still there (%v)", stale, err)
+	}
+	if _, err := os.Stat(lim.root); err != nil {
+		t.Errorf("our own folder: %v", err)
+	}
+}
