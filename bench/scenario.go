@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -351,7 +352,30 @@ func (s *session) ratio(name string, a, b []*Result, metric func(*Result) float6
 }
 
 func throughput(r *Result) float64 { return r.Throughput }
-func p99(r *Result) float64        { return float64(r.Latency.P99) }
+
+// perCPUSecond is the requests the row's targets answer per second of CPU
+// between them: the throughput the row would have alone on a saturated
+// core, steadier than req/s on a machine other work shares.
+func perCPUSecond(r *Result) float64 {
+	var us float64
+	for _, p := range r.CPU {
+		us += p.PerRequest
+	}
+	if us == 0 {
+		return 0
+	}
+	return 1e6 / us
+}
+
+// cpuRatio adds the ratio of a's requests per CPU-second to b's, when the
+// targets' CPU was measured (targets in child processes).
+func (s *session) cpuRatio(name string, a, b []*Result) {
+	if len(a) == 0 || len(b) == 0 || len(a[0].CPU) == 0 || len(b[0].CPU) == 0 {
+		return
+	}
+	s.ratio(name+" (req per CPU-s)", a, b, perCPUSecond)
+}
+func p99(r *Result) float64 { return float64(r.Latency.P99) }
 
 // helloResponse is what the mock route answers; the bare baseline answers
 // the same bytes (the request id header has the same length).
@@ -388,13 +412,14 @@ func runMock(ctx context.Context, s *session) error {
 	for _, g := range gws {
 		for _, v := range []string{"2.0", "1.0"} {
 			s.ratio("gateway mock "+v+g.suffix+" / bare (req/s)", res["gateway mock "+v+g.suffix], res["bare fasthttp"], throughput)
+			s.cpuRatio("gateway mock "+v+g.suffix+" / bare", res["gateway mock "+v+g.suffix], res["bare fasthttp"])
 		}
 	}
 	if len(gws) == 2 {
 		s.ratio("access log on / off, mock 2.0 (req/s)", res["gateway mock 2.0, access log on"], res["gateway mock 2.0"], throughput)
 	}
 
-	half := s.halfRate(res["bare fasthttp"])
+	half := s.halfRate("the bare server's", res["bare fasthttp"])
 	open := []row{{name: "bare fasthttp @ half rate", url: bare + "/hello/world?x=1", rate: half, procs: []string{"bare"}}}
 	open = append(open, rowsOn(gws, row{name: "gateway mock 2.0 @ half rate", url: "/hello/world?x=1", rate: half})...)
 	openRes, err := s.measure(ctx, open)
@@ -407,16 +432,23 @@ func runMock(ctx context.Context, s *session) error {
 	return nil
 }
 
-// halfRate is half the best saturating rate of the bare rows: the open
-// loop rate at which latency is compared, a load every server keeps up
-// with.
-func (s *session) halfRate(bare []*Result) float64 {
-	var best float64
-	for _, r := range bare {
-		best = max(best, r.Throughput)
+// halfRate is half the slowest of the rows' best saturating rates: the
+// open loop rate at which latency is compared, a load every one of them
+// keeps up with. what names the rows in the note.
+func (s *session) halfRate(what string, rows ...[]*Result) float64 {
+	slowest := math.Inf(1)
+	for _, row := range rows {
+		var best float64
+		for _, r := range row {
+			best = max(best, r.Throughput)
+		}
+		slowest = min(slowest, best)
 	}
-	half := best / 2
-	s.note("open loop at %.0f req/s: half the bare server's saturating rate", half)
+	if math.IsInf(slowest, 1) {
+		slowest = 0
+	}
+	half := slowest / 2
+	s.note("open loop at %.0f req/s: half %s saturating rate", half, what)
 	return half
 }
 
@@ -469,10 +501,17 @@ routes:
 		s.ratio("gateway http"+g.suffix+" / bare (req/s)", gw, res["bare fasthttp"], throughput)
 		for _, ng := range nginxes {
 			s.ratio("gateway http"+g.suffix+" / nginx proxy"+ng.suffix+" (req/s)", gw, res["nginx proxy"+ng.suffix], throughput)
+			s.cpuRatio("gateway http"+g.suffix+" / nginx proxy"+ng.suffix, gw, res["nginx proxy"+ng.suffix])
 		}
 	}
 
-	half := s.halfRate(res["bare fasthttp"])
+	// Half the bare server's rate is more than a proxy to a function
+	// server on the same cores keeps up with: half the slowest row's.
+	var saturated [][]*Result
+	for _, r := range rows {
+		saturated = append(saturated, res[r.name])
+	}
+	half := s.halfRate("the slowest row's", saturated...)
 	open := []row{{name: "bare fasthttp @ half rate", url: bare + "/hello/world?x=1", rate: half, procs: []string{"bare"}}}
 	open = append(open, rowsOn(gws, row{name: "gateway http backend @ half rate", url: "/hello/world?x=1", rate: half, procs: fnProc})...)
 	if len(nginxes) > 0 {

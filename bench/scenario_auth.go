@@ -44,6 +44,8 @@ routes:
 	for _, g := range gws {
 		s.ratio("jwt / open"+g.suffix+" (req/s)", res["jwt route"+g.suffix], res["open route"+g.suffix], throughput)
 		s.ratio("api key / open"+g.suffix+" (req/s)", res["api-key route"+g.suffix], res["open route"+g.suffix], throughput)
+		s.cpuRatio("jwt / open"+g.suffix, res["jwt route"+g.suffix], res["open route"+g.suffix])
+		s.cpuRatio("api key / open"+g.suffix, res["api-key route"+g.suffix], res["open route"+g.suffix])
 	}
 	return nil
 }

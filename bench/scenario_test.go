@@ -127,7 +127,7 @@ func TestHTTPScenarioChildren(t *testing.T) {
 	if noNginx == nil {
 		wantRatios = append(wantRatios, "gateway http / nginx proxy (req/s)", "gateway http, access log on / nginx proxy (req/s)",
 			"gateway http / nginx proxy, access log on (req/s)", "gateway http, access log on / nginx proxy, access log on (req/s)",
-			"gateway http / nginx proxy p99 at half rate")
+			"gateway http / nginx proxy p99 at half rate", "gateway http / nginx proxy (req per CPU-s)")
 	}
 	for _, name := range wantRatios {
 		if !ratios[name] {
