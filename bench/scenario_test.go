@@ -162,6 +162,34 @@ func TestUnknownScenario(t *testing.T) {
 	if _, err := RunScenario(context.Background(), ScenarioOptions{Name: "nope"}); err == nil {
 		t.Error("unknown scenario accepted")
 	}
+	_, err := RunScenario(context.Background(), ScenarioOptions{Name: "mock", AccessLog: "sometimes"})
+	if err == nil || !strings.Contains(err.Error(), "want on, off or both") {
+		t.Errorf("access log %q: err %v", "sometimes", err)
+	}
+}
+
+// TestAccessLogOff: with the access log off only, each gateway row runs
+// once, without the "access log on" rows and their ratios.
+func TestAccessLogOff(t *testing.T) {
+	rep, err := RunScenario(context.Background(), ScenarioOptions{
+		Name: "auth", Connections: 2, Duration: 100 * time.Millisecond, WarmUp: 20 * time.Millisecond, Rounds: 1, AccessLog: "off",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range rep.Results {
+		names = append(names, r.Name)
+		if r.Requests == 0 || r.Status["200"] != r.Requests {
+			t.Errorf("%s: requests %d status %v", r.Name, r.Requests, r.Status)
+		}
+	}
+	if got, want := strings.Join(names, "|"), "open route #1|jwt route #1|api-key route #1"; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if len(rep.Ratios) != 2 {
+		t.Errorf("ratios %v, want jwt and api key over open, in req/s only (no CPU measured in process)", rep.Ratios)
+	}
 }
 
 // availableLangs is the hello languages whose interpreter is on PATH: the
