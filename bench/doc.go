@@ -11,7 +11,11 @@
 // server, and a bare fasthttp server answering with the same bytes as the
 // baseline — as child processes on free 127.0.0.1 ports, pinned to other
 // cores than the generator where taskset allows, and report each row and
-// the gateway-to-baseline ratio from the same run.
+// the gateway-to-baseline ratio from the same run. Each row also gives the
+// CPU time every process serving it used per request, read from
+// /proc/PID/stat for the process's whole group over the row's measured
+// window, so a gain in throughput that costs more CPU shows up, and so a
+// comparison still holds when other work shares the machine.
 //
 // bench may import gateway and backend, to start targets.
 package bench

@@ -28,6 +28,11 @@ type Options struct {
 	// Progress, when set, is called about once a second with the requests
 	// completed so far and the elapsed measured time.
 	Progress func(done int64, elapsed time.Duration)
+	// Window, when set, is called with true just before the first measured
+	// request is sent and with false once the last one has been answered
+	// (never with false without true first): a scenario reads its
+	// targets' CPU time there, so that the warm-up does not count.
+	Window func(open bool)
 }
 
 func (o *Options) setDefaults() {

@@ -30,6 +30,9 @@ type Result struct {
 	// Cost is what the row would have cost on AWS Lambda, for rows
 	// against a route backed by a local function; nil otherwise.
 	Cost *Cost `json:"cost,omitempty"`
+	// CPU is what each target serving the row used in its measured
+	// window (scenarios with targets in child processes only).
+	CPU []ProcessCPU `json:"cpu,omitempty"`
 
 	hist *hdrhistogram.Histogram
 }
@@ -107,12 +110,23 @@ func fmtMicros(us int64) string {
 // WriteTable writes results as an aligned text table.
 func WriteTable(w io.Writer, results []*Result) {
 	rows := [][]string{{"", "req/s", "p50", "p90", "p99", "p99.9", "max", "requests", "errors"}}
+	withCPU := false
 	for _, r := range results {
-		rows = append(rows, []string{
+		withCPU = withCPU || len(r.CPU) > 0
+	}
+	if withCPU {
+		rows[0] = append(rows[0], "cpu/req", "cpu by process")
+	}
+	for _, r := range results {
+		row := []string{
 			r.Name, fmt.Sprintf("%.0f", r.Throughput), fmtMicros(r.Latency.P50), fmtMicros(r.Latency.P90),
 			fmtMicros(r.Latency.P99), fmtMicros(r.Latency.P999), fmtMicros(r.Latency.Max),
 			fmt.Sprint(r.Requests), errorSummary(r),
-		})
+		}
+		if withCPU {
+			row = append(row, cpuTotal(r.CPU), cpuBreakdown(r.CPU))
+		}
+		rows = append(rows, row)
 	}
 	writeAligned(w, rows)
 	writeCostTable(w, results)
@@ -157,4 +171,27 @@ func errorSummary(r *Result) string {
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("%d (%s)", r.ErrorCount, strings.Join(parts, ", "))
+}
+
+// cpuTotal is the CPU all of a row's targets used per request, "" when
+// it was not measured.
+func cpuTotal(cpu []ProcessCPU) string {
+	if len(cpu) == 0 {
+		return ""
+	}
+	var us float64
+	for _, p := range cpu {
+		us += p.PerRequest
+	}
+	return fmt.Sprintf("%.1fµs", us)
+}
+
+// cpuBreakdown is each target's CPU per request and the cores it kept
+// busy: "gateway 31.2µs 0.98c, function server 12.0µs 0.37c".
+func cpuBreakdown(cpu []ProcessCPU) string {
+	parts := make([]string, len(cpu))
+	for i, p := range cpu {
+		parts[i] = fmt.Sprintf("%s %.1fµs %.2fc", p.Process, p.PerRequest, p.Cores)
+	}
+	return strings.Join(parts, ", ")
 }

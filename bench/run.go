@@ -65,6 +65,8 @@ type loadRun struct {
 	measured atomic.Int64 // measured requests claimed (count limit)
 	done     atomic.Int64 // measured requests completed (progress)
 	stopped  atomic.Bool
+	window   sync.Once // o.Window(true), by the first measured request
+	opened   atomic.Bool
 }
 
 func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Result {
@@ -89,6 +91,9 @@ func run(ctx context.Context, o *Options, clk clock, newDoer func() doer) *Resul
 	close(progressDone)
 	progress.Wait()
 	end := clk.Now()
+	if lr.opened.Load() {
+		o.Window(false)
+	}
 
 	total := newRecorder(lr.measureStart)
 	for _, r := range recs {
@@ -128,6 +133,9 @@ func (lr *loadRun) connection(d doer, pick *picker, rec *recorder) {
 		if inWindow && o.Requests > 0 && lr.measured.Add(1) > o.Requests {
 			lr.stopped.Store(true)
 			return
+		}
+		if inWindow && o.Window != nil {
+			lr.window.Do(func() { o.Window(true); lr.opened.Store(true) })
 		}
 		status, size, err := d.do(pick.next())
 		if inWindow {

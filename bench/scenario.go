@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -30,6 +31,11 @@ type ScenarioOptions struct {
 	Executable string
 	Pin        bool      // pin the generator and the targets to different cores
 	Log        io.Writer // progress notes; nil for none
+	// AccessLog is which gateways the scenarios that compare a gateway
+	// with something else run: "off" (access log off), "on" (written to
+	// a file, as users run it) or "both" (rows for each, side by side);
+	// default "both".
+	AccessLog string
 }
 
 // Report is the outcome of a scenario.
@@ -73,6 +79,7 @@ type session struct {
 	cpus    string // taskset cores of targets, "" when not pinned
 	dir     string
 	cleanup []func()
+	cpu     cpuMeter // targets running as child processes, by name
 }
 
 // RunScenario runs the named scenario and returns its report.
@@ -89,6 +96,13 @@ func RunScenario(ctx context.Context, o ScenarioOptions) (*Report, error) {
 	if o.Rounds == 0 {
 		o.Rounds = 2
 	}
+	switch o.AccessLog {
+	case "":
+		o.AccessLog = "both"
+	case "on", "off", "both":
+	default:
+		return nil, fmt.Errorf("access log %q: want on, off or both", o.AccessLog)
+	}
 	var sc *Scenario
 	for _, s := range Scenarios() {
 		if s.Name == o.Name {
@@ -102,7 +116,7 @@ func RunScenario(ctx context.Context, o ScenarioOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{o: o, report: &Report{Scenario: o.Name}, dir: dir}
+	s := &session{o: o, report: &Report{Scenario: o.Name}, dir: dir, cpu: cpuMeter{groups: map[string]int{}}}
 	defer func() {
 		for i := len(s.cleanup) - 1; i >= 0; i-- {
 			s.cleanup[i]()
@@ -133,8 +147,9 @@ func (s *session) note(format string, args ...any) {
 	}
 }
 
-// fixed starts a bare server answering resp and returns its base URL.
-func (s *session) fixed(resp FixedResponse) (string, error) {
+// fixed starts a bare server answering resp and returns its base URL;
+// name is how its CPU time is reported.
+func (s *session) fixed(name string, resp FixedResponse) (string, error) {
 	if s.o.Executable == "" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -151,6 +166,7 @@ func (s *session) fixed(resp FixedResponse) (string, error) {
 		return "", err
 	}
 	s.cleanup = append(s.cleanup, c.stop)
+	s.cpu.groups[name] = c.cmd.Process.Pid
 	return "http://" + c.addr, nil
 }
 
@@ -165,6 +181,47 @@ func (s *session) gateway(name, config string) (string, error) {
 // the log goes nowhere).
 func (s *session) gatewayAccessLog(name, config string) (string, error) {
 	return s.serveConfig(name, fmt.Sprintf("log: {level: info, access: true, file: %q}\n", filepath.Join(s.dir, name+"-access.log"))+config)
+}
+
+// gatewayRun is one gateway of a scenario under one access-log setting.
+type gatewayRun struct {
+	suffix string // added to row names: "" (log off) or ", access log on"
+	url    string
+	proc   string // its name in the CPU figures
+}
+
+// gateways starts a gateway on config with its access log off, on, or
+// both side by side, as the options ask.
+func (s *session) gateways(name, config string) ([]gatewayRun, error) {
+	var out []gatewayRun
+	if s.o.AccessLog != "on" {
+		u, err := s.gateway(name, config)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gatewayRun{url: u, proc: name})
+	}
+	if s.o.AccessLog != "off" {
+		u, err := s.gatewayAccessLog(name+"-logged", config)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gatewayRun{suffix: ", access log on", url: u, proc: name + "-logged"})
+	}
+	return out, nil
+}
+
+// rowsOn makes r (its url a path) a row for each gateway, its processes
+// the gateway's and r's.
+func rowsOn(gws []gatewayRun, r row) []row {
+	out := make([]row, len(gws))
+	for i, g := range gws {
+		out[i] = r
+		out[i].name = r.name + g.suffix
+		out[i].url = g.url + r.url
+		out[i].procs = append([]string{"gateway " + g.proc}, r.procs...)
+	}
+	return out
 }
 
 // serveConfig starts a gateway on config, its listen address set here.
@@ -208,6 +265,7 @@ func (s *session) serveConfig(name, config string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.cpu.groups["gateway "+name] = c.cmd.Process.Pid
 	s.cleanup = append(s.cleanup, func() {
 		if rss, err := c.peakRSS(); err == nil {
 			s.note("%s gateway peak RSS: %.1f MiB", name, float64(rss)/(1<<20))
@@ -225,7 +283,8 @@ type row struct {
 	body    []byte
 	rate    float64 // 0: closed loop
 	headers map[string]string
-	conns   int // 0: the scenario's connections
+	conns   int      // 0: the scenario's connections
+	procs   []string // the targets serving the row, whose CPU time it reports
 	// meter, when set, reads the meter of the local function behind the
 	// row's route, so that the result carries its cost on Lambda.
 	meter *MeterProbe
@@ -241,22 +300,36 @@ func (s *session) measure(ctx context.Context, rows []row) (map[string][]*Result
 			if r.conns > 0 {
 				conns = r.conns
 			}
-			before := s.readMeter(r.meter)
+			meterBefore := s.readMeter(r.meter)
+			var before, after map[string]time.Duration
+			var opened, closed time.Time
 			res, err := Run(ctx, Options{
 				Targets: []Target{{URL: r.url}}, Connections: conns, Method: r.method, Body: r.body,
 				Duration: s.o.Duration, WarmUp: s.o.WarmUp, Rate: r.rate, Headers: r.headers,
+				Window: func(open bool) {
+					if open {
+						before, opened = s.cpu.snapshot(r.procs), time.Now()
+					} else {
+						after, closed = s.cpu.snapshot(r.procs), time.Now()
+					}
+				},
 			})
 			if err != nil {
 				return nil, err
 			}
-			if before != nil {
-				if after := s.readMeter(r.meter); after != nil {
-					res.Cost = costOf(r.meter.Function, *before, *after, res.Requests, metering.Defaults())
+			if meterBefore != nil {
+				if meterAfter := s.readMeter(r.meter); meterAfter != nil {
+					res.Cost = costOf(r.meter.Function, *meterBefore, *meterAfter, res.Requests, metering.Defaults())
 				}
 			}
 			res.Name = fmt.Sprintf("%s #%d", r.name, round)
+			res.CPU = perRequest(r.procs, before, after, closed.Sub(opened), res.Requests)
 			if s.o.Log != nil {
-				fmt.Fprintf(s.o.Log, "# %s: %.0f req/s, p99 %s, errors %d\n", res.Name, res.Throughput, fmtMicros(res.Latency.P99), res.ErrorCount)
+				fmt.Fprintf(s.o.Log, "# %s: %.0f req/s, p99 %s, errors %d", res.Name, res.Throughput, fmtMicros(res.Latency.P99), res.ErrorCount)
+				if len(res.CPU) > 0 {
+					fmt.Fprintf(s.o.Log, ", cpu/req %s (%s)", cpuTotal(res.CPU), cpuBreakdown(res.CPU))
+				}
+				fmt.Fprintln(s.o.Log)
 			}
 			out[r.name] = append(out[r.name], res)
 			s.report.Results = append(s.report.Results, res)
@@ -289,7 +362,30 @@ func (s *session) ratio(name string, a, b []*Result, metric func(*Result) float6
 }
 
 func throughput(r *Result) float64 { return r.Throughput }
-func p99(r *Result) float64        { return float64(r.Latency.P99) }
+
+// perCPUSecond is the requests the row's targets answer per second of CPU
+// between them: the throughput the row would have alone on a saturated
+// core, steadier than req/s on a machine other work shares.
+func perCPUSecond(r *Result) float64 {
+	var us float64
+	for _, p := range r.CPU {
+		us += p.PerRequest
+	}
+	if us == 0 {
+		return 0
+	}
+	return 1e6 / us
+}
+
+// cpuRatio adds the ratio of a's requests per CPU-second to b's, when the
+// targets' CPU was measured (targets in child processes).
+func (s *session) cpuRatio(name string, a, b []*Result) {
+	if len(a) == 0 || len(b) == 0 || len(a[0].CPU) == 0 || len(b[0].CPU) == 0 {
+		return
+	}
+	s.ratio(name+" (req per CPU-s)", a, b, perCPUSecond)
+}
+func p99(r *Result) float64 { return float64(r.Latency.P99) }
 
 // helloResponse is what the mock route answers; the bare baseline answers
 // the same bytes (the request id header has the same length).
@@ -308,59 +404,78 @@ routes:
 `
 
 func runMock(ctx context.Context, s *session) error {
-	bare, err := s.fixed(helloResponse)
+	bare, err := s.fixed("bare", helloResponse)
 	if err != nil {
 		return err
 	}
-	gw, err := s.gateway("mock", mockConfig)
+	gws, err := s.gateways("mock", mockConfig)
 	if err != nil {
 		return err
 	}
-	logged, err := s.gatewayAccessLog("mock-logged", mockConfig)
+	rows := []row{{name: "bare fasthttp", url: bare + "/hello/world?x=1", procs: []string{"bare"}}}
+	rows = append(rows, rowsOn(gws, row{name: "gateway mock 2.0", url: "/hello/world?x=1"})...)
+	rows = append(rows, rowsOn(gws, row{name: "gateway mock 1.0", url: "/v1/hello/world?x=1"})...)
+	res, err := s.measure(ctx, rows)
 	if err != nil {
 		return err
 	}
-	rows, err := s.measure(ctx, []row{
-		{name: "bare fasthttp", url: bare + "/hello/world?x=1"},
-		{name: "gateway mock 2.0", url: gw + "/hello/world?x=1"},
-		{name: "gateway mock 1.0", url: gw + "/v1/hello/world?x=1"},
-		{name: "gateway mock 2.0, access log on", url: logged + "/hello/world?x=1"},
-	})
-	if err != nil {
-		return err
+	for _, g := range gws {
+		for _, v := range []string{"2.0", "1.0"} {
+			s.ratio("gateway mock "+v+g.suffix+" / bare (req/s)", res["gateway mock "+v+g.suffix], res["bare fasthttp"], throughput)
+			s.cpuRatio("gateway mock "+v+g.suffix+" / bare", res["gateway mock "+v+g.suffix], res["bare fasthttp"])
+		}
 	}
-	s.ratio("gateway mock 2.0 / bare (req/s)", rows["gateway mock 2.0"], rows["bare fasthttp"], throughput)
-	s.ratio("gateway mock 1.0 / bare (req/s)", rows["gateway mock 1.0"], rows["bare fasthttp"], throughput)
-	s.ratio("access log on / off, mock 2.0 (req/s)", rows["gateway mock 2.0, access log on"], rows["gateway mock 2.0"], throughput)
+	if len(gws) == 2 {
+		s.ratio("access log on / off, mock 2.0 (req/s)", res["gateway mock 2.0, access log on"], res["gateway mock 2.0"], throughput)
+	}
 
-	var best float64
-	for _, r := range rows["bare fasthttp"] {
-		best = max(best, r.Throughput)
-	}
-	half := best / 2
-	s.note("open loop at %.0f req/s: half the bare server's saturating rate", half)
-	open, err := s.measure(ctx, []row{
-		{name: "bare fasthttp @ half rate", url: bare + "/hello/world?x=1", rate: half},
-		{name: "gateway mock 2.0 @ half rate", url: gw + "/hello/world?x=1", rate: half},
-	})
+	half := s.halfRate("the bare server's", res["bare fasthttp"])
+	open := []row{{name: "bare fasthttp @ half rate", url: bare + "/hello/world?x=1", rate: half, procs: []string{"bare"}}}
+	open = append(open, rowsOn(gws, row{name: "gateway mock 2.0 @ half rate", url: "/hello/world?x=1", rate: half})...)
+	openRes, err := s.measure(ctx, open)
 	if err != nil {
 		return err
 	}
-	s.ratio("gateway / bare p99 at half rate", open["gateway mock 2.0 @ half rate"], open["bare fasthttp @ half rate"], p99)
+	for _, g := range gws {
+		s.ratio("gateway mock 2.0"+g.suffix+" / bare p99 at half rate", openRes["gateway mock 2.0 @ half rate"+g.suffix], openRes["bare fasthttp @ half rate"], p99)
+	}
 	return nil
 }
 
+// halfRate is half the slowest of the rows' best saturating rates: the
+// open loop rate at which latency is compared, a load every one of them
+// keeps up with. what names the rows in the note.
+func (s *session) halfRate(what string, rows ...[]*Result) float64 {
+	slowest := math.Inf(1)
+	for _, row := range rows {
+		var best float64
+		for _, r := range row {
+			best = max(best, r.Throughput)
+		}
+		slowest = min(slowest, best)
+	}
+	if math.IsInf(slowest, 1) {
+		slowest = 0
+	}
+	half := slowest / 2
+	s.note("open loop at %.0f req/s: half %s saturating rate", half, what)
+	return half
+}
+
+// functionResult is what the http scenario's function server answers: the
+// mock route's response as a Lambda result.
+const functionResult = `{"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"Hello from Portico!"}`
+
 func runHTTP(ctx context.Context, s *session) error {
-	fn, err := s.fixed(FixedResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"},
-		Body: `{"statusCode":200,"headers":{"Content-Type":"text/plain"},"body":"Hello from Portico!"}`})
+	fn, err := s.fixed("function server", FixedResponse{Status: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: functionResult})
 	if err != nil {
 		return err
 	}
-	bare, err := s.fixed(helloResponse)
+	bare, err := s.fixed("bare", helloResponse)
 	if err != nil {
 		return err
 	}
-	gw, err := s.gateway("http", fmt.Sprintf(`
+	gws, err := s.gateways("http", fmt.Sprintf(`
 functions:
   hello: {backend: http, url: "%s/2015-03-31/functions/hello/invocations"}
 routes:
@@ -369,40 +484,91 @@ routes:
 	if err != nil {
 		return err
 	}
-	rows := []row{
-		{name: "bare fasthttp", url: bare + "/hello/world?x=1"},
-		{name: "gateway http backend", url: gw + "/hello/world?x=1"},
-	}
-	if ng, err := s.nginx(fn); err != nil {
-		s.note("nginx row skipped: %v", err)
-	} else {
-		rows = append(rows, row{name: "nginx proxy", url: ng + "/hello/world?x=1"})
+	fnProc := []string{"function server"}
+	rows := []row{{name: "bare fasthttp", url: bare + "/hello/world?x=1", procs: []string{"bare"}}}
+	rows = append(rows, rowsOn(gws, row{name: "gateway http backend", url: "/hello/world?x=1", procs: fnProc})...)
+	// nginx's rows: its access log off, and on (buffered, as the gateway's
+	// is) when the gateway's is.
+	var nginxes []gatewayRun
+	for _, logged := range []bool{false, true} {
+		if logged && s.o.AccessLog == "off" {
+			continue
+		}
+		ng, err := s.nginx(fn, logged)
+		if err != nil {
+			s.note("nginx row skipped: %v", err)
+			break
+		}
+		nginxes = append(nginxes, ng)
+		rows = append(rows, row{name: "nginx proxy" + ng.suffix, url: ng.url + "/hello/world?x=1", procs: append([]string{ng.proc}, fnProc...)})
 	}
 	res, err := s.measure(ctx, rows)
 	if err != nil {
 		return err
 	}
-	s.ratio("gateway http / bare (req/s)", res["gateway http backend"], res["bare fasthttp"], throughput)
-	if res["nginx proxy"] != nil {
-		s.ratio("gateway http / nginx proxy (req/s)", res["gateway http backend"], res["nginx proxy"], throughput)
+	for _, g := range gws {
+		gw := res["gateway http backend"+g.suffix]
+		s.ratio("gateway http"+g.suffix+" / bare (req/s)", gw, res["bare fasthttp"], throughput)
+		for _, ng := range nginxes {
+			s.ratio("gateway http"+g.suffix+" / nginx proxy"+ng.suffix+" (req/s)", gw, res["nginx proxy"+ng.suffix], throughput)
+			s.cpuRatio("gateway http"+g.suffix+" / nginx proxy"+ng.suffix, gw, res["nginx proxy"+ng.suffix])
+		}
+	}
+
+	// Half the bare server's rate is more than a proxy to a function
+	// server on the same cores keeps up with: half the slowest row's.
+	var saturated [][]*Result
+	for _, r := range rows {
+		saturated = append(saturated, res[r.name])
+	}
+	half := s.halfRate("the slowest row's", saturated...)
+	open := []row{{name: "bare fasthttp @ half rate", url: bare + "/hello/world?x=1", rate: half, procs: []string{"bare"}}}
+	open = append(open, rowsOn(gws, row{name: "gateway http backend @ half rate", url: "/hello/world?x=1", rate: half, procs: fnProc})...)
+	if len(nginxes) > 0 {
+		ng := nginxes[0]
+		open = append(open, row{name: "nginx proxy @ half rate" + ng.suffix, url: ng.url + "/hello/world?x=1", rate: half, procs: append([]string{ng.proc}, fnProc...)})
+	}
+	openRes, err := s.measure(ctx, open)
+	if err != nil {
+		return err
+	}
+	for _, g := range gws {
+		gw := openRes["gateway http backend @ half rate"+g.suffix]
+		s.ratio("gateway http"+g.suffix+" / bare p99 at half rate", gw, openRes["bare fasthttp @ half rate"], p99)
+		if len(nginxes) > 0 {
+			s.ratio("gateway http"+g.suffix+" / nginx proxy"+nginxes[0].suffix+" p99 at half rate", gw, openRes["nginx proxy @ half rate"+nginxes[0].suffix], p99)
+		}
 	}
 	return nil
 }
 
-// nginx starts nginx proxying to upstream with keep-alive, access log off,
-// one worker per target core.
-func (s *session) nginx(upstream string) (string, error) {
+// nginx starts nginx proxying to upstream with keep-alive, one worker per
+// target core, its access log off or, when logged, written to a file
+// through a 64 KB buffer flushed every second (as the gateway's is).
+func (s *session) nginx(upstream string, logged bool) (gatewayRun, error) {
+	run := gatewayRun{proc: "nginx"}
+	if logged {
+		run = gatewayRun{suffix: ", access log on", proc: "nginx-logged"}
+	}
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
-		return "", fmt.Errorf("nginx not installed (apt-get install nginx)")
+		return run, fmt.Errorf("nginx not installed (apt-get install nginx)")
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return "", err
+		return run, err
+	}
+	dir := filepath.Join(s.dir, run.proc)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return run, err
 	}
 	workers := "auto"
 	if s.cpus != "" {
 		workers = fmt.Sprint(cpuCount(s.cpus))
+	}
+	accessLog := "off"
+	if logged {
+		accessLog = filepath.Join(dir, "access.log") + " combined buffer=64k flush=1s"
 	}
 	conf := fmt.Sprintf(`daemon off;
 master_process on;
@@ -411,7 +577,7 @@ pid %[2]s/nginx.pid;
 error_log %[2]s/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  access_log %[5]s;
   client_body_temp_path %[2]s/body; proxy_temp_path %[2]s/proxy; fastcgi_temp_path %[2]s/fcgi;
   uwsgi_temp_path %[2]s/uwsgi; scgi_temp_path %[2]s/scgi;
   upstream fn { server %[3]s; keepalive 256; }
@@ -424,25 +590,27 @@ http {
     }
   }
 }
-`, workers, s.dir, strings.TrimPrefix(upstream, "http://"), addr)
-	file := filepath.Join(s.dir, "nginx.conf")
+`, workers, dir, strings.TrimPrefix(upstream, "http://"), addr, accessLog)
+	file := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
-		return "", err
+		return run, err
 	}
-	argv := []string{bin, "-c", file, "-p", s.dir}
+	argv := []string{bin, "-c", file, "-p", dir}
 	if s.cpus != "" {
 		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	stop, err := startDaemon(cmd)
 	if err != nil {
-		return "", err
+		return run, err
 	}
 	s.cleanup = append(s.cleanup, stop)
+	s.cpu.groups[run.proc] = cmd.Process.Pid
 	if !waitListening(addr, 5*time.Second) {
-		return "", fmt.Errorf("nginx did not start listening on %s", addr)
+		return run, fmt.Errorf("nginx did not start listening on %s", addr)
 	}
-	return "http://" + addr, nil
+	run.url = "http://" + addr
+	return run, nil
 }
 
 // cpuCount counts the cores in a taskset list such as "1-3" or "1".

@@ -15,7 +15,7 @@ func runAuth(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	gw, err := s.gateway("auth", fmt.Sprintf(`
+	gws, err := s.gateways("auth", fmt.Sprintf(`
 authorizers:
   users: {type: jwt, issuer: "https://id.example.com/", audience: [api], jwksUri: %q}
   keys: {type: apikey}
@@ -31,16 +31,22 @@ routes:
 	if err != nil {
 		return err
 	}
-	res, err := s.measure(ctx, []row{
-		{name: "open route", url: gw + "/open"},
-		{name: "jwt route", url: gw + "/jwt", headers: map[string]string{"Authorization": "Bearer " + token}},
-		{name: "api-key route", url: gw + "/key", headers: map[string]string{"x-api-key": "benchbenchbenchbenchbench"}},
-	})
+	var rows []row
+	for _, g := range gws {
+		rows = append(rows, rowsOn([]gatewayRun{g}, row{name: "open route", url: "/open"})...)
+		rows = append(rows, rowsOn([]gatewayRun{g}, row{name: "jwt route", url: "/jwt", headers: map[string]string{"Authorization": "Bearer " + token}})...)
+		rows = append(rows, rowsOn([]gatewayRun{g}, row{name: "api-key route", url: "/key", headers: map[string]string{"x-api-key": "benchbenchbenchbenchbench"}})...)
+	}
+	res, err := s.measure(ctx, rows)
 	if err != nil {
 		return err
 	}
-	s.ratio("jwt / open (req/s)", res["jwt route"], res["open route"], throughput)
-	s.ratio("api key / open (req/s)", res["api-key route"], res["open route"], throughput)
+	for _, g := range gws {
+		s.ratio("jwt / open"+g.suffix+" (req/s)", res["jwt route"+g.suffix], res["open route"+g.suffix], throughput)
+		s.ratio("api key / open"+g.suffix+" (req/s)", res["api-key route"+g.suffix], res["open route"+g.suffix], throughput)
+		s.cpuRatio("jwt / open"+g.suffix, res["jwt route"+g.suffix], res["open route"+g.suffix])
+		s.cpuRatio("api key / open"+g.suffix, res["api-key route"+g.suffix], res["open route"+g.suffix])
+	}
 	return nil
 }
 

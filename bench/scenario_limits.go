@@ -20,30 +20,33 @@ routes:
 // client IP, never exhausted), on the local store and, when redis-server is
 // installed, on Redis.
 func runRateLimit(ctx context.Context, s *session) error {
-	local, err := s.gateway("ratelimit-local", limitsConfig)
+	locals, err := s.gateways("ratelimit-local", limitsConfig)
 	if err != nil {
 		return err
 	}
-	rows := []row{
-		{name: "open route", url: local + "/open"},
-		{name: "rate-limited (local)", url: local + "/limited"},
+	var rows []row
+	for _, g := range locals {
+		rows = append(rows, rowsOn([]gatewayRun{g}, row{name: "open route", url: "/open"})...)
+		rows = append(rows, rowsOn([]gatewayRun{g}, row{name: "rate-limited (local)", url: "/limited"})...)
 	}
+	var redises []gatewayRun
 	if redisURL, err := s.redis(); err != nil {
 		s.note("redis row skipped: %v", err)
 	} else {
-		gw, err := s.gateway("ratelimit-redis", fmt.Sprintf("ratelimit: {store: redis, redis: {url: %q}}\n%s", redisURL, limitsConfig))
-		if err != nil {
+		if redises, err = s.gateways("ratelimit-redis", fmt.Sprintf("ratelimit: {store: redis, redis: {url: %q}}\n%s", redisURL, limitsConfig)); err != nil {
 			return err
 		}
-		rows = append(rows, row{name: "rate-limited (redis)", url: gw + "/limited"})
+		rows = append(rows, rowsOn(redises, row{name: "rate-limited (redis)", url: "/limited", procs: []string{"redis"}})...)
 	}
 	res, err := s.measure(ctx, rows)
 	if err != nil {
 		return err
 	}
-	s.ratio("rate-limited local / open (req/s)", res["rate-limited (local)"], res["open route"], throughput)
-	if res["rate-limited (redis)"] != nil {
-		s.ratio("rate-limited redis / open (req/s)", res["rate-limited (redis)"], res["open route"], throughput)
+	for _, g := range locals {
+		s.ratio("rate-limited local / open"+g.suffix+" (req/s)", res["rate-limited (local)"+g.suffix], res["open route"+g.suffix], throughput)
+	}
+	for _, g := range redises {
+		s.ratio("rate-limited redis / open"+g.suffix+" (req/s)", res["rate-limited (redis)"+g.suffix], res["open route"+g.suffix], throughput)
 	}
 	return nil
 }
@@ -64,11 +67,13 @@ func (s *session) redis() (string, error) {
 	if s.cpus != "" {
 		argv = append([]string{"taskset", "-c", s.cpus}, argv...)
 	}
-	stop, err := startDaemon(exec.Command(argv[0], argv[1:]...))
+	cmd := exec.Command(argv[0], argv[1:]...)
+	stop, err := startDaemon(cmd)
 	if err != nil {
 		return "", err
 	}
 	s.cleanup = append(s.cleanup, stop)
+	s.cpu.groups["redis"] = cmd.Process.Pid
 	if !waitListening(addr, 5*time.Second) {
 		return "", fmt.Errorf("redis-server did not start on %s", addr)
 	}

@@ -50,9 +50,11 @@ func runProcess(ctx context.Context, s *session) error {
 	s.note("connections per row: %v (the -c flag does not apply)", processSweep)
 	var rows []row
 	for _, c := range processSweep {
-		rows = append(rows, row{name: echoRow(c), url: gw + "/echo", conns: c})
+		// The gateway's process group holds its function instances too.
+		gwProc := []string{"gateway process"}
+		rows = append(rows, row{name: echoRow(c), url: gw + "/echo", conns: c, procs: gwProc})
 		for _, n := range names {
-			r := row{name: helloRow(n, c), url: gw + "/" + n + "/hello", conns: c}
+			r := row{name: helloRow(n, c), url: gw + "/" + n + "/hello", conns: c, procs: gwProc}
 			if local[n] {
 				r.meter = &MeterProbe{Function: n, Metrics: metrics}
 			}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/internal/testkit"
 )
 
 // TestMockScenarioInProcess runs the mock scenario briefly with in-process
@@ -21,7 +23,9 @@ func TestMockScenarioInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 6 || len(rep.Ratios) != 4 {
+	// bare, 2.0 and 1.0 with the access log off and on; at half rate bare
+	// and 2.0 off and on.
+	if len(rep.Results) != 8 || len(rep.Ratios) != 7 {
 		t.Fatalf("results %d ratios %d", len(rep.Results), len(rep.Ratios))
 	}
 	for _, r := range rep.Results {
@@ -55,8 +59,88 @@ func TestMockScenarioInProcess(t *testing.T) {
 	}
 }
 
-// TestInvokeScenarioInProcess: both rows answer 200 to every request and
-// the ratio is reported.
+// TestHTTPScenarioChildren runs the http scenario briefly as users do,
+// its targets child processes (portico serve, bench-target, nginx when
+// installed): every row answers 200 to every request and reports the CPU
+// of the processes serving it, the half-rate rows run open loop, and the
+// ratios name both access-log settings.
+func TestHTTPScenarioChildren(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts nginx")
+	}
+	var log bytes.Buffer
+	rep, err := RunScenario(context.Background(), ScenarioOptions{
+		Name: "http", Connections: 4, Duration: 300 * time.Millisecond, WarmUp: 100 * time.Millisecond, Rounds: 1,
+		Executable: testkit.PorticoBinary(t), Log: &log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"bare fasthttp", "gateway http backend", "gateway http backend, access log on"}
+	wantCPU := map[string]string{"bare fasthttp": "bare", "gateway http backend": "gateway http+function server",
+		"gateway http backend, access log on": "gateway http-logged+function server"}
+	_, noNginx := exec.LookPath("nginx")
+	if noNginx == nil {
+		want = append(want, "nginx proxy", "nginx proxy, access log on")
+		wantCPU["nginx proxy"], wantCPU["nginx proxy, access log on"] = "nginx+function server", "nginx-logged+function server"
+	} else {
+		t.Log("no nginx on PATH: its rows are not checked")
+	}
+	want = append(want, "bare fasthttp @ half rate", "gateway http backend @ half rate", "gateway http backend @ half rate, access log on")
+	wantCPU["bare fasthttp @ half rate"] = "bare"
+	wantCPU["gateway http backend @ half rate"] = "gateway http+function server"
+	wantCPU["gateway http backend @ half rate, access log on"] = "gateway http-logged+function server"
+	if noNginx == nil {
+		want = append(want, "nginx proxy @ half rate")
+		wantCPU["nginx proxy @ half rate"] = "nginx+function server"
+	}
+	var got []string
+	for _, r := range rep.Results {
+		name := strings.TrimSuffix(r.Name, " #1")
+		got = append(got, name)
+		if r.Requests == 0 || r.Status["200"] != r.Requests {
+			t.Errorf("%s: requests %d status %v errors %v", r.Name, r.Requests, r.Status, r.Errors)
+		}
+		if open := strings.Contains(name, "half rate"); open != (r.Mode == "open") {
+			t.Errorf("%s: mode %s", r.Name, r.Mode)
+		}
+		var procs []string
+		for _, c := range r.CPU {
+			procs = append(procs, c.Process)
+			if c.Seconds < 0 || c.Cores > 2.5 {
+				t.Errorf("%s: cpu %+v", r.Name, c)
+			}
+		}
+		if p := strings.Join(procs, "+"); p != wantCPU[name] {
+			t.Errorf("%s: cpu of %q, want %q", r.Name, p, wantCPU[name])
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ratios := map[string]bool{}
+	for _, r := range rep.Ratios {
+		ratios[r.Name] = r.Median > 0
+	}
+	wantRatios := []string{"gateway http / bare (req/s)", "gateway http, access log on / bare (req/s)",
+		"gateway http / bare p99 at half rate", "gateway http, access log on / bare p99 at half rate"}
+	if noNginx == nil {
+		wantRatios = append(wantRatios, "gateway http / nginx proxy (req/s)", "gateway http, access log on / nginx proxy (req/s)",
+			"gateway http / nginx proxy, access log on (req/s)", "gateway http, access log on / nginx proxy, access log on (req/s)",
+			"gateway http / nginx proxy p99 at half rate", "gateway http / nginx proxy (req per CPU-s)")
+	}
+	for _, name := range wantRatios {
+		if !ratios[name] {
+			t.Errorf("no positive ratio %q in %v", name, ratios)
+		}
+	}
+	if !strings.Contains(log.String(), "cpu/req ") {
+		t.Errorf("progress notes without CPU figures:\n%s", log.String())
+	}
+}
+
+// TestInvokeScenarioInProcess: every row (route and Invoke API, access log
+// off and on) answers 200 to every request and the ratios are reported.
 func TestInvokeScenarioInProcess(t *testing.T) {
 	rep, err := RunScenario(context.Background(), ScenarioOptions{
 		Name: "invoke", Connections: 4, Duration: 200 * time.Millisecond, WarmUp: 50 * time.Millisecond, Rounds: 1,
@@ -64,7 +148,7 @@ func TestInvokeScenarioInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Results) != 2 || len(rep.Ratios) != 1 || rep.Ratios[0].Median <= 0 {
+	if len(rep.Results) != 4 || len(rep.Ratios) != 2 || rep.Ratios[0].Median <= 0 || rep.Ratios[1].Median <= 0 {
 		t.Fatalf("results %d ratios %v", len(rep.Results), rep.Ratios)
 	}
 	for _, r := range rep.Results {
@@ -77,6 +161,34 @@ func TestInvokeScenarioInProcess(t *testing.T) {
 func TestUnknownScenario(t *testing.T) {
 	if _, err := RunScenario(context.Background(), ScenarioOptions{Name: "nope"}); err == nil {
 		t.Error("unknown scenario accepted")
+	}
+	_, err := RunScenario(context.Background(), ScenarioOptions{Name: "mock", AccessLog: "sometimes"})
+	if err == nil || !strings.Contains(err.Error(), "want on, off or both") {
+		t.Errorf("access log %q: err %v", "sometimes", err)
+	}
+}
+
+// TestAccessLogOff: with the access log off only, each gateway row runs
+// once, without the "access log on" rows and their ratios.
+func TestAccessLogOff(t *testing.T) {
+	rep, err := RunScenario(context.Background(), ScenarioOptions{
+		Name: "auth", Connections: 2, Duration: 100 * time.Millisecond, WarmUp: 20 * time.Millisecond, Rounds: 1, AccessLog: "off",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range rep.Results {
+		names = append(names, r.Name)
+		if r.Requests == 0 || r.Status["200"] != r.Requests {
+			t.Errorf("%s: requests %d status %v", r.Name, r.Requests, r.Status)
+		}
+	}
+	if got, want := strings.Join(names, "|"), "open route #1|jwt route #1|api-key route #1"; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if len(rep.Ratios) != 2 {
+		t.Errorf("ratios %v, want jwt and api key over open, in req/s only (no CPU measured in process)", rep.Ratios)
 	}
 }
 

@@ -14,7 +14,7 @@ type jwksServer struct {
 	key jwkstest.Key
 }
 
-func startJWKS(t *testing.T) *jwksServer {
+func startJWKS(t testing.TB) *jwksServer {
 	t.Helper()
 	key, err := jwkstest.NewRSAKey("k1")
 	if err != nil {
@@ -28,7 +28,7 @@ func startJWKS(t *testing.T) *jwksServer {
 	return &jwksServer{url: srv.JWKSURL(), key: key}
 }
 
-func (s *jwksServer) token(t *testing.T, claims map[string]any) string {
+func (s *jwksServer) token(t testing.TB, claims map[string]any) string {
 	t.Helper()
 	tok, err := s.key.Sign(claims)
 	if err != nil {

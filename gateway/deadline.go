@@ -80,10 +80,16 @@ func (c *deadlineContext) expireLocked() {
 	}
 }
 
-func (c *deadlineContext) Err() error {
+func (c *deadlineContext) Err() error { return c.errAt(time.Now()) }
+
+// expiredAt reports whether the deadline had passed at now (or the timer
+// a backend asked for has fired): Err without reading the clock again.
+func (c *deadlineContext) expiredAt(now time.Time) bool { return c.errAt(now) != nil }
+
+func (c *deadlineContext) errAt(now time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err == nil && !time.Now().Before(c.deadline) { // no timer was asked for
+	if c.err == nil && !now.Before(c.deadline) { // no timer was asked for
 		if c.done == nil {
 			c.done = make(chan struct{})
 		}

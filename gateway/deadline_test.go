@@ -46,4 +46,21 @@ func TestDeadlineContext(t *testing.T) {
 	if c.Err() != nil {
 		t.Errorf("fresh context has err %v", c.Err())
 	}
+	c.stop()
+
+	// expiredAt judges by the time it is given, and an expiry it finds
+	// sticks: Err and Done say so after.
+	deadline := time.Now().Add(time.Hour)
+	c.reset(deadline)
+	if c.expiredAt(deadline.Add(-time.Nanosecond)) {
+		t.Error("expired before its deadline")
+	}
+	if !c.expiredAt(deadline) {
+		t.Error("not expired at its deadline")
+	}
+	if c.Err() != context.DeadlineExceeded {
+		t.Errorf("err %v after expiredAt", c.Err())
+	}
+	<-c.Done()
+	c.stop()
 }

@@ -153,12 +153,13 @@ func (g *Gateway) invoke(ctx *fasthttp.RequestCtx, r *route, x *exchange, out *o
 	ictx := &x.ctx
 	ictx.reset(start.Add(r.timeout))
 	result, err := r.invoker.Invoke(ictx, &x.inv, x.result[:0])
-	if err == nil && ictx.Err() != nil {
+	end := time.Now() // one clock read for the deadline and the duration
+	if err == nil && ictx.expiredAt(end) {
 		// The result came too late: API Gateway has already answered.
 		err = &backend.InvokeError{Kind: backend.KindTimeout, Err: ictx.Err()}
 	}
 	ictx.stop()
-	out.invokeTime = time.Since(start)
+	out.invokeTime = end.Sub(start)
 	x.result = result
 	if err == nil {
 		// A result that does not map leaves the response as it was, with

@@ -36,6 +36,7 @@ type benchFlags struct {
 	timeout     *time.Duration
 	rounds      *int
 	noPin       *bool
+	accessLog   *string
 	jsonOut     *bool
 	htmlFile    *string
 	headers     stringList
@@ -59,6 +60,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		timeout:     fs.Duration("timeout", 10*time.Second, "per-request timeout"),
 		rounds:      fs.Int("rounds", 2, "scenarios: rounds of alternating rows"),
 		noPin:       fs.Bool("no-pin", false, "scenarios: do not pin the generator and targets to different cores"),
+		accessLog:   fs.String("access-log", "both", "scenarios: the gateway's (and nginx's) access log: on, off, or both side by side"),
 		jsonOut:     fs.Bool("json", false, "print the results as JSON"),
 		htmlFile:    fs.String("html", "", "also write a self-contained HTML report to this file"),
 		metrics:     fs.String("metrics", "", "the gateway's /metrics URL (admin listener): with --function, price the run on AWS Lambda"),
@@ -115,7 +117,7 @@ func runScenario(ctx context.Context, f *benchFlags, stderr io.Writer) (*bench.R
 	}
 	return bench.RunScenario(ctx, bench.ScenarioOptions{
 		Name: *f.scenario, Connections: *f.connections, Duration: *f.duration, WarmUp: *f.warmup,
-		Rounds: *f.rounds, Executable: exe, Pin: !*f.noPin, Log: log,
+		Rounds: *f.rounds, Executable: exe, Pin: !*f.noPin, Log: log, AccessLog: *f.accessLog,
 	})
 }
 

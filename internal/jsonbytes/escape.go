@@ -2,6 +2,7 @@ package jsonbytes
 
 import (
 	"unicode/utf8"
+	"unsafe"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -42,7 +43,7 @@ func AppendJSString[T string | []byte](dst []byte, s T, asciiOnly bool) []byte {
 // escapes every non-ASCII character.
 func appendBody[T string | []byte](dst []byte, s T, separators, asciiOnly bool) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i := safePrefix(s); i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if safeASCII[b] {
@@ -84,6 +85,52 @@ func appendBody[T string | []byte](dst []byte, s T, separators, asciiOnly bool) 
 		i += size
 	}
 	return append(dst, s[start:]...)
+}
+
+// safePrefix is how many bytes at the start of s need no escaping, in
+// steps of eight (so it may stop short of the first byte that does).
+// Header values such as a bearer token or a cookie are mostly such a run,
+// and copying it whole is several times faster than a byte at a time; text
+// with an escape every few bytes (JSON in a body) pays one word for it.
+func safePrefix[T string | []byte](s T) int {
+	var str string
+	switch v := any(s).(type) { // a generic loop would not inline load64
+	case string:
+		str = v
+	case []byte:
+		str = unsafe.String(unsafe.SliceData(v), len(v)) // read here only
+	}
+	i := 0
+	for i+8 <= len(str) && safeWord(load64(str, i)) {
+		i += 8
+	}
+	return i
+}
+
+// Bytes of a word, for safeWord.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// load64 reads the eight bytes of s at i as a little-endian word (the
+// compiler makes it one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// safeWord reports whether each of the eight bytes of w is safe ASCII
+// (safeASCII): none is below 0x20, a quote, a backslash or non-ASCII.
+// Each test is the exact "some byte is zero / below n" bit trick.
+func safeWord(w uint64) bool {
+	bad := (w - lowBits*0x20) &^ w // a byte below 0x20
+	q := w ^ (lowBits * '"')
+	bad |= (q - lowBits) &^ q // a byte equal to '"'
+	bs := w ^ (lowBits * '\\')
+	bad |= (bs - lowBits) &^ bs // a byte equal to '\\'
+	return (bad|w)&highBits == 0
 }
 
 // decodeRune decodes the valid size-byte sequence at s[i].

@@ -1,6 +1,9 @@
 package jsonbytes
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf8"
+)
 
 func TestAppendString(t *testing.T) {
 	cases := []struct {
@@ -8,6 +11,7 @@ func TestAppendString(t *testing.T) {
 		plain, js, ascii string
 	}{
 		{"empty", "", `""`, `""`, `""`},
+		{"safe words, then escapes", "Bearer abcdefghijklmnopq\"\n\u2028é", "\"Bearer abcdefghijklmnopq\\\"\\n\u2028é\"", `"Bearer abcdefghijklmnopq\"\n\u2028é"`, `"Bearer abcdefghijklmnopq\"\n\u2028\u00e9"`},
 		{"short escapes", "q\" b\\ n\n r\r t\t", `"q\" b\\ n\n r\r t\t"`, `"q\" b\\ n\n r\r t\t"`, `"q\" b\\ n\n r\r t\t"`},
 		{"control", "\x00\x1f\x7f", `"\u0000\u001f` + "\x7f" + `"`, `"\u0000\u001f` + "\x7f" + `"`, `"\u0000\u001f` + "\x7f" + `"`},
 		{"non-ASCII", "é€😀", `"é€😀"`, `"é€😀"`, `"\u00e9\u20ac\ud83d\ude00"`},
@@ -32,5 +36,30 @@ func TestAppendString(t *testing.T) {
 				t.Errorf("AppendJSString ASCII only: got %s, want %s", got, c.ascii)
 			}
 		})
+	}
+}
+
+// TestSafeWord compares the word test with the byte table for every byte
+// value at every position of a word of safe bytes, and next to every other
+// value (the bit tricks' borrows run from one byte into the next).
+func TestSafeWord(t *testing.T) {
+	safe := func(b byte) bool { return b < utf8.RuneSelf && safeASCII[b] }
+	for pos := range 8 {
+		for v := range 256 {
+			for _, w := range []int{'a', 0, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff, v} {
+				word := []byte("abcdefgh")
+				word[pos] = byte(v)
+				if pos < 7 {
+					word[pos+1] = byte(w)
+				}
+				want := true
+				for _, b := range word {
+					want = want && safe(b)
+				}
+				if got := safeWord(load64(string(word), 0)); got != want {
+					t.Fatalf("%q: safeWord %v, want %v", word, got, want)
+				}
+			}
+		}
 	}
 }
