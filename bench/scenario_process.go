@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // processSweep is the connection counts the process scenario runs at: one
@@ -47,6 +50,14 @@ func runProcess(ctx context.Context, s *session) error {
 	for _, f := range fns {
 		local[f.name] = true
 	}
+	// Each function answers once before the rows: the rows measure warm
+	// instances (cold starts are the coldstart scenario's), and a row as
+	// short as a test's is not spent starting a runtime.
+	for _, n := range names {
+		if err := warm(gw + "/" + n + "/hello"); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+	}
 	s.note("connections per row: %v (the -c flag does not apply)", processSweep)
 	var rows []row
 	for _, c := range processSweep {
@@ -87,3 +98,16 @@ func runProcess(ctx context.Context, s *session) error {
 func echoRow(conns int) string { return fmt.Sprintf("builtin echo -c %d", conns) }
 
 func helloRow(name string, conns int) string { return fmt.Sprintf("%s hello -c %d", name, conns) }
+
+// warm sends url one GET and wants a 200: it starts the instance that
+// answers it, however long its runtime takes to start.
+func warm(url string) error {
+	status, _, err := fasthttp.GetTimeout(nil, url, time.Minute)
+	if err != nil {
+		return fmt.Errorf("warming up: %w", err)
+	}
+	if status != fasthttp.StatusOK {
+		return fmt.Errorf("warming up: status %d", status)
+	}
+	return nil
+}
