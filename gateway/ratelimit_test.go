@@ -111,8 +111,11 @@ routes: [{route: "GET /x", function: f}]
 func TestSharedLimitAcrossReplicas(t *testing.T) {
 	srv := redistest.Start(t)
 	fn, calls := countingFunction(t)
+	// A generous timeout and onStoreError: deny, so that a Redis call slowed
+	// by a loaded machine is not let through uncounted (the default policy)
+	// and shows as a shortfall rather than as a broken limit.
 	config := `
-ratelimit: {store: redis, redis: {url: "` + srv.URL + `"}}
+ratelimit: {store: redis, redis: {url: "` + srv.URL + `", timeout: 2s}, onStoreError: deny}
 functions: {f: {backend: http, url: "` + fn + `"}}
 routes: [{route: "GET /x", function: f, throttle: {rate: 20, burst: 10}}]
 `
