@@ -61,6 +61,12 @@ func (s *Server) newAdminServer() *fasthttp.Server {
 		ReadTimeout: s.admin.read, WriteTimeout: s.admin.write, IdleTimeout: s.admin.idle, CloseOnShutdown: true}
 }
 
+// RouteMetrics gathers the per-route series of the gateway serving now (see
+// Gateway.RouteMetrics). A reload swaps them when it swaps the gateway,
+// before the old one drains: the old one's requests still running then are
+// counted in its series alone, which nothing reads once it is gone.
+func (s *Server) RouteMetrics() prometheus.Gatherer { return s.current.Load().RouteMetrics() }
+
 // RouteMetrics gathers the gateway's per-route series alone (requests by
 // status class, latency histograms, invocation errors by kind), without
 // the process and runtime collectors of /metrics: for the admin page's

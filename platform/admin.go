@@ -13,6 +13,7 @@ import (
 
 	"github.com/portico/portico/admin"
 	"github.com/portico/portico/backend/process"
+	"github.com/portico/portico/gateway"
 )
 
 // adminSource is what the admin page shows of a served platform: the
@@ -25,6 +26,10 @@ type adminSource struct {
 	reloads chan chan admin.ConfigState
 	// stopped is closed when Serve returns: no reload will be answered.
 	stopped chan struct{}
+	// serving is the server's gateway serving now, set before the sampler
+	// starts. Not current's: a reload swaps the gateway, then drains the
+	// old one, and only then is current replaced.
+	serving *gateway.Server
 
 	mu    sync.Mutex
 	state admin.ConfigState
@@ -137,7 +142,7 @@ func (s *adminSource) Schedules() []admin.Schedule {
 }
 
 func (s *adminSource) RouteMetrics() prometheus.Gatherer {
-	return s.current.Load().gateway.RouteMetrics()
+	return s.serving.RouteMetrics()
 }
 
 // Target is the public listener, which a reload keeps, and the longest a

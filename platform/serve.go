@@ -31,6 +31,7 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 	var page *adminSource
 	var pageReloads chan chan admin.ConfigState // nil without the page: never ready
 	var opts []gateway.ServerOption
+	var a *admin.Admin
 	if p.cfg.Admin.Listen != "" {
 		if p.cfg.Admin.Token == "" && !loopback.Addr(p.cfg.Admin.Listen) {
 			p.log.Warn("the admin listener is off loopback without admin.token: whoever reaches it can reload the config and send requests through the gateway",
@@ -39,13 +40,16 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 		page = newAdminSource(p, time.Now())
 		defer close(page.stopped)
 		pageReloads = page.reloads
-		a := admin.New(page)
+		a = admin.New(page)
 		opts = append(opts, gateway.WithAdminHandler(a.Handler))
+	}
+	srv := gateway.NewServer(p.gateway, opts...)
+	if page != nil {
+		page.serving = srv
 		sampled := make(chan struct{})
 		go func() { defer close(sampled); a.Run(ctx) }()
 		defer func() { stop(); <-sampled }()
 	}
-	srv := gateway.NewServer(p.gateway, opts...)
 	reloadNow := func() admin.ConfigState {
 		next, err := p.Reload(ctx, srv)
 		if err != nil {
