@@ -112,9 +112,18 @@ func (tr *tryRequest) check() string {
 		if !httptoken.Valid(h[0]) || !printable(h[1]) {
 			return "headers: " + h[0] + ": want a header name and a value on one line"
 		}
+		if framing[strings.ToLower(h[0])] {
+			return "headers: " + h[0] + ": the body sets the framing; leave it out"
+		}
 	}
 	return ""
 }
+
+// framing are the headers that say where a request's body ends. The client
+// writes them from the body: one the page set would disagree with it (a
+// GET declaring a body holds the gateway waiting for bytes that never
+// come, until its read timeout).
+var framing = map[string]bool{"content-length": true, "transfer-encoding": true, "trailer": true}
 
 // printable reports whether s has no control characters, which could
 // split a request line or header.
