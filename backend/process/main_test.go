@@ -82,6 +82,15 @@ func fakeRuntime(mode string) int {
 		post("/init/error", `{"errorMessage":"config missing","errorType":"Runtime.ConfigInvalid"}`)
 		return 1
 	}
+	if gate, ok := strings.CutPrefix(mode, "gated-init:"); ok {
+		// Initialisation lasts until the test creates the gate file.
+		for i := 0; i < 3000; i++ {
+			if _, err := os.Stat(gate); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	for {
 		resp, err := http.Get(base + "/invocation/next")
 		if err != nil {

@@ -2,6 +2,8 @@ package process
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +59,24 @@ func TestLastErrorKeepsFunctionsMessageOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An instance whose caller gave up during its initialisation goes on
+// initialising, to join the pool: it is starting, not busy.
+func TestInstancesStartingAfterTheCallerGaveUp(t *testing.T) {
+	gate := filepath.Join(t.TempDir(), "gate")
+	f := newFunction(t, fake("gated-init:"+gate))
+	if _, err := invoke(t, f, `{}`, 100*time.Millisecond); !backend.IsKind(err, backend.KindTimeout) {
+		t.Fatalf("invoke during init: %v, want a timeout", err)
+	}
+	if got := f.Instances(); got.Starting != 1 || got.Busy != 0 {
+		t.Errorf("while it initialises: %+v, want 1 starting, 0 busy", got)
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, "the instance to join the pool", func() bool {
+		got := f.Instances()
+		return got.Idle == 1 && got.Starting == 0 && got.Busy == 0
+	})
 }
