@@ -251,7 +251,11 @@ func (f *Function) environ(runtimeAPI string) []string {
 func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
 	out, err := f.invoke(ctx, inv, dst)
 	if err != nil {
-		f.stats.failed(err, time.Now())
+		r, byFunction := err.(reported)
+		if byFunction {
+			err = r.FunctionError
+		}
+		f.stats.failed(err, byFunction, time.Now())
 	}
 	return out, err
 }
