@@ -156,3 +156,27 @@ func TestAPIToken(t *testing.T) {
 		t.Errorf("a reload with the token: %d %v %+v", resp.StatusCode, err, st)
 	}
 }
+
+// A response whose headers pass fasthttp's default read buffer (4 KiB)
+// still reaches the page: the gateway sends such answers to its clients.
+func TestTryLargeHeaders(t *testing.T) {
+	big := strings.Repeat("a", 20<<10)
+	s := serve(t, strings.Replace(testConfig, "routes:\n",
+		"  big: {backend: builtin, handler: mock, response: {statusCode: 200, headers: {X-Big: "+big+"}, body: ok}}\n"+
+			"routes:\n  - {route: \"GET /big\", function: big}\n", 1))
+	var a struct {
+		Error   string      `json:"error"`
+		Status  int         `json:"status"`
+		Headers [][2]string `json:"headers"`
+	}
+	call(t, s, "POST", "/api/try", `{"method":"GET","path":"/big"}`, &a)
+	got := ""
+	for _, h := range a.Headers {
+		if strings.EqualFold(h[0], "X-Big") {
+			got = h[1]
+		}
+	}
+	if a.Status != 200 || got != big {
+		t.Errorf("got %d %.120q and X-Big of %d bytes, want 200 and %d bytes", a.Status, a.Error, len(got), len(big))
+	}
+}

@@ -12,10 +12,14 @@ import (
 )
 
 // Bounds of "try it": what the page may send, and what it gets back.
+// The answer's headers are read whole into one buffer of
+// maxTryAnswerHeaders (fasthttp's default, 4 KiB, would refuse answers the
+// gateway sends its clients), one per connection.
 const (
-	maxTryBody    = 1 << 20
-	maxTryAnswer  = 1 << 20
-	maxTryHeaders = 50
+	maxTryBody          = 1 << 20
+	maxTryAnswer        = 1 << 20
+	maxTryAnswerHeaders = 64 << 10
+	maxTryHeaders       = 50
 )
 
 // tryClient sends the page's requests to the gateway's own public
@@ -30,7 +34,7 @@ type tryClient struct {
 func newTryClient(addr string, timeout time.Duration) *tryClient {
 	addr = dialable(addr)
 	return &tryClient{addr: addr, timeout: timeout, client: &fasthttp.HostClient{
-		Addr: addr, MaxResponseBodySize: maxTryAnswer, MaxConns: 16,
+		Addr: addr, MaxResponseBodySize: maxTryAnswer, ReadBufferSize: maxTryAnswerHeaders, MaxConns: 16,
 		DisableHeaderNamesNormalizing: true, NoDefaultUserAgentHeader: true,
 	}}
 }
