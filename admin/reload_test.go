@@ -13,9 +13,9 @@ import (
 )
 
 // While a reload drains the old gateway's requests, the new gateway
-// already serves: the page's numbers must be the new gateway's from the
-// moment it serves, not from the moment the old one has drained (which
-// would hide the traffic meanwhile, then show it all as one second).
+// already serves: the page's routes and numbers must be the new gateway's
+// from the moment it serves, not from the moment the old one has drained
+// (which would hide the traffic meanwhile, then show it all as one second).
 func TestStatsWhileAReloadDrains(t *testing.T) {
 	arrived, release := make(chan struct{}, 1), make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +97,13 @@ routes:
 		call(t, s, "GET", "/api/stats", "", &stats)
 		return stats.Routes["GET /new"].Rate > 0
 	})
+	var routes []struct {
+		Route string `json:"route"`
+	}
+	call(t, s, "GET", "/api/routes", "", &routes)
+	if len(routes) != 2 || routes[0].Route != "GET /new" {
+		t.Errorf("routes while the old gateway drains: %+v, want the new config's, GET /new first", routes)
+	}
 	select {
 	case status := <-reloaded:
 		t.Fatalf("the reload answered (%d) before the slow request ended", status)
