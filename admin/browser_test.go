@@ -317,3 +317,44 @@ func TestBrowserLogin(t *testing.T) {
 		t.Errorf("try it, signed in: %v", err)
 	}
 }
+
+// The cost column is there while some function is metered, and goes with
+// the last one: a reload that removes it leaves header and rows aligned.
+func TestBrowserCostColumn(t *testing.T) {
+	ctx := browser(t)
+	code, err := filepath.Abs(filepath.Join("..", "examples", "python-hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metered := fmt.Sprintf("  py: {backend: process, runtime: python3.11, code: %q, handler: app.lambda_handler}\nroutes:\n", code)
+	s := serve(t, strings.Replace(testConfig, "routes:\n", metered, 1))
+	columns := `[document.querySelectorAll("#function-head th").length, document.querySelector("#function-rows tr").children.length]`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.admin+"/"),
+		chromedp.WaitVisible(css(`#function-rows tr[data-function="py"]`)),
+		chromedp.WaitVisible(css(`#function-head th.cost`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](columns)); err != nil || len(got) != 2 || got[0] != 12 || got[1] != 12 {
+		t.Errorf("with a metered function: %v header and row cells (%v), want 12 and 12", got, err)
+	}
+
+	with, err := os.ReadFile(s.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := strings.Replace(string(with), metered, "routes:\n", 1)
+	if err := os.WriteFile(s.file, []byte(without), 0o600); err != nil || without == string(with) {
+		t.Fatalf("removing the metered function: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(css("#reload")),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#function-rows tr[data-function="py"]') === null`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("after the reload: %v; the page shows %q", err, text(t, ctx, "#config"))
+	}
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](columns)); err != nil || len(got) != 2 || got[0] != 11 || got[1] != 11 {
+		t.Errorf("with no metered function left: %v header and row cells (%v), want 11 and 11", got, err)
+	}
+}

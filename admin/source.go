@@ -22,8 +22,8 @@ type Source interface {
 	// Config describes the loaded config and the last reload.
 	Config() ConfigState
 	// Reload loads the config file again, as SIGHUP does, and returns the
-	// state once the new config serves or was refused, or at once when the
-	// platform has stopped serving.
+	// state once the new config serves and the old one has drained, or the
+	// new one was refused, or at once when the platform has stopped serving.
 	Reload(ctx context.Context) ConfigState
 	// RouteMetrics gathers the per-route series of the gateway serving now
 	// (portico_requests_total, portico_request_duration_seconds,

@@ -12,10 +12,14 @@ import (
 )
 
 // Bounds of "try it": what the page may send, and what it gets back.
+// The answer's headers are read whole into one buffer of
+// maxTryAnswerHeaders (fasthttp's default, 4 KiB, would refuse answers the
+// gateway sends its clients), one per connection.
 const (
-	maxTryBody    = 1 << 20
-	maxTryAnswer  = 1 << 20
-	maxTryHeaders = 50
+	maxTryBody          = 1 << 20
+	maxTryAnswer        = 1 << 20
+	maxTryAnswerHeaders = 64 << 10
+	maxTryHeaders       = 50
 )
 
 // tryClient sends the page's requests to the gateway's own public
@@ -30,7 +34,7 @@ type tryClient struct {
 func newTryClient(addr string, timeout time.Duration) *tryClient {
 	addr = dialable(addr)
 	return &tryClient{addr: addr, timeout: timeout, client: &fasthttp.HostClient{
-		Addr: addr, MaxResponseBodySize: maxTryAnswer, MaxConns: 16,
+		Addr: addr, MaxResponseBodySize: maxTryAnswer, ReadBufferSize: maxTryAnswerHeaders, MaxConns: 16,
 		DisableHeaderNamesNormalizing: true, NoDefaultUserAgentHeader: true,
 	}}
 }
@@ -112,9 +116,18 @@ func (tr *tryRequest) check() string {
 		if !httptoken.Valid(h[0]) || !printable(h[1]) {
 			return "headers: " + h[0] + ": want a header name and a value on one line"
 		}
+		if framing[strings.ToLower(h[0])] {
+			return "headers: " + h[0] + ": the body sets the framing; leave it out"
+		}
 	}
 	return ""
 }
+
+// framing are the headers that say where a request's body ends. The client
+// writes them from the body: one the page set would disagree with it (a
+// GET declaring a body holds the gateway waiting for bytes that never
+// come, until its read timeout).
+var framing = map[string]bool{"content-length": true, "transfer-encoding": true, "trailer": true}
 
 // printable reports whether s has no control characters, which could
 // split a request line or header.

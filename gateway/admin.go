@@ -57,9 +57,19 @@ func (s *Server) newAdminServer() *fasthttp.Server {
 		r.NotFound = guard.wrap(s.adminHandler)
 	}
 	r.HandleMethodNotAllowed = false
+	// A browser sends the page every cookie of its host, other local apps'
+	// included (cookies know no ports): the page takes the headers the
+	// public listener takes, where fasthttp's default would refuse past 4 KiB.
 	return &fasthttp.Server{Handler: r.Handler, NoDefaultServerHeader: true, Logger: serverLogger(s.log),
-		ReadTimeout: s.admin.read, WriteTimeout: s.admin.write, IdleTimeout: s.admin.idle, CloseOnShutdown: true}
+		ReadBufferSize: s.limits.MaxHeaderBytes,
+		ReadTimeout:    s.admin.read, WriteTimeout: s.admin.write, IdleTimeout: s.admin.idle, CloseOnShutdown: true}
 }
+
+// RouteMetrics gathers the per-route series of the gateway serving now (see
+// Gateway.RouteMetrics). A reload swaps them when it swaps the gateway,
+// before the old one drains: the old one's requests still running then are
+// counted in its series alone, which nothing reads once it is gone.
+func (s *Server) RouteMetrics() prometheus.Gatherer { return s.current.Load().RouteMetrics() }
 
 // RouteMetrics gathers the gateway's per-route series alone (requests by
 // status class, latency histograms, invocation errors by kind), without

@@ -143,3 +143,20 @@ routes: [{route: $default, function: echo}]
 		})
 	}
 }
+
+// A browser sends the admin listener every cookie of its host, whatever
+// the port: those of other local apps too. Headers the public listener
+// takes (limits.maxHeaderBytes) reach the page as well.
+func TestAdminTakesABrowsersCookies(t *testing.T) {
+	const cfg = `
+admin: {listen: 127.0.0.1:0, token: s3cret-token}
+functions: {echo: {backend: builtin, handler: echo}}
+routes: [{route: $default, function: echo}]
+`
+	addr := serveAdmin(t, loadTestGateway(t, cfg), func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
+	others := "other_app=" + strings.Repeat("c", 6<<10)
+	cookie := others + "; " + adminCookie + "=" + sessionOf("s3cret-token")
+	if status, _, body := adminDo(t, addr, "GET", "/", map[string]string{"Cookie": cookie}, ""); status != 200 || body != "page" {
+		t.Errorf("with 6 KiB of other cookies: %d %.80q, want 200 page", status, body)
+	}
+}

@@ -13,11 +13,13 @@ import (
 
 	"github.com/portico/portico/admin"
 	"github.com/portico/portico/backend/process"
+	"github.com/portico/portico/gateway"
 )
 
 // adminSource is what the admin page shows of a served platform: the
-// Platform serving now, which each reload replaces, and the reloads. It
-// implements admin.Source.
+// Platform serving now, which each reload replaces as the new one takes
+// over (before the old one drains), and the reloads. It implements
+// admin.Source.
 type adminSource struct {
 	current atomic.Pointer[Platform]
 	// reloads carries the page's reload requests to Serve's loop, which
@@ -25,6 +27,10 @@ type adminSource struct {
 	reloads chan chan admin.ConfigState
 	// stopped is closed when Serve returns: no reload will be answered.
 	stopped chan struct{}
+	// serving is the server, set before the sampler starts: its gateway's
+	// series are those of the gateway serving, swapped in the same instant
+	// as it.
+	serving *gateway.Server
 
 	mu    sync.Mutex
 	state admin.ConfigState
@@ -39,7 +45,8 @@ func newAdminSource(p *Platform, now time.Time) *adminSource {
 	return s
 }
 
-// reloaded records the outcome of a reload: next serves, or err refused it.
+// reloaded records the outcome of a reload: next serves (current took it
+// when it took over), or err refused it.
 func (s *adminSource) reloaded(next *Platform, err error, now time.Time) admin.ConfigState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -47,7 +54,6 @@ func (s *adminSource) reloaded(next *Platform, err error, now time.Time) admin.C
 	if err != nil {
 		r.Problems = strings.Split(err.Error(), "\n")
 	} else {
-		s.current.Store(next)
 		s.state.File, s.state.LoadedAt = next.cfg.file, now
 	}
 	s.state.LastReload = r
@@ -137,7 +143,7 @@ func (s *adminSource) Schedules() []admin.Schedule {
 }
 
 func (s *adminSource) RouteMetrics() prometheus.Gatherer {
-	return s.current.Load().gateway.RouteMetrics()
+	return s.serving.RouteMetrics()
 }
 
 // Target is the public listener, which a reload keeps, and the longest a

@@ -31,6 +31,7 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 	var page *adminSource
 	var pageReloads chan chan admin.ConfigState // nil without the page: never ready
 	var opts []gateway.ServerOption
+	var a *admin.Admin
 	if p.cfg.Admin.Listen != "" {
 		if p.cfg.Admin.Token == "" && !loopback.Addr(p.cfg.Admin.Listen) {
 			p.log.Warn("the admin listener is off loopback without admin.token: whoever reaches it can reload the config and send requests through the gateway",
@@ -39,15 +40,22 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 		page = newAdminSource(p, time.Now())
 		defer close(page.stopped)
 		pageReloads = page.reloads
-		a := admin.New(page)
+		a = admin.New(page)
 		opts = append(opts, gateway.WithAdminHandler(a.Handler))
+	}
+	srv := gateway.NewServer(p.gateway, opts...)
+	if page != nil {
+		page.serving = srv
 		sampled := make(chan struct{})
 		go func() { defer close(sampled); a.Run(ctx) }()
 		defer func() { stop(); <-sampled }()
 	}
-	srv := gateway.NewServer(p.gateway, opts...)
+	var serving func(*Platform) // nil without the page
+	if page != nil {
+		serving = page.current.Store
+	}
 	reloadNow := func() admin.ConfigState {
-		next, err := p.Reload(ctx, srv)
+		next, err := p.reload(ctx, srv, serving)
 		if err != nil {
 			p.log.Error("reload refused: keeping the running config", zap.String("config", p.cfg.file), zap.Error(err))
 		} else {
@@ -98,6 +106,12 @@ func Serve(ctx context.Context, p *Platform, reload <-chan os.Signal) error {
 // end (within the same limits.drainTimeout). On error nothing changes and p
 // keeps serving.
 func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, error) {
+	return p.reload(ctx, srv, nil)
+}
+
+// reload is Reload, telling serving (unless nil) of the new Platform as it
+// takes over, before p's gateway and functions drain.
+func (p *Platform) reload(ctx context.Context, srv *gateway.Server, serving func(*Platform)) (*Platform, error) {
 	load := p.load
 	if load == nil {
 		load = func() (*Config, error) { return Load(p.cfg.file) }
@@ -126,6 +140,9 @@ func (p *Platform) Reload(ctx context.Context, srv *gateway.Server) (*Platform, 
 		}
 	}
 	deadline := time.Now().Add(p.cfg.Limits.DrainTimeout)
+	if serving != nil {
+		serving(next)
+	}
 	srv.Reload(next.gateway)
 	// The Invoke API and the queue now call next's functions; those of
 	// p's that they still run finish first, within the same drain time

@@ -106,8 +106,9 @@ function pickRoute() {
 
 function renderFunctions(data) {
   const costs = data.functions.some(f => f.costUsd != null);
-  const head = $("function-head");
-  if (costs && !head.querySelector(".cost")) head.append(el("th", { class: "num cost" }, "Cost (est.)"));
+  const head = $("function-head"), costHead = head.querySelector(".cost");
+  if (costs && !costHead) head.append(el("th", { class: "num cost" }, "Cost (est.)"));
+  if (!costs && costHead) costHead.remove(); // a reload took the last metered function
   $("function-rows").replaceChildren(...data.functions.map(f => {
     const inst = f.instances;
     const errs = Object.entries(f.errors || {}).filter(([, n]) => n > 0).map(([k, n]) => k + " " + n).join(", ");

@@ -251,7 +251,11 @@ func (f *Function) environ(runtimeAPI string) []string {
 func (f *Function) Invoke(ctx context.Context, inv *backend.Invocation, dst []byte) ([]byte, error) {
 	out, err := f.invoke(ctx, inv, dst)
 	if err != nil {
-		f.stats.failed(err, time.Now())
+		r, byFunction := err.(reported)
+		if byFunction {
+			err = r.FunctionError
+		}
+		f.stats.failed(err, byFunction, time.Now())
 	}
 	return out, err
 }
@@ -301,9 +305,9 @@ func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 	start := time.Now()
 	f.stats.coldStarts.Add(1)
 	f.stats.starting.Add(1)
-	defer f.stats.starting.Add(-1)
 	in, err := f.startInstance()
 	if err != nil {
+		f.stats.starting.Add(-1)
 		f.pool.releaseSlot()
 		f.log.Error("instance did not start", zap.Error(err))
 		return nil, backend.NewFunctionError("Runtime.InvalidEntrypoint", err.Error())
@@ -313,19 +317,24 @@ func (f *Function) coldStart(ctx context.Context) (*instance, error) {
 	in.mu.Unlock()
 	if err := in.waitReady(ctx, f.initTimeout); err != nil {
 		if backend.IsKind(err, backend.KindTimeout) {
-			// The client gave up; the instance joins the pool once ready.
+			// The client gave up; the instance, starting still, joins the
+			// pool once ready.
 			if !f.spawn(func() {
+				defer f.stats.starting.Add(-1)
 				if in.waitReady(context.Background(), f.initTimeout) == nil {
 					f.pool.release(in)
 				}
 			}) {
+				f.stats.starting.Add(-1)
 				in.stop()
 			}
 		} else {
+			f.stats.starting.Add(-1)
 			f.log.Warn("init failed", zap.String("instance", in.id), zap.Error(err))
 		}
 		return nil, err
 	}
+	f.stats.starting.Add(-1)
 	f.log.Debug("cold start", zap.String("instance", in.id), zap.Duration("init", time.Since(start)))
 	return in, nil
 }

@@ -299,7 +299,7 @@ func (in *instance) waitReady(ctx context.Context, initTimeout time.Duration) er
 		in.mu.Lock()
 		defer in.mu.Unlock()
 		if in.initErr != nil {
-			return in.initErr
+			return reported{in.initErr}
 		}
 		return backend.NewFunctionError("Runtime.ExitError",
 			fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", "init", exitStatus(in.exitErr)))

@@ -82,6 +82,19 @@ func fakeRuntime(mode string) int {
 		post("/init/error", `{"errorMessage":"config missing","errorType":"Runtime.ConfigInvalid"}`)
 		return 1
 	}
+	if mode == "init-claims-portico-error" {
+		post("/init/error", `{"errorType":"Sandbox.Timedout","errorMessage":"password=hunter2"}`)
+		return 1
+	}
+	if gate, ok := strings.CutPrefix(mode, "gated-init:"); ok {
+		// Initialisation lasts until the test creates the gate file.
+		for i := 0; i < 3000; i++ {
+			if _, err := os.Stat(gate); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	for {
 		resp, err := http.Get(base + "/invocation/next")
 		if err != nil {
@@ -117,6 +130,10 @@ func fakeRuntime(mode string) int {
 		case "wrongid":
 			post("/invocation/not-"+id+"/response", `"forged"`)
 			post("/invocation/"+id+"/response", `"real"`)
+		case "claims-portico-error":
+			// A function error dressed as one of Portico's own, its message
+			// the function's.
+			post("/invocation/"+id+"/error", `{"errorType":"Runtime.ExitError","errorMessage":"password=hunter2"}`)
 		case "errorheader":
 			req, _ := http.NewRequest("POST", base+"/invocation/"+id+"/error", strings.NewReader("not json"))
 			req.Header.Set("Lambda-Runtime-Function-Error-Type", "Custom.Failure")

@@ -163,7 +163,7 @@ func (in *instance) handleError(ctx *fasthttp.RequestCtx) {
 	if c == nil {
 		return
 	}
-	in.finish(c, outcome{err: functionError(ctx)}, true)
+	in.finish(c, outcome{err: reported{functionError(ctx)}}, true)
 	accepted(ctx)
 }
 

@@ -36,7 +36,7 @@ type LastError struct {
 	// invocation error's cause, or the message of a function error Portico
 	// gave itself (Sandbox.Timedout, Runtime.ExitError,
 	// Runtime.InvalidEntrypoint, Function.ResponseSizeTooLarge). A
-	// function's own error keeps its message out.
+	// function's own error keeps its message out, whatever type it reports.
 	Message string
 }
 
@@ -59,15 +59,23 @@ type instanceStats struct {
 	lastError  atomic.Pointer[LastError]
 }
 
-// failed records err as the last error; it runs only when an invocation fails.
-func (s *instanceStats) failed(err error, now time.Time) {
+// reported carries a function error the runtime reported (an /error or
+// /init/error call) from the Runtime API to Invoke, which unwraps it: its
+// message is the function's, whatever type the function gave it.
+type reported struct{ *backend.FunctionError }
+
+func (r reported) Unwrap() error { return r.FunctionError }
+
+// failed records err as the last error; it runs only when an invocation
+// fails. byFunction: the function reported err (see reported).
+func (s *instanceStats) failed(err error, byFunction bool, now time.Time) {
 	le := &LastError{At: now}
 	var fe *backend.FunctionError
 	var ie *backend.InvokeError
 	switch {
 	case errors.As(err, &fe):
 		le.Type = truncate(fe.Type, maxLastErrorType)
-		if ownErrorTypes[fe.Type] {
+		if ownErrorTypes[fe.Type] && !byFunction {
 			var doc struct {
 				Message string `json:"errorMessage"`
 			}

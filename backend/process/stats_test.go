@@ -2,6 +2,8 @@ package process
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -51,9 +53,49 @@ func TestLastErrorKeepsFunctionsMessageOut(t *testing.T) {
 		{"a long cause", &backend.InvokeError{Kind: backend.KindUnavailable, Err: errors.New(strings.Repeat("é", 200))}, "unavailable", strings.Repeat("é", 100) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s.failed(tc.err, now)
+			s.failed(tc.err, false, now)
 			if le := s.lastError.Load(); le.Type != tc.wantType || le.Message != tc.wantMsg {
 				t.Errorf("got %q %q, want %q %q", le.Type, le.Message, tc.wantType, tc.wantMsg)
+			}
+		})
+	}
+}
+
+// An instance whose caller gave up during its initialisation goes on
+// initialising, to join the pool: it is starting, not busy.
+func TestInstancesStartingAfterTheCallerGaveUp(t *testing.T) {
+	gate := filepath.Join(t.TempDir(), "gate")
+	f := newFunction(t, fake("gated-init:"+gate))
+	if _, err := invoke(t, f, `{}`, 100*time.Millisecond); !backend.IsKind(err, backend.KindTimeout) {
+		t.Fatalf("invoke during init: %v, want a timeout", err)
+	}
+	if got := f.Instances(); got.Starting != 1 || got.Busy != 0 {
+		t.Errorf("while it initialises: %+v, want 1 starting, 0 busy", got)
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, 10*time.Second, "the instance to join the pool", func() bool {
+		got := f.Instances()
+		return got.Idle == 1 && got.Starting == 0 && got.Busy == 0
+	})
+}
+
+// The message of an error Portico wrote may show; a function's may not,
+// even when it reports one of Portico's error types as its own.
+func TestLastErrorOfAFunctionClaimingPorticosType(t *testing.T) {
+	for _, tc := range []struct{ mode, wantType string }{
+		{"claims-portico-error", "Runtime.ExitError"},
+		{"init-claims-portico-error", "Sandbox.Timedout"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			f := newFunction(t, fake(tc.mode))
+			_, err := invoke(t, f, `{}`, 30*time.Second)
+			if fe, ok := err.(*backend.FunctionError); !ok || fe.Type != tc.wantType || !strings.Contains(string(fe.Payload), "hunter2") {
+				t.Fatalf("the caller gets %#v, want the function's own %s error as it reported it", err, tc.wantType)
+			}
+			if le := f.Instances().LastError; le == nil || le.Type != tc.wantType || le.Message != "" {
+				t.Errorf("last error %+v, want %s and no message", le, tc.wantType)
 			}
 		})
 	}
