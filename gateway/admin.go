@@ -46,10 +46,7 @@ func (s *Server) newAdminServer() *fasthttp.Server {
 		}
 		ctx.SetBodyString(`{"status":"ready"}`)
 	})
-	guard := &adminGuard{token: s.adminToken}
-	if s.adminToken != "" {
-		guard.session = sessionOf(s.adminToken)
-	}
+	guard := newAdminGuard(s.adminToken)
 	// The metrics of the gateway serving now: a reload starts them afresh.
 	r.GET("/metrics", guard.wrap(func(ctx *fasthttp.RequestCtx) { s.current.Load().metricsHandler(ctx) }))
 	r.POST("/login", guard.login)

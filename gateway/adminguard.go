@@ -2,24 +2,43 @@ package gateway
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/time/rate"
 )
 
 // adminCookie is the cookie the login form sets.
 const adminCookie = "portico_admin"
+
+// sessionTTL is how long a login lasts.
+const sessionTTL = 12 * time.Hour
+
+// Login attempts, right or wrong, are limited to one a second after a
+// burst of loginBurst, for all clients together: a guess costs a second.
+const (
+	loginEvery = time.Second
+	loginBurst = 10
+)
 
 // adminGuard is the one check in front of everything on the admin listener
 // but the probes:
 //
 //   - with admin.token set, a request needs `Authorization: Bearer TOKEN`
 //     or the cookie the login form sets; tokens are compared in constant
-//     time, and the cookie holds a hash of the token, never the token;
+//     time. The cookie is a session, not the token or anything derived
+//     from it alone: its expiry signed with a key this process drew at
+//     random, so a cookie that leaks (cookies go to every port of a host,
+//     the public listener's functions included) is worth nothing after
+//     sessionTTL or a restart, and tells nothing of the token;
 //   - without a token, the Host header must name an IP address or
 //     localhost, so that a web page cannot reach the listener through a
 //     DNS name it rebinds to 127.0.0.1;
@@ -32,14 +51,43 @@ const adminCookie = "portico_admin"
 //
 // Every answer forbids framing and sniffing.
 type adminGuard struct {
-	token   string
-	session string // the cookie's value: sessionOf(token)
+	token  string
+	key    []byte // signs sessions; drawn at random when the guard is made
+	logins *rate.Limiter
+	now    func() time.Time
 }
 
-// sessionOf is the login cookie's value for token.
-func sessionOf(token string) string {
-	sum := sha256.Sum256([]byte("portico admin session\x00" + token))
-	return hex.EncodeToString(sum[:])
+func newAdminGuard(token string) *adminGuard {
+	key := make([]byte, 32)
+	rand.Read(key) //nolint:errcheck // crypto/rand.Read does not fail (it panics where it cannot)
+	return &adminGuard{token: token, key: key, logins: rate.NewLimiter(rate.Every(loginEvery), loginBurst), now: time.Now}
+}
+
+// session is a login cookie's value: its expiry (Unix seconds) and the
+// signature of it.
+func (g *adminGuard) session(expires time.Time) string {
+	exp := strconv.FormatInt(expires.Unix(), 10)
+	return exp + "." + g.sign(exp)
+}
+
+func (g *adminGuard) sign(exp string) string {
+	m := hmac.New(sha256.New, g.key)
+	m.Write([]byte("portico admin session\x00" + exp))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// validSession reports whether c is a session this guard signed that has
+// not expired.
+func (g *adminGuard) validSession(c []byte) bool {
+	exp, sig, ok := bytes.Cut(c, []byte("."))
+	if !ok {
+		return false
+	}
+	unix, err := strconv.ParseInt(string(exp), 10, 64)
+	if err != nil || g.now().Unix() >= unix {
+		return false
+	}
+	return hmac.Equal(sig, []byte(g.sign(string(exp))))
 }
 
 // equal compares secrets in constant time, their lengths included.
@@ -95,7 +143,7 @@ func (g *adminGuard) bearer(ctx *fasthttp.RequestCtx) bool {
 
 func (g *adminGuard) cookie(ctx *fasthttp.RequestCtx) bool {
 	c := ctx.Request.Header.Cookie(adminCookie)
-	return len(c) > 0 && equal(c, []byte(g.session))
+	return len(c) > 0 && g.validSession(c)
 }
 
 // login takes the login form's token and, when it is right, sets the
@@ -110,6 +158,13 @@ func (g *adminGuard) login(ctx *fasthttp.RequestCtx) {
 		adminRefuse(ctx, fasthttp.StatusForbidden, "admin: cross-origin request refused")
 		return
 	}
+	if !g.logins.Allow() {
+		ctx.Response.Header.Set("Retry-After", "1")
+		ctx.SetStatusCode(fasthttp.StatusTooManyRequests)
+		ctx.SetContentType("text/html; charset=utf-8")
+		ctx.SetBodyString(loginPage("Too many sign-in attempts: try again in a second."))
+		return
+	}
 	if !equal(ctx.PostArgs().Peek("token"), []byte(g.token)) {
 		ctx.SetStatusCode(fasthttp.StatusUnauthorized)
 		ctx.SetContentType("text/html; charset=utf-8")
@@ -118,7 +173,9 @@ func (g *adminGuard) login(ctx *fasthttp.RequestCtx) {
 	}
 	var c fasthttp.Cookie
 	c.SetKey(adminCookie)
-	c.SetValue(g.session)
+	expires := g.now().Add(sessionTTL)
+	c.SetValue(g.session(expires))
+	c.SetMaxAge(int(sessionTTL / time.Second))
 	c.SetPath("/")
 	c.SetHTTPOnly(true)
 	c.SetSameSite(fasthttp.CookieSameSiteStrictMode)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,14 @@ routes: [{route: $default, function: echo}]
 	if !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") || strings.Contains(cookie, "s3cret") {
 		t.Fatalf("login cookie %q: want HttpOnly, SameSite=Strict, and not the token", cookie)
 	}
-	session := "portico_admin=" + sessionOf("s3cret-token")
+	var c fasthttp.Cookie
+	if err := c.ParseBytes(h.PeekCookie(adminCookie)); err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxAge() != int(sessionTTL/time.Second) {
+		t.Errorf("login cookie max-age %d, want %v", c.MaxAge(), sessionTTL)
+	}
+	session := "portico_admin=" + string(c.Value())
 
 	for _, tc := range []struct {
 		name, method, path string
@@ -155,8 +163,69 @@ routes: [{route: $default, function: echo}]
 `
 	addr := serveAdmin(t, loadTestGateway(t, cfg), func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
 	others := "other_app=" + strings.Repeat("c", 6<<10)
-	cookie := others + "; " + adminCookie + "=" + sessionOf("s3cret-token")
+	_, h, _ := adminDo(t, addr, "POST", "/login", map[string]string{"Origin": "http://" + addr}, "token=s3cret-token")
+	var c fasthttp.Cookie
+	if err := c.ParseBytes(h.PeekCookie(adminCookie)); err != nil {
+		t.Fatal(err)
+	}
+	cookie := others + "; " + adminCookie + "=" + string(c.Value())
 	if status, _, body := adminDo(t, addr, "GET", "/", map[string]string{"Cookie": cookie}, ""); status != 200 || body != "page" {
 		t.Errorf("with 6 KiB of other cookies: %d %.80q, want 200 page", status, body)
+	}
+}
+
+// TestAdminSessions: a login cookie is good until it expires, only for the
+// guard (process) that signed it, and not once its expiry is changed.
+func TestAdminSessions(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	g, other := newAdminGuard("t"), newAdminGuard("t")
+	g.now = func() time.Time { return now }
+	s := g.session(now.Add(sessionTTL))
+	exp, sig, _ := strings.Cut(s, ".")
+	later, _ := strconv.ParseInt(exp, 10, 64)
+	for _, tc := range []struct {
+		name  string
+		guard *adminGuard
+		c     string
+		want  bool
+	}{
+		{"fresh", g, s, true},
+		{"another process's", other, s, false},
+		{"expiry pushed back", g, strconv.FormatInt(later+3600, 10) + "." + sig, false},
+		{"no signature", g, exp, false},
+		{"empty", g, "", false},
+		{"garbage", g, "x.y", false},
+	} {
+		if got := tc.guard.validSession([]byte(tc.c)); got != tc.want {
+			t.Errorf("%s: valid %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	now = now.Add(sessionTTL)
+	if g.validSession([]byte(s)) {
+		t.Error("a session past its expiry is still valid")
+	}
+}
+
+// TestAdminLoginThrottled: sign-in attempts beyond the burst are refused
+// at once.
+func TestAdminLoginThrottled(t *testing.T) {
+	const cfg = `
+admin: {listen: 127.0.0.1:0, token: s3cret-token}
+functions: {echo: {backend: builtin, handler: echo}}
+routes: [{route: $default, function: echo}]
+`
+	addr := serveAdmin(t, loadTestGateway(t, cfg), func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
+	origin := map[string]string{"Origin": "http://" + addr}
+	refused := 0
+	const attempts = loginBurst + 20
+	for range attempts {
+		if status, _, _ := adminDo(t, addr, "POST", "/login", origin, "token=guess"); status == fasthttp.StatusTooManyRequests {
+			refused++
+		}
+	}
+	// Past the burst one attempt a second gets through: 20 quick ones
+	// leave at least 10 refused unless the loop took 10 s.
+	if refused < 10 {
+		t.Errorf("%d of %d quick guesses refused, want most past the burst of %d", refused, attempts, loginBurst)
 	}
 }
