@@ -32,7 +32,7 @@ type LastError struct {
 	// Type is the function error's errorType (at most 100 bytes), or the
 	// kind of an invocation error: timeout, throttled, unavailable, ...
 	Type string
-	// Message is at most 200 bytes of Portico's own description: an
+	// Message is the first 200 bytes (and "…" when cut) of Portico's own description: an
 	// invocation error's cause, or the message of a function error Portico
 	// gave itself (Sandbox.Timedout, Runtime.ExitError,
 	// Runtime.InvalidEntrypoint, Function.ResponseSizeTooLarge). A
