@@ -228,7 +228,7 @@ func TestDockerfile(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := parsePorticoConfig(t, text)
-		for _, addr := range []string{cfg.Listen, cfg.Admin} {
+		for _, addr := range []string{cfg.Listen, string(cfg.Admin)} {
 			if !slices.Contains(containerPorts, port(t, addr)) {
 				t.Errorf("the baked config listens on %s, a port the image does not expose", addr)
 			}

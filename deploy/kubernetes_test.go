@@ -120,7 +120,7 @@ func TestPortsMatchTheConfig(t *testing.T) {
 		t.Fatalf("the ConfigMap's config needs invokeApi and redis")
 	}
 	for _, p := range []struct{ name, addr string }{
-		{"http", cfg.Listen}, {"admin", cfg.Admin}, {"invoke", cfg.InvokeAPI.Listen},
+		{"http", cfg.Listen}, {"admin", string(cfg.Admin)}, {"invoke", cfg.InvokeAPI.Listen},
 	} {
 		got := containerPort(c, intstr.FromString(p.name))
 		if strconv.Itoa(int(got)) != port(t, p.addr) {
@@ -131,7 +131,7 @@ func TestPortsMatchTheConfig(t *testing.T) {
 		}
 	}
 
-	adminPort := port(t, cfg.Admin)
+	adminPort := port(t, string(cfg.Admin))
 	for _, p := range []struct {
 		kind, path string
 		probe      *corev1.Probe

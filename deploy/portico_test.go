@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,8 +81,8 @@ func validateConfig(t *testing.T, name string, text []byte, env map[string]strin
 // porticoConfig is the part of Portico's root config the manifests refer
 // to; `portico validate` checks the rest.
 type porticoConfig struct {
-	Listen    string `json:"listen"`
-	Admin     string `json:"admin"`
+	Listen    string    `json:"listen"`
+	Admin     adminAddr `json:"admin"`
 	InvokeAPI *struct {
 		Listen string `json:"listen"`
 	} `json:"invokeApi"`
@@ -91,6 +92,26 @@ type porticoConfig struct {
 	Limits struct {
 		DrainTimeout string `json:"drainTimeout"`
 	} `json:"limits"`
+}
+
+// adminAddr is the admin listener's address, from either form of admin:
+// (ADDR, or {listen: ADDR, token: …}).
+type adminAddr string
+
+func (a *adminAddr) UnmarshalJSON(b []byte) error {
+	var block struct {
+		Listen string `json:"listen"`
+	}
+	if err := json.Unmarshal(b, &block); err == nil {
+		*a = adminAddr(block.Listen)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*a = adminAddr(s)
+	return nil
 }
 
 func parsePorticoConfig(t *testing.T, text []byte) porticoConfig {
