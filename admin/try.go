@@ -72,21 +72,7 @@ func (c *tryClient) do(body []byte) tryAnswer {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.Header.DisableNormalizing()
-	req.Header.SetNoDefaultContentType(true) // the gateway gets the headers the page sent, no more
-	req.Header.SetMethod(tr.Method)
-	req.SetRequestURI(tr.Path)
-	req.Header.SetHost(c.addr)
-	for _, h := range tr.Headers {
-		if strings.EqualFold(h[0], "Host") {
-			req.Header.SetHost(h[1])
-			continue
-		}
-		req.Header.Add(h[0], h[1])
-	}
-	if tr.Body != "" {
-		req.SetBodyString(tr.Body)
-	}
+	tr.fill(req, c.addr)
 	start := time.Now()
 	err := c.client.DoTimeout(req, resp, c.timeout)
 	took := float64(time.Since(start).Microseconds()) / 1000
@@ -98,6 +84,26 @@ func (c *tryClient) do(body []byte) tryAnswer {
 		a.Headers = append(a.Headers, [2]string{string(k), string(v)})
 	}
 	return a
+}
+
+// fill makes req the request tr describes, to the listener at addr
+// (its Host unless tr names another). tr must have passed check.
+func (tr *tryRequest) fill(req *fasthttp.Request, addr string) {
+	req.Header.DisableNormalizing()
+	req.Header.SetNoDefaultContentType(true) // the gateway gets the headers the page sent, no more
+	req.Header.SetMethod(tr.Method)
+	req.SetRequestURI(tr.Path)
+	req.Header.SetHost(addr)
+	for _, h := range tr.Headers {
+		if strings.EqualFold(h[0], "Host") {
+			req.Header.SetHost(h[1])
+			continue
+		}
+		req.Header.Add(h[0], h[1])
+	}
+	if tr.Body != "" {
+		req.SetBodyString(tr.Body)
+	}
 }
 
 // check returns what is wrong with tr, or "".

@@ -62,6 +62,20 @@ type lane struct {
 	batch []*call
 	cmds  []*redis.Cmd
 	pipe  redis.Pipeliner
+	// merged holds the calls of a round trip that run as one script run
+	// (batching), and their keys and arguments together.
+	merged []*call
+	keys   []string
+	args   []any
+	rest   []*call // the others, each its own command
+}
+
+// batching is a script that takes the keys and arguments of several calls
+// in turn, in one run, and answers with their replies one after another:
+// a round trip's calls of it are sent as one command.
+type batching struct {
+	script            *redis.Script
+	keys, args, reply int // of each call
 }
 
 // A call's state moves from waiting to leading (it leads the next round
@@ -125,7 +139,7 @@ func newPipeline(c *redis.Client, wait time.Duration) *pipeline {
 		p.free = append(p.free, &lane{
 			c:     c,
 			batch: make([]*call, 0, maxBatch),
-			cmds:  make([]*redis.Cmd, maxBatch),
+			cmds:  make([]*redis.Cmd, maxBatch+1),
 			pipe:  c.Pipeline(),
 		})
 	}
@@ -225,27 +239,55 @@ func (p *pipeline) pop(n int) {
 }
 
 // exec runs the scripts of batch in one round trip: a pipeline, or, for a
-// lone script, a plain command (a pipeline costs an allocation more). A
-// script the server does not know (flushed, or a restarted server) did not
-// run, so it is sent again in full, in a second round trip.
+// lone command, a plain one (a pipeline costs an allocation more). The
+// calls of gcraBatch's script go as one command, in queue order; each
+// call's reply is its part of that command's. A script the server does
+// not know (flushed, or a restarted server) did not run, so it is sent
+// again in full, in a second round trip.
 func (l *lane) exec(batch []*call) {
 	// Not a request's ctx: see pipeline.
 	ctx := context.Background()
-	if len(batch) == 1 {
-		c := batch[0]
-		cmd := c.script.Run(ctx, l.c, c.keys, c.args...)
-		c.res, c.err = appendInt64s(c.resBuf[:0], cmd)
+	b := gcraBatch
+	l.merged, l.keys, l.args, l.rest = l.merged[:0], l.keys[:0], l.args[:0], l.rest[:0]
+	for _, c := range batch {
+		if c.script == b.script {
+			l.merged = append(l.merged, c)
+			l.keys = append(l.keys, c.keys...)
+			l.args = append(l.args, c.args...)
+		} else {
+			l.rest = append(l.rest, c)
+		}
+	}
+	rest := l.rest
+	if len(rest) == 0 {
+		l.execMerged(ctx, b)
 		return
 	}
-	cmds := l.cmds[:len(batch)]
-	for i, c := range batch {
+	if len(l.merged) == 0 && len(rest) == 1 {
+		c := rest[0]
+		cmd := c.script.Run(ctx, l.c, c.keys, c.args...)
+		c.res, c.err = appendInt64s(c.resBuf[:0], cmd)
+		l.clearMerged()
+		return
+	}
+	cmds := l.cmds[:len(rest)+1]
+	for i, c := range rest {
 		cmds[i] = l.pipe.EvalSha(ctx, c.script.Hash(), c.keys, c.args...)
+	}
+	if len(l.merged) > 0 {
+		cmds[len(rest)] = l.pipe.EvalSha(ctx, b.script.Hash(), l.keys, l.args...)
+	} else {
+		cmds = cmds[:len(rest)]
 	}
 	if _, err := l.pipe.Exec(ctx); err != nil {
 		retry := false
-		for i, c := range batch {
-			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
-				cmds[i] = c.script.Eval(ctx, l.pipe, c.keys, c.args...)
+		for i, cmd := range cmds {
+			if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+				if i < len(rest) {
+					cmds[i] = rest[i].script.Eval(ctx, l.pipe, rest[i].keys, rest[i].args...)
+				} else {
+					cmds[i] = b.script.Eval(ctx, l.pipe, l.keys, l.args...)
+				}
 				retry = true
 			}
 		}
@@ -253,10 +295,42 @@ func (l *lane) exec(batch []*call) {
 			l.pipe.Exec(ctx) // errors are in each cmd
 		}
 	}
-	for i, c := range batch {
+	for i, c := range rest {
 		c.res, c.err = appendInt64s(c.resBuf[:0], cmds[i])
 	}
+	if len(l.merged) > 0 {
+		l.split(b, cmds[len(rest)])
+	}
 	clear(cmds)
+	l.clearMerged()
+}
+
+// execMerged runs the merged calls alone: one command, no pipeline.
+func (l *lane) execMerged(ctx context.Context, b batching) {
+	l.split(b, b.script.Run(ctx, l.c, l.keys, l.args...))
+	l.clearMerged()
+}
+
+// split hands each merged call its part of cmd's reply.
+func (l *lane) split(b batching, cmd *redis.Cmd) {
+	vals, err := cmd.Slice()
+	if err == nil && len(vals) != b.reply*len(l.merged) {
+		err = fmt.Errorf("unexpected reply of %d values for %d calls", len(vals), len(l.merged))
+	}
+	for i, c := range l.merged {
+		if err != nil {
+			c.res, c.err = nil, err
+			continue
+		}
+		c.res, c.err = appendInts(c.resBuf[:0], vals[i*b.reply:(i+1)*b.reply])
+	}
+}
+
+func (l *lane) clearMerged() {
+	clear(l.merged)
+	clear(l.keys)
+	clear(l.args)
+	clear(l.rest)
 }
 
 // appendInt64s appends cmd's reply, an array of integers, to dst: what
@@ -266,6 +340,11 @@ func appendInt64s(dst []int64, cmd *redis.Cmd) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return appendInts(dst, vals)
+}
+
+// appendInts appends vals, integers, to dst.
+func appendInts(dst []int64, vals []any) ([]int64, error) {
 	for _, v := range vals {
 		n, ok := v.(int64)
 		if !ok {

@@ -17,8 +17,10 @@ import (
 	"github.com/portico/portico/internal/testkit/redistest"
 )
 
-// batchSizes records the size of every round trip a client makes: a
-// pipeline, or a lone command.
+// batchSizes records the size of every round trip a client makes, in
+// requests: a pipeline's commands, a lone command, and each bucket of a
+// run of the bucket script (which carries the bucket requests of a round
+// trip together).
 type batchSizes struct {
 	mu    sync.Mutex
 	sizes []int
@@ -27,15 +29,31 @@ type batchSizes struct {
 func (b *batchSizes) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (b *batchSizes) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		b.add(1)
+		b.add(requests(cmd))
 		return next(ctx, cmd)
 	}
 }
 func (b *batchSizes) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		b.add(len(cmds))
+		n := 0
+		for _, c := range cmds {
+			n += requests(c)
+		}
+		b.add(n)
 		return next(ctx, cmds)
 	}
+}
+
+// requests is how many requests cmd carries: its keys for a run of the
+// bucket script, else one.
+func requests(cmd redis.Cmder) int {
+	args := cmd.Args()
+	if len(args) > 2 && args[0] == "evalsha" && args[1] == gcraScript.Hash() {
+		if n, ok := args[2].(int); ok {
+			return n
+		}
+	}
+	return 1
 }
 
 func (b *batchSizes) add(n int) {
@@ -284,5 +302,55 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 	defer r.p.mu.Unlock()
 	if len(r.p.queue) != 0 || len(r.p.free) != maxInFlight {
 		t.Errorf("after the failures: %d calls queued, %d lanes free; want none, %d", len(r.p.queue), len(r.p.free), maxInFlight)
+	}
+}
+
+// Bucket and quota requests in the same round trips (the bucket ones run
+// together, the quota ones each alone) both stay exact.
+func TestRedisPipelineMixed(t *testing.T) {
+	srv := redistest.Start(t)
+	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	h := &batchSizes{}
+	r.c.AddHook(h)
+	const burst, quota = 50, 70
+	lim, q := Limit{Rate: 0.001, Burst: burst}, Quota{Limit: quota, Period: "DAY"}
+	var taken, counted, failed atomic.Int64
+	var wg sync.WaitGroup
+	begin := make(chan struct{})
+	for g := range 100 {
+		wg.Go(func() {
+			<-begin
+			for range 2 {
+				var d Decision
+				var err error
+				if g%2 == 0 {
+					d, err = r.Take(context.Background(), []byte("mixed"), lim, time.Now())
+					if d.Allowed {
+						taken.Add(1)
+					}
+				} else {
+					d, err = r.Count(context.Background(), []byte("mixed"), q, time.Now())
+					if d.Allowed {
+						counted.Add(1)
+					}
+				}
+				if err != nil {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	close(begin)
+	wg.Wait()
+	// 100 requests at each: exactly the burst and the quota get through.
+	if failed.Load() > 0 || taken.Load() != burst || counted.Load() != quota {
+		t.Errorf("failed %d, bucket allowed %d (want %d), quota allowed %d (want %d)", failed.Load(), taken.Load(), burst, counted.Load(), quota)
+	}
+	if most, _ := h.most(); most < 2 {
+		t.Errorf("no round trip carried more than one request")
 	}
 }

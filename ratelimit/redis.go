@@ -79,26 +79,43 @@ func NewRedis(cfg redisconf.Config, opts ...RedisOption) (*Redis, error) {
 	return r, nil
 }
 
-// gcraScript is gcra (store.go) in microseconds. KEYS[1]: the bucket;
-// ARGV: emission interval, tau, now (0: the server's clock).
+// gcraScript is gcra (store.go) in microseconds, for one bucket or for
+// several in turn (gcraBatch): KEYS[i] is a bucket and ARGV[3i-2..3i] its
+// emission interval, tau and now (0: the server's clock, read once per
+// run); the reply is four integers per bucket. The pipeline runs the
+// bucket requests of a round trip as one run of it, so the server pays
+// for one script call, not one per request.
 var gcraScript = redis.NewScript(`
-local t = tonumber(ARGV[1])
-local tau = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if now == 0 then
-  local tm = redis.call('TIME')
-  now = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+local out = {}
+local clock = 0
+for i = 1, #KEYS do
+  local t = tonumber(ARGV[3*i-2])
+  local tau = tonumber(ARGV[3*i-1])
+  local now = tonumber(ARGV[3*i])
+  if now == 0 then
+    if clock == 0 then
+      local tm = redis.call('TIME')
+      clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+    end
+    now = clock
+  end
+  local tat = tonumber(redis.call('GET', KEYS[i]) or 0)
+  local base = math.max(tat, now)
+  local nxt = base + t
+  local allowAt = nxt - tau
+  if now < allowAt then
+    out[#out+1] = 0; out[#out+1] = 0; out[#out+1] = base - now; out[#out+1] = allowAt - now
+  else
+    redis.call('SET', KEYS[i], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000))
+    out[#out+1] = 1; out[#out+1] = math.floor((tau - (nxt - now)) / t); out[#out+1] = nxt - now; out[#out+1] = 0
+  end
 end
-local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
-local base = math.max(tat, now)
-local nxt = base + t
-local allowAt = nxt - tau
-if now < allowAt then
-  return {0, 0, base - now, allowAt - now}
-end
-redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.ceil((nxt - now) / 1000))
-return {1, math.floor((tau - (nxt - now)) / t), nxt - now, 0}
+return out
 `)
+
+// gcraBatch is how gcraScript's runs combine: a key, three arguments and
+// four reply values a bucket.
+var gcraBatch = batching{script: gcraScript, keys: 1, args: 3, reply: 4}
 
 // quotaScript counts one request of a quota. KEYS[1]: the period's
 // counter; KEYS[2]: the first-period marker. ARGV: limit, offset, period
