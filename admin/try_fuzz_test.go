@@ -3,7 +3,6 @@ package admin
 import (
 	"bufio"
 	"bytes"
-	"strings"
 	"testing"
 
 	"github.com/goccy/go-json"
@@ -50,7 +49,7 @@ func FuzzTryRequest(f *testing.F) {
 		if string(got.Header.Method()) != tr.Method || string(got.Body()) != tr.Body {
 			t.Fatalf("sent %s with body %q, want %s with %q", got.Header.Method(), got.Body(), tr.Method, tr.Body)
 		}
-		if uri := string(got.Header.RequestURI()); uri != tr.Path && !strings.HasPrefix(tr.Path, uri) {
+		if uri := string(got.Header.RequestURI()); uri != tr.Path {
 			t.Fatalf("sent path %q, want %q", uri, tr.Path)
 		}
 	})
