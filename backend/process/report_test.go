@@ -27,6 +27,27 @@ func reportLine(id string) *regexp.Regexp {
 		"\tDuration: (\\d+\\.\\d\\d) ms\tBilled Duration: (\\d+) ms\tMemory Size: (\\d+) MB\tMax Memory Used: (\\d+) MB\t(?:Init Duration: (\\d+\\.\\d\\d) ms\t)?$")
 }
 
+// invokeTail invokes f as request id and returns the lines of its log tail.
+func invokeTail(t *testing.T, f *Function, id string) []string {
+	t.Helper()
+	var tail backend.LogTail
+	if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tail}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
+}
+
+// lastReport is the fields of the REPORT line that ends lines (reportLine's
+// submatches).
+func lastReport(t *testing.T, id string, lines []string) []string {
+	t.Helper()
+	m := reportLine(id).FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("no REPORT line:\n%s", strings.Join(lines, "\n"))
+	}
+	return m
+}
+
 // TestReportLines: each invocation's log tail starts with START and ends
 // with END and REPORT, as Lambda's tail shows them, around the function's
 // own lines; the first invocation of an instance reports its init.
@@ -103,16 +124,9 @@ func TestMaxMemoryUsed(t *testing.T) {
 	cfg.Memory = 512
 	f := newFunction(t, cfg)
 	for i := range 2 {
-		var tail backend.LogTail
 		id := fmt.Sprintf("req-alloc-%d", i)
-		if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tail}, nil); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
-		m := reportLine(id).FindStringSubmatch(lines[len(lines)-1])
-		if m == nil {
-			t.Fatalf("no REPORT line:\n%s", tail.Bytes())
-		}
+		lines := invokeTail(t, f, id)
+		m := lastReport(t, id, lines)
 		t.Log(lines[len(lines)-1])
 		var used int
 		fmt.Sscan(m[4], &used) //nolint:errcheck
@@ -133,16 +147,9 @@ func TestMaxMemoryUsed(t *testing.T) {
 func TestBillingGranularity(t *testing.T) {
 	f := newFunction(t, fake("echo"), WithBilling(metering.Config{Granularity: 100 * time.Millisecond}))
 	for i := range 2 {
-		var tail backend.LogTail
 		id := fmt.Sprintf("req-granule-%d", i)
-		if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: id, LogTail: &tail}, nil); err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
-		m := reportLine(id).FindStringSubmatch(lines[len(lines)-1])
-		if m == nil {
-			t.Fatalf("no REPORT line:\n%s", tail.Bytes())
-		}
+		lines := invokeTail(t, f, id)
+		m := lastReport(t, id, lines)
 		var billed int
 		fmt.Sscan(m[2], &billed) //nolint:errcheck
 		if billed == 0 || billed%100 != 0 {
@@ -305,15 +312,7 @@ func TestPeakPerInstance(t *testing.T) {
 	small := fake("echo")
 	small.Memory = 512
 	f := newFunction(t, small)
-	var tail backend.LogTail
-	if _, err := f.Invoke(context.Background(), &backend.Invocation{Function: "fn", Event: []byte(`{}`), RequestID: "req-new", LogTail: &tail}, nil); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(tail.Bytes()), "\n"), "\n")
-	m := reportLine("req-new").FindStringSubmatch(lines[len(lines)-1])
-	if m == nil {
-		t.Fatalf("no REPORT line:\n%s", tail.Bytes())
-	}
+	m := lastReport(t, "req-new", invokeTail(t, f, "req-new"))
 	var used int
 	fmt.Sscan(m[4], &used) //nolint:errcheck
 	if used >= 64 {

@@ -32,21 +32,7 @@ func TestAccessLogDrained(t *testing.T) {
 				logConfig = fmt.Sprintf("{level: info, file: %q}", file)
 			}
 			s, base := serveAccessLog(t, dir, logConfig)
-			var wg sync.WaitGroup
-			for w := range 8 {
-				wg.Go(func() {
-					for i := w; i < requests; i += 8 {
-						getOK(t, base+"/hello")
-					}
-				})
-			}
-			wg.Wait()
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			<-s.exited
-			if s.err != nil {
-				t.Fatalf("serve: %v", s.err)
-			}
-			out := []byte(s.output())
+			out := loadThenStop(t, s, base+"/hello", requests, 8)
 			if tc.file {
 				out = readFile(t, file)
 			}
@@ -70,21 +56,7 @@ func TestFunctionLogDrained(t *testing.T) {
 functions: {hello: {backend: process, runtime: python3.11, code: %q, handler: app.lambda_handler}}
 routes: [{route: "GET /hello", function: hello}]
 `, code))
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := w; i < requests; i += 4 {
-				getOK(t, base+"/hello")
-			}
-		})
-	}
-	wg.Wait()
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	<-s.exited
-	if s.err != nil {
-		t.Fatalf("serve: %v", s.err)
-	}
-	out := []byte(s.output())
+	out := loadThenStop(t, s, base+"/hello", requests, 4)
 	for _, line := range []string{`"line":"START RequestId: `, `"line":"END RequestId: `, `"line":"REPORT RequestId: `} {
 		if got := bytes.Count(out, []byte(line)); got != requests {
 			t.Errorf("got %d %s… lines, want %d", got, line[8:14], requests)
@@ -150,6 +122,27 @@ func serveListening(t *testing.T, dir, config string) (*served, string) {
 	s := startPortico(t, testkit.PorticoBinary(t), nil, "serve", "--config", file)
 	waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", admin), s.exited)
 	return s, fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// loadThenStop sends requests GETs of url from workers clients, then
+// SIGTERM, and returns what serve wrote once it has exited.
+func loadThenStop(t *testing.T, s *served, url string, requests, workers int) []byte {
+	t.Helper()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < requests; i += workers {
+				getOK(t, url)
+			}
+		})
+	}
+	wg.Wait()
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	<-s.exited
+	if s.err != nil {
+		t.Fatalf("serve: %v", s.err)
+	}
+	return []byte(s.output())
 }
 
 func getOK(t *testing.T, url string) {
