@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"context"
 	"io"
 	"math"
 	"net/http"
@@ -38,11 +37,7 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startConfig(t, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, p, nil) }()
-	t.Cleanup(func() { cancel(); <-served })
+	p := servePlatform(t, cfg)
 	get := func(url string) string {
 		t.Helper()
 		resp, err := http.Get(url)

@@ -179,13 +179,14 @@ func startPlatform(t *testing.T, file string) *Platform {
 
 // servePlatform starts cfg and serves it as `portico serve` does until
 // the test ends.
-func servePlatform(t *testing.T, cfg *Config) {
+func servePlatform(t *testing.T, cfg *Config) *Platform {
 	t.Helper()
 	p := startConfig(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- Serve(ctx, p, nil) }()
 	t.Cleanup(func() { cancel(); <-served })
+	return p
 }
 
 // startConfig builds and starts cfg.
