@@ -84,7 +84,9 @@ func NewRedis(cfg redisconf.Config, opts ...RedisOption) (*Redis, error) {
 // emission interval, tau and now (0: the server's clock, read once per
 // run); the reply is four integers per bucket. The pipeline runs the
 // bucket requests of a round trip as one run of it, so the server pays
-// for one script call, not one per request.
+// for one script call, not one per request. (A run touches buckets of any
+// keys: it needs one server, not Redis Cluster, whose slots would refuse
+// it; Portico's Redis client is a single-server one.)
 var gcraScript = redis.NewScript(`
 local out = {}
 local clock = 0
