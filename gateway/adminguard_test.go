@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"strconv"
 	"strings"
@@ -195,6 +197,14 @@ func TestAdminSessions(t *testing.T) {
 		{"no signature", g, exp, false},
 		{"empty", g, "", false},
 		{"garbage", g, "x.y", false},
+		{"extra dot", g, s + ".", false},
+		{"signature with a dot", g, exp + "." + sig[:10] + "." + sig[10:], false},
+		{"plus sign", g, "+" + s, false},
+		{"negative expiry", g, "-1." + g.sign("-1"), false},
+		{"past int64", g, "99999999999999999999." + sig, false},
+		{"upper-case signature", g, exp + "." + strings.ToUpper(sig), false},
+		{"short signature", g, exp + "." + sig[:len(sig)-2], false},
+		{"before sessions (a hash of the token)", g, oldSession("t"), false},
 	} {
 		if got := tc.guard.validSession([]byte(tc.c)); got != tc.want {
 			t.Errorf("%s: valid %v, want %v", tc.name, got, tc.want)
@@ -204,6 +214,13 @@ func TestAdminSessions(t *testing.T) {
 	if g.validSession([]byte(s)) {
 		t.Error("a session past its expiry is still valid")
 	}
+}
+
+// oldSession is the cookie of the releases before sessions: a hash of the
+// token, good forever.
+func oldSession(token string) string {
+	sum := sha256.Sum256([]byte("portico admin session\x00" + token))
+	return hex.EncodeToString(sum[:])
 }
 
 // TestAdminLoginThrottled: sign-in attempts beyond the burst are refused
@@ -227,5 +244,10 @@ routes: [{route: $default, function: echo}]
 	// leave at least 10 refused unless the loop took 10 s.
 	if refused < 10 {
 		t.Errorf("%d of %d quick guesses refused, want most past the burst of %d", refused, attempts, loginBurst)
+	}
+	// The guesses do not lock out the bearer token.
+	bearer := map[string]string{"Authorization": "Bearer s3cret-token"}
+	if status, _, body := adminDo(t, addr, "GET", "/", bearer, ""); status != fasthttp.StatusOK || body != "page" {
+		t.Errorf("with the login throttled, the bearer token got %d %q; want 200 page", status, body)
 	}
 }
