@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -11,20 +10,14 @@ import (
 func FuzzImportSAM(f *testing.F) {
 	files, _ := filepath.Glob("testdata/sam/*.yaml")
 	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := readFile(f, file)
 		f.Add(data)
 	}
 	f.Add([]byte("Resources: {F: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {V: !Sub '${F.Arn}'}}}}}"))
 	f.Add([]byte(`{"Conditions": {"A": {"Condition": "A"}}, "Resources": {"F": {"Type": "AWS::Lambda::Function", "Condition": "A"}}}`))
 	openapi, _ := filepath.Glob("testdata/openapi/*.yaml")
 	for _, file := range openapi {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+		data := readFile(f, file)
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,6 +1,10 @@
 package importer
 
-import "strings"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // hasNote reports whether a note's key starts with keyPrefix and its
 // reason contains reason.
@@ -11,4 +15,14 @@ func hasNote(notes []Note, keyPrefix, reason string) bool {
 		}
 	}
 	return false
+}
+
+// readFile is the file at path, which a test needs.
+func readFile(tb testing.TB, path string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
 }

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -11,10 +10,7 @@ import (
 
 func TestImportOpenAPI(t *testing.T) {
 	file := "testdata/openapi/http-api.yaml"
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, file)
 	app, notes, err := ImportOpenAPI(file, data)
 	if err != nil {
 		t.Fatal(err)
@@ -55,10 +51,7 @@ func TestImportOpenAPI(t *testing.T) {
 // functions with intrinsics only the template resolves.
 func TestImportOpenAPIUnresolved(t *testing.T) {
 	file := "testdata/openapi/sam-cli-swagger.yaml"
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, file)
 	app, notes, err := ImportOpenAPI(file, data)
 	if err != nil {
 		t.Fatal(err)

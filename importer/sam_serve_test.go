@@ -39,10 +39,7 @@ func serveImport(t *testing.T, src string, code map[string]string, opts ...SAMOp
 		t.Skip("starts functions")
 	}
 	dir := t.TempDir()
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, src)
 	file := filepath.Join(dir, "template.yaml")
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)

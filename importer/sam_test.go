@@ -14,10 +14,7 @@ import (
 // importFile imports a testdata template, failing the test on error.
 func importFile(t *testing.T, file string, opts ...SAMOption) (*App, []Note) {
 	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, file)
 	app, notes, err := ImportSAM(file, data, nil, opts...)
 	if err != nil {
 		t.Fatalf("ImportSAM(%s): %v", file, err)
@@ -39,10 +36,7 @@ func TestImportSAMParses(t *testing.T) {
 	for _, file := range files {
 		for _, flavour := range []string{"", "http", "rest"} {
 			t.Run(filepath.Base(file)+"/"+flavour, func(t *testing.T) {
-				data, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
+				data := readFile(t, file)
 				app, notes, err := ImportSAM(file, data, nil, SAMFlavour(flavour))
 				if err != nil {
 					if flavour != "" && strings.Contains(err.Error(), "has no") {

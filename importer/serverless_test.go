@@ -17,10 +17,7 @@ import (
 func importTestdata(t *testing.T, name string, opts ServerlessOptions) (*App, []Note, []byte) {
 	t.Helper()
 	file := filepath.Join("testdata", "serverless", name, "serverless.yml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, file)
 	if opts.Lookup == nil {
 		opts.Lookup = func(string) (string, bool) { return "", false }
 	}
