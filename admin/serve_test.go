@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/internal/testkit/platformtest"
 	"github.com/portico/portico/platform"
 )
 
@@ -60,23 +60,7 @@ func serveFile(t *testing.T, file, listen, admin string, opts ...platform.Option
 	}
 	override := func(c *platform.Config) { c.Listen, c.Admin.Listen = listen, admin }
 	override(cfg)
-	p, err := platform.New(cfg, append(opts, platform.WithOverride(override))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		p.Close()
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- platform.Serve(ctx, p, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	platformtest.Serve(t, cfg, append(opts, platform.WithOverride(override))...)
 	s := &served{file: file, public: "http://" + listen, admin: "http://" + admin}
 	testkit.Eventually(t, 10*time.Second, "the admin listener to be ready", func() bool {
 		resp, err := http.Get(s.admin + "/readyz")

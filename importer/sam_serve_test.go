@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/testkit"
+	"github.com/portico/portico/internal/testkit/platformtest"
 	"github.com/portico/portico/platform"
 )
 
@@ -62,18 +62,7 @@ func serveImport(t *testing.T, src string, code map[string]string, opts ...SAMOp
 		t.Fatalf("%v\n%s", err, out)
 	}
 	cfg.Listen, cfg.Admin.Listen = testkit.FreeAddr(t), ""
-	p, err := platform.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		p.Close()
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- platform.Serve(ctx, p, nil) }()
-	t.Cleanup(func() { cancel(); <-served })
+	platformtest.Serve(t, cfg)
 	return "http://" + cfg.Listen
 }
 
