@@ -54,14 +54,20 @@ func adminDo(t *testing.T, addr, method, path string, headers map[string]string,
 	return resp.StatusCode(), &resp.Header, string(resp.Body())
 }
 
-func TestAdminGuard(t *testing.T) {
+// serveTokenAdmin serves an admin listener with admin.token s3cret-token
+// and page behind its guard, and returns its address.
+func serveTokenAdmin(t *testing.T, page fasthttp.RequestHandler) string {
+	t.Helper()
 	const cfg = `
 admin: {listen: 127.0.0.1:0, token: s3cret-token}
 functions: {echo: {backend: builtin, handler: echo}}
 routes: [{route: $default, function: echo}]
 `
-	page := func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page " + string(ctx.Method())) }
-	addr := serveAdmin(t, loadTestGateway(t, cfg), page)
+	return serveAdmin(t, loadTestGateway(t, cfg), page)
+}
+
+func TestAdminGuard(t *testing.T) {
+	addr := serveTokenAdmin(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page " + string(ctx.Method())) })
 	origin := "http://" + addr
 	bearer := map[string]string{"Authorization": "Bearer s3cret-token"}
 
@@ -158,12 +164,7 @@ routes: [{route: $default, function: echo}]
 // the port: those of other local apps too. Headers the public listener
 // takes (limits.maxHeaderBytes) reach the page as well.
 func TestAdminTakesABrowsersCookies(t *testing.T) {
-	const cfg = `
-admin: {listen: 127.0.0.1:0, token: s3cret-token}
-functions: {echo: {backend: builtin, handler: echo}}
-routes: [{route: $default, function: echo}]
-`
-	addr := serveAdmin(t, loadTestGateway(t, cfg), func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
+	addr := serveTokenAdmin(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
 	others := "other_app=" + strings.Repeat("c", 6<<10)
 	_, h, _ := adminDo(t, addr, "POST", "/login", map[string]string{"Origin": "http://" + addr}, "token=s3cret-token")
 	var c fasthttp.Cookie
@@ -226,12 +227,7 @@ func oldSession(token string) string {
 // TestAdminLoginThrottled: sign-in attempts beyond the burst are refused
 // at once.
 func TestAdminLoginThrottled(t *testing.T) {
-	const cfg = `
-admin: {listen: 127.0.0.1:0, token: s3cret-token}
-functions: {echo: {backend: builtin, handler: echo}}
-routes: [{route: $default, function: echo}]
-`
-	addr := serveAdmin(t, loadTestGateway(t, cfg), func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
+	addr := serveTokenAdmin(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("page") })
 	origin := map[string]string{"Origin": "http://" + addr}
 	refused := 0
 	const attempts = loginBurst + 20

@@ -16,11 +16,7 @@ import (
 // script takes its tokens in turn, and the quota calls beside it count.
 func TestRedisPipelineNoScript(t *testing.T) {
 	srv := redistest.Start(t)
-	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := newRedisConf(t, redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
 	ctx := context.Background()
 	now := time.Now()
 	// burst 2, no refill within the test: of 3 takes, 2 pass.

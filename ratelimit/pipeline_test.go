@@ -96,11 +96,7 @@ func TestRedisPipelineExact(t *testing.T) {
 			for range tc.replicas {
 				// Time enough to wait in a long queue under -race: this
 				// test is about exactness.
-				r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { r.Close() })
+				r := newRedisConf(t, redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
 				h := &batchSizes{}
 				r.c.AddHook(h)
 				stores = append(stores, r)
@@ -179,11 +175,7 @@ func stall(t *testing.T, srv *redistest.Server) {
 func TestRedisPipelineSlow(t *testing.T) {
 	srv := redistest.Start(t)
 	const timeout = 100 * time.Millisecond
-	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := newRedisConf(t, redisconf.Config{URL: srv.URL, Timeout: timeout})
 	lim := Limit{Rate: 1000, Burst: 1000}
 	if _, err := r.Take(context.Background(), []byte("warm-up"), lim, time.Now()); err != nil {
 		t.Fatal(err)
@@ -227,11 +219,7 @@ func TestRedisPipelineSlow(t *testing.T) {
 func TestRedisPipelineDownMidBatch(t *testing.T) {
 	srv := redistest.Start(t)
 	// A timeout longer than the test: only Redis dying ends the round trip.
-	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := newRedisConf(t, redisconf.Config{URL: srv.URL, Timeout: time.Minute})
 	g := NewGuard(r, OnStoreErrorDeny)
 	lim := Limit{Rate: 1000, Burst: 1000}
 	if _, err := g.Take(context.Background(), []byte("warm-up"), lim, time.Now()); err != nil {
@@ -309,11 +297,7 @@ func TestRedisPipelineDownMidBatch(t *testing.T) {
 // together, the quota ones each alone) both stay exact.
 func TestRedisPipelineMixed(t *testing.T) {
 	srv := redistest.Start(t)
-	r, err := NewRedis(redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := newRedisConf(t, redisconf.Config{URL: srv.URL, Timeout: 5 * time.Second})
 	h := &batchSizes{}
 	r.c.AddHook(h)
 	const burst, quota = 50, 70

@@ -21,7 +21,13 @@ import (
 
 func newRedis(t testing.TB, url string) *Redis {
 	t.Helper()
-	r, err := NewRedis(redisconf.Config{URL: url})
+	return newRedisConf(t, redisconf.Config{URL: url})
+}
+
+// newRedisConf is a Redis store on cfg, closed when the test ends.
+func newRedisConf(t testing.TB, cfg redisconf.Config) *Redis {
+	t.Helper()
+	r, err := NewRedis(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
