@@ -78,14 +78,7 @@ routes:
 		resp.Body.Close()
 		reloaded <- resp.StatusCode
 	}()
-	testkit.Eventually(t, 10*time.Second, "the new config to serve", func() bool {
-		resp, err := http.Get(s.public + "/new")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	testkit.EventuallyGet(t, 10*time.Second, s.public+"/new", 200)
 	get(t, s.public+"/new", 4, 200)
 
 	testkit.Eventually(t, 5*time.Second, "the page to count the new route's requests while the old gateway drains", func() bool {

@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,13 +61,6 @@ func serveFile(t *testing.T, file, listen, admin string, opts ...platform.Option
 	override(cfg)
 	platformtest.Serve(t, cfg, append(opts, platform.WithOverride(override))...)
 	s := &served{file: file, public: "http://" + listen, admin: "http://" + admin}
-	testkit.Eventually(t, 10*time.Second, "the admin listener to be ready", func() bool {
-		resp, err := http.Get(s.admin + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	testkit.EventuallyGet(t, 10*time.Second, s.admin+"/readyz", 200)
 	return s
 }

@@ -48,13 +48,7 @@ routes:
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	testkit.Eventually(t, 10*time.Second, "the gateway to listen", func() bool {
-		resp, err := http.Get("http://" + listen + "/echo")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
+	testkit.EventuallyGet(t, 10*time.Second, "http://"+listen+"/echo", 200)
 	for range 3 {
 		if got := get("http://" + listen + "/hello"); strings.TrimSpace(got) != "Hello, world!" {
 			t.Fatalf("/hello: %q", got)

@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -32,4 +34,18 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 	if !Poll(within, cond) {
 		t.Fatalf("gave up after %v waiting for %s", within, what)
 	}
+}
+
+// EventuallyGet asks url with GET until it answers status, and fails the
+// test when it has not within the given time.
+func EventuallyGet(t testing.TB, within time.Duration, url string, status int) {
+	t.Helper()
+	Eventually(t, within, url+" to answer "+strconv.Itoa(status), func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == status
+	})
 }
