@@ -1,41 +1,22 @@
 package gateway
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/portico/portico/backend"
+	"github.com/portico/portico/internal/testkit"
 )
-
-// lockedBuffer is a WriteSyncer that keeps what is written.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) Sync() error { return nil }
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLoggerRoutes: a function's output lines (info, backend.OutputLogMessage)
 // go to the functions' writer, from a logger With fields too and in the
 // order written; the access logger's to the access log; anything else,
 // an "output" warning included, to the process log.
 func TestLoggerRoutes(t *testing.T) {
-	var out, functions lockedBuffer
+	var out, functions testkit.Buffer
 	path := t.TempDir() + "/access.log"
 	al, err := OpenAccessLog(path, &out)
 	if err != nil {

@@ -51,10 +51,9 @@ routes:
   - {route: GET /flaky, function: flaky}
 `, port, admin, redis.URL, flaky))
 
-	var logs strings.Builder
+	var out testkit.Buffer
 	cmd := exec.Command(bin, "serve", "--config", config)
-	out := &lockedWriter{w: &logs}
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,15 +64,11 @@ routes:
 		_ = cmd.Process.Kill()
 		<-exited
 		if t.Failed() {
-			t.Logf("gateway output:\n%s", logs.String())
+			t.Logf("gateway output:\n%s", out.String())
 		}
 	})
 	waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", admin), exited)
-	output := func() string {
-		out.mu.Lock()
-		defer out.mu.Unlock()
-		return logs.String()
-	}
+	output := out.String
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	run := func(name string, d time.Duration, during func(stop <-chan struct{})) *tally {
@@ -280,25 +275,12 @@ func waitReady(t *testing.T, url string, exited <-chan struct{}) {
 	}
 }
 
-// lockedWriter serialises writes of the child's stdout and stderr.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // served is a `portico` child process a test started.
 type served struct {
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once it has exited; err is then set
 	err    error
-	out    *lockedWriter
-	logs   *strings.Builder
+	out    testkit.Buffer
 }
 
 // startPortico starts bin with args (and env added to the test's
@@ -306,9 +288,8 @@ type served struct {
 // at cleanup.
 func startPortico(t *testing.T, bin string, env []string, args ...string) *served {
 	t.Helper()
-	s := &served{cmd: exec.Command(bin, args...), exited: make(chan struct{}), logs: &strings.Builder{}}
-	s.out = &lockedWriter{w: s.logs}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s := &served{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
+	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
 	s.cmd.Env = append(os.Environ(), env...)
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -325,8 +306,4 @@ func startPortico(t *testing.T, bin string, env []string, args ...string) *serve
 }
 
 // output is what the process wrote so far.
-func (s *served) output() string {
-	s.out.mu.Lock()
-	defer s.out.mu.Unlock()
-	return s.logs.String()
-}
+func (s *served) output() string { return s.out.String() }

@@ -27,8 +27,8 @@ routes: [{route: $default, function: teapot}]
 `)
 	port, admin := testkit.FreePort(t), testkit.FreePort(t)
 	cmd := exec.Command(bin, "serve", "--config", config, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--admin", fmt.Sprintf("127.0.0.1:%d", admin))
-	out := &lockedWriter{w: &strings.Builder{}}
-	cmd.Stdout, cmd.Stderr = out, out
+	var out testkit.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,7 @@ routes: [{route: $default, function: teapot}]
 		t.Fatalf("status %d on --listen, want 418", got)
 	}
 	_ = cmd.Process.Signal(syscall.SIGHUP)
-	logged := func() string {
-		out.mu.Lock()
-		defer out.mu.Unlock()
-		return out.w.(*strings.Builder).String()
-	}
+	logged := out.String
 	testkit.Eventually(t, 10*time.Second, "the reload", func() bool { return strings.Contains(logged(), `"msg":"reloaded"`) })
 	if strings.Contains(logged(), "take effect on restart only") {
 		t.Errorf("a reload saw the flags' addresses as a change:\n%s", logged())
